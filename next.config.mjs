@@ -1,0 +1,22 @@
+// Validates the environment at build and start (src/env.ts), and leaves the native and
+// WebAssembly server packages unbundled: Next cannot bundle DuckDB's bindings or PGlite.
+import { tsImport } from "tsx/esm/api";
+
+const { loadConfig } = await tsImport("./src/env.ts", import.meta.url);
+loadConfig();
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "@prisma/driver-adapter-utils",
+    "pg",
+  ],
+};
+
+export default nextConfig;

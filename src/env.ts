@@ -1,0 +1,73 @@
+// Environment, validated once at start (and at build, via next.config.mjs). Every setting the
+// app reads from the environment is named here.
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+export const envSchema = z.object({
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    "DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db); leave it unset for the embedded database",
+  ),
+  AUTOLOADER_DATA_DIR: optionalString,
+  AUTOLOADER_LOCAL_ROOTS: optionalString,
+  AUTOLOADER_SESSION_SECRET: optionalString.refine(
+    (v) => v === undefined || v.length >= 32,
+    "AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
+  ),
+  AUTOLOADER_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1, "AUTOLOADER_SESSION_TTL_HOURS must be at least 1")
+    .max(24 * 90, "AUTOLOADER_SESSION_TTL_HOURS must be at most 2160 (90 days)")
+    .default(168),
+  AUTOLOADER_SECURE_COOKIES: z.enum(["auto", "always", "never"]).default("auto"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+});
+
+export interface AppConfig {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Absolute, normalised directories that local sources must lie under. */
+  localRoots: string[];
+  sessionSecret: string | undefined;
+  sessionTtlHours: number;
+  secureCookies: "auto" | "always" | "never";
+  port: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.AUTOLOADER_DATA_DIR ?? ".data");
+  const roots = (e.AUTOLOADER_LOCAL_ROOTS ?? path.join(dataDir, "files"))
+    .split(/[,:]/)
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roots) {
+    if (!path.isAbsolute(r)) {
+      throw new ConfigError(`Invalid environment:\n  AUTOLOADER_LOCAL_ROOTS: "${r}" is not an absolute path`);
+    }
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    localRoots: roots.map((r) => path.resolve(r)),
+    sessionSecret: e.AUTOLOADER_SESSION_SECRET,
+    sessionTtlHours: e.AUTOLOADER_SESSION_TTL_HOURS,
+    secureCookies: e.AUTOLOADER_SECURE_COOKIES,
+    port: e.PORT,
+  };
+}

@@ -1,0 +1,19 @@
+import { authRouter } from "./routers/auth";
+import { healthRouter } from "./routers/health";
+import { ingestionsRouter } from "./routers/ingestions";
+import { keysRouter } from "./routers/keys";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  health: healthRouter,
+  auth: authRouter,
+  keys: keysRouter,
+  ingestions: ingestionsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Procedures callable without credentials; every other one must answer UNAUTHORIZED. */
+export const PUBLIC_PROCEDURES = ["health.check", "auth.signIn"] as const;
+
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { publicProcedure, router } from "../trpc";
+
+export const healthRouter = router({
+  check: publicProcedure
+    .output(z.object({ status: z.literal("ok"), database: z.enum(["ok", "error"]) }))
+    .query(async ({ ctx }) => {
+      const database = await ctx.deps.db
+        .$queryRaw`SELECT 1`.then(() => "ok" as const)
+        .catch(() => "error" as const);
+      return { status: "ok" as const, database };
+    }),
+});

@@ -1,0 +1,275 @@
+// The shape of an ingestion as the API takes it, with the messages users see. Shared by the
+// tRPC procedures and the dashboard's create form, so both validate the same way.
+import { z } from "zod";
+import { cronError, HH_MM, isValidTimeZone, SCHEDULE_FREQUENCIES } from "./schedule";
+import { parseSourceUri } from "./source-uri";
+
+export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Schemas a destination may not use: DuckDB's own and the warehouse ledger's. */
+export const RESERVED_SCHEMAS = ["information_schema", "pg_catalog", "main", "temp", "system", "_autoloader"];
+
+const identifier = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} is required`)
+    .regex(
+      IDENTIFIER,
+      `${what} must start with a lowercase letter or underscore and use only lowercase letters, digits and underscores (at most 63)`,
+    );
+
+export const sourceSchema = z.object({
+  uri: z
+    .string({ error: "Source is required" })
+    .max(1024, "Source must be at most 1024 characters")
+    .superRefine((uri, ctx) => {
+      const parsed = parseSourceUri(uri);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+    })
+    .transform((uri) => uri.trim()),
+  glob: z
+    .string()
+    .trim()
+    .max(512, "Glob must be at most 512 characters")
+    .refine((g) => !g.split("/").includes(".."), "Glob must not contain '..'")
+    .refine((g) => !g.startsWith("/"), "Glob is relative to the source: remove the leading /")
+    .optional()
+    .nullable()
+    .transform((g) => (g ? g : null)),
+  modifiedAfter: z.coerce.date({ error: "Modified-after must be a date" }).optional().nullable(),
+  s3: z
+    .object({
+      region: z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9-]{2,32}$/, "Region must look like us-east-1")
+        .optional()
+        .nullable(),
+      endpoint: z
+        .string()
+        .trim()
+        .refine((v) => {
+          try {
+            const u = new URL(v);
+            return (u.protocol === "http:" || u.protocol === "https:") && u.username === "" && u.password === "";
+          } catch {
+            return false;
+          }
+        }, "Endpoint must be an http(s) URL without credentials, e.g. https://s3.example.com")
+        .optional()
+        .nullable(),
+      forcePathStyle: z.boolean().optional(),
+      credentialsRef: z
+        .string()
+        .trim()
+        .regex(
+          /^[A-Z][A-Z0-9_]{0,63}$/,
+          "Credentials reference must be an upper-case name such as ANALYTICS (the keys are read from AUTOLOADER_S3_<NAME>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY)",
+        )
+        .optional()
+        .nullable(),
+    })
+    .optional(),
+});
+
+const compression = z.enum(["AUTO", "NONE", "GZIP", "ZSTD"], {
+  error: "Compression must be one of AUTO, NONE, GZIP, ZSTD",
+});
+const singleChar = (what: string) =>
+  z.string().refine((v) => [...v].length === 1, `${what} must be exactly one character`);
+
+export const formatSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("JSON"),
+      options: z
+        .object({
+          /** NEWLINE_DELIMITED: one record per line; ARRAY: a top-level array; AUTO: detect. */
+          layout: z
+            .enum(["AUTO", "NEWLINE_DELIMITED", "ARRAY"], {
+              error: "JSON layout must be AUTO, NEWLINE_DELIMITED or ARRAY",
+            })
+            .default("AUTO"),
+          compression: compression.default("AUTO"),
+        })
+        .default({ layout: "AUTO", compression: "AUTO" }),
+    }),
+    z.object({
+      type: z.literal("CSV"),
+      options: z
+        .object({
+          delimiter: singleChar("Delimiter").default(","),
+          header: z.boolean().default(true),
+          quote: singleChar("Quote").default('"'),
+          escape: singleChar("Escape").default('"'),
+          nullString: z.string().max(32, "Null string must be at most 32 characters").default(""),
+          compression: compression.default("AUTO"),
+        })
+        .refine((o) => o.delimiter !== o.quote, {
+          message: "Delimiter and quote must be different characters",
+          path: ["quote"],
+        })
+        .default({ delimiter: ",", header: true, quote: '"', escape: '"', nullString: "", compression: "AUTO" }),
+    }),
+    z.object({
+      type: z.literal("PARQUET"),
+      options: z.object({}).default({}),
+    }),
+  ],
+  { error: "Format must be JSON, CSV or PARQUET" },
+);
+
+export const destinationSchema = z
+  .object({
+    schema: identifier("Destination schema"),
+    table: identifier("Destination table"),
+    partitionColumns: z
+      .array(identifier("Partition column"))
+      .max(4, "At most 4 partition columns")
+      .default([]),
+  })
+  .refine((d) => !RESERVED_SCHEMAS.includes(d.schema), {
+    message: `Destination schema is reserved; choose another than ${RESERVED_SCHEMAS.join(", ")}`,
+    path: ["schema"],
+  });
+
+export const EVOLUTION_MODES = ["ADD_NEW_COLUMNS", "RESCUE", "FAIL_ON_NEW_COLUMNS", "NONE"] as const;
+
+/** Types a schema hint may name (DuckDB spellings). */
+export const HINT_TYPE =
+  /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\)|VARCHAR|DATE|TIME|TIMESTAMP|TIMESTAMPTZ|BLOB|JSON|UUID)$/i;
+
+export const schemaPolicySchema = z.object({
+  evolutionMode: z
+    .enum(EVOLUTION_MODES, { error: `Evolution mode must be one of ${EVOLUTION_MODES.join(", ")}` })
+    .default("ADD_NEW_COLUMNS"),
+  hints: z
+    .record(
+      z.string().trim().min(1, "A hinted column needs a name").max(255, "Column names are at most 255 characters"),
+      z
+        .string()
+        .trim()
+        .regex(HINT_TYPE, "Hint type must be a SQL type such as BIGINT, DOUBLE, VARCHAR, TIMESTAMP or DECIMAL(18,2)")
+        .transform((t) => t.toUpperCase().replace(/\s+/g, "")),
+    )
+    .default({})
+    .refine((h) => Object.keys(h).length <= 200, "At most 200 schema hints"),
+});
+
+export const scheduleSchema = z
+  .object({
+    frequency: z.enum(SCHEDULE_FREQUENCIES, {
+      error: `Schedule must be one of ${SCHEDULE_FREQUENCIES.join(", ")}`,
+    }),
+    time: z
+      .string()
+      .trim()
+      .regex(HH_MM, "Time must be HH:MM in 24-hour form, e.g. 14:30")
+      .optional()
+      .nullable(),
+    weekday: z
+      .number({ error: "Weekday must be a number from 0 (Sunday) to 6 (Saturday)" })
+      .int("Weekday must be a number from 0 (Sunday) to 6 (Saturday)")
+      .min(0, "Weekday must be a number from 0 (Sunday) to 6 (Saturday)")
+      .max(6, "Weekday must be a number from 0 (Sunday) to 6 (Saturday)")
+      .optional()
+      .nullable(),
+    cron: z.string().trim().optional().nullable(),
+    timezone: z
+      .string()
+      .trim()
+      .default("UTC")
+      .refine(isValidTimeZone, { message: "Time zone must be an IANA name such as Europe/Berlin, America/New_York or UTC" }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.frequency === "CUSTOM") {
+      const error = cronError(s.cron ?? "");
+      if (error) ctx.addIssue({ code: "custom", message: error, path: ["cron"] });
+    }
+  })
+  // Keep only what the frequency uses, so a form's leftover fields never linger in the database.
+  .transform((s) => ({
+    frequency: s.frequency,
+    time: s.frequency === "DAILY" || s.frequency === "WEEKLY" ? (s.time ?? "00:00") : null,
+    weekday: s.frequency === "WEEKLY" ? (s.weekday ?? 0) : null,
+    cron: s.frequency === "CUSTOM" ? (s.cron ?? "").trim().split(/\s+/).join(" ") : null,
+    timezone: s.timezone,
+  }));
+
+export const MAX_BYTES_PER_RUN = 2 ** 50; // 1 PiB
+
+export const limitsSchema = z.object({
+  maxFilesPerRun: z
+    .number({ error: "Max files per run must be a whole number" })
+    .int("Max files per run must be a whole number")
+    .min(1, "Max files per run must be at least 1")
+    .max(1_000_000, "Max files per run must be at most 1,000,000")
+    .nullable()
+    .default(null),
+  maxBytesPerRun: z
+    .number({ error: "Max bytes per run must be a whole number of bytes" })
+    .int("Max bytes per run must be a whole number of bytes")
+    .min(1, "Max bytes per run must be at least 1 byte")
+    .max(MAX_BYTES_PER_RUN, "Max bytes per run must be at most 1 PiB")
+    .nullable()
+    .default(null),
+});
+
+export const ingestionName = z
+  .string({ error: "Name is required" })
+  .trim()
+  .min(1, "Name is required")
+  .max(100, "Name must be at most 100 characters")
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.\-]*$/u, "Name must start with a letter or digit and use letters, digits, spaces, _ . -");
+
+export const createIngestionInput = z.object({
+  name: ingestionName,
+  description: z.string().trim().max(500, "Description must be at most 500 characters").optional().nullable(),
+  source: sourceSchema,
+  format: formatSchema,
+  destination: destinationSchema,
+  schemaPolicy: schemaPolicySchema.default({ evolutionMode: "ADD_NEW_COLUMNS", hints: {} }),
+  schedule: scheduleSchema.default({ frequency: "NONE", time: null, weekday: null, cron: null, timezone: "UTC" }),
+  limits: limitsSchema.default({ maxFilesPerRun: null, maxBytesPerRun: null }),
+  alertRecipients: z
+    .array(z.email("Alert recipients must be email addresses"))
+    .max(20, "At most 20 alert recipients")
+    .default([]),
+});
+export type CreateIngestionInput = z.infer<typeof createIngestionInput>;
+/** What a form holds before parsing (defaults not yet applied). */
+export type CreateIngestionDraft = z.input<typeof createIngestionInput>;
+
+export const ingestionId = z.string({ error: "Ingestion id is required" }).min(1, "Ingestion id is required").max(64);
+
+/** Every field optional; `source` and `format` are accepted only when unchanged (see update service). */
+export const updateIngestionInput = z.object({
+  id: ingestionId,
+  patch: z
+    .object({
+      name: ingestionName,
+      description: z.string().trim().max(500, "Description must be at most 500 characters").nullable(),
+      source: sourceSchema,
+      format: formatSchema,
+      destination: destinationSchema,
+      schemaPolicy: schemaPolicySchema,
+      schedule: scheduleSchema,
+      limits: limitsSchema,
+      alertRecipients: z.array(z.email("Alert recipients must be email addresses")).max(20, "At most 20 alert recipients"),
+    })
+    .partial()
+    .refine((p) => Object.keys(p).length > 0, "Nothing to update: the patch is empty"),
+});
+export type UpdateIngestionInput = z.infer<typeof updateIngestionInput>;
+
+export const INGESTION_STATUSES = ["ACTIVE", "PAUSED"] as const;
+
+export const listIngestionsInput = z
+  .object({
+    status: z.enum(INGESTION_STATUSES, { error: "Status filter must be ACTIVE or PAUSED" }).optional(),
+    search: z.string().trim().max(100, "Search is at most 100 characters").optional(),
+    limit: z.number().int().min(1, "Limit must be 1–100").max(100, "Limit must be 1–100").default(20),
+    cursor: z.string().max(64).nullish(),
+  })
+  .default({ limit: 20 });

@@ -1,0 +1,38 @@
+// Which status changes are allowed, for ingestions and runs, and why the others are refused.
+import { DomainError } from "./errors";
+
+export type IngestionStatusValue = "ACTIVE" | "PAUSED";
+export type IngestionAction = "pause" | "resume";
+
+export function nextIngestionStatus(current: IngestionStatusValue, action: IngestionAction, name: string): IngestionStatusValue {
+  if (action === "pause") {
+    if (current === "PAUSED") throw new DomainError("BAD_REQUEST", `Ingestion '${name}' is already paused`);
+    return "PAUSED";
+  }
+  if (current === "ACTIVE") throw new DomainError("BAD_REQUEST", `Ingestion '${name}' is already active`);
+  return "ACTIVE";
+}
+
+export type RunStatusValue = "QUEUED" | "RUNNING" | "SUCCEEDED" | "PARTIAL" | "NO_NEW_FILES" | "FAILED";
+export const ACTIVE_RUN_STATUSES: readonly RunStatusValue[] = ["QUEUED", "RUNNING"];
+export const FINAL_RUN_STATUSES: readonly RunStatusValue[] = ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"];
+
+const RUN_TRANSITIONS: Record<RunStatusValue, readonly RunStatusValue[]> = {
+  QUEUED: ["RUNNING", "FAILED"],
+  RUNNING: ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"],
+  SUCCEEDED: [],
+  PARTIAL: [],
+  NO_NEW_FILES: [],
+  FAILED: [],
+};
+
+export function assertRunTransition(from: RunStatusValue, to: RunStatusValue): void {
+  if (!RUN_TRANSITIONS[from].includes(to)) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      FINAL_RUN_STATUSES.includes(from)
+        ? `The run already finished as ${from}; it cannot become ${to}`
+        : `A ${from} run cannot become ${to}`,
+    );
+  }
+}

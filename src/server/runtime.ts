@@ -1,0 +1,126 @@
+// The process-wide runtime: configuration, the open database (migrated), and the service
+// dependencies built on them. Opened once per process, at server start (instrumentation.ts).
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { loadConfig, type AppConfig } from "@/env";
+import { migrateDatabase, openDatabase, type Database } from "@/server/db/database";
+import { consoleLogger, type Logger, type ServiceDeps } from "@/server/services/deps";
+import { bootstrapDefaultTenant } from "@/server/services/auth/tenants";
+
+export interface Runtime {
+  config: AppConfig;
+  database: Database;
+  deps: ServiceDeps;
+  sessionSecret: string;
+  close(): Promise<void>;
+}
+
+const LOCK_FILE = "pglite.lock";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt
+ * it. A pid file makes the second one stop with a clear message instead.
+ */
+export async function lockEmbeddedDatabase(dataDir: string): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, LOCK_FILE);
+  const holder = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
+  if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+    throw new Error(
+      `The embedded database in ${dataDir} is in use by process ${holder} (a running Autoloader server?). ` +
+        "Stop that process first, or use the dashboard's API keys page while it runs.",
+    );
+  }
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, String(process.pid));
+  return async () => {
+    const now = await readFile(file, "utf8").catch(() => "");
+    if (now === String(process.pid)) await rm(file, { force: true });
+  };
+}
+
+async function loadSessionSecret(config: AppConfig): Promise<string> {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = path.join(config.dataDir, "session-secret");
+  const existing = (await readFile(file, "utf8").catch(() => "")).trim();
+  if (existing.length >= 32) return existing;
+  const secret = randomBytes(48).toString("base64url");
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function openRuntime(config: AppConfig = loadConfig(), log: Logger = consoleLogger): Promise<Runtime> {
+  const unlock = config.databaseUrl ? async () => {} : await lockEmbeddedDatabase(config.dataDir);
+  let database: Database;
+  try {
+    database = await openDatabase(
+      config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir },
+    );
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  const { applied } = await migrateDatabase(database);
+  if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
+  log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
+  await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
+  const deps: ServiceDeps = {
+    db: database.prisma,
+    clock: () => new Date(),
+    log,
+    config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours },
+  };
+  const admin = await bootstrapDefaultTenant(deps, config.dataDir);
+  if (admin) {
+    log.info(
+      [
+        "",
+        "  First start: created tenant 'default' and an admin API key (shown once):",
+        `    ${admin.key}`,
+        `  It is also saved in ${admin.file} (mode 600). Use it to sign in to the dashboard.`,
+        "",
+      ].join("\n"),
+    );
+  }
+  const sessionSecret = await loadSessionSecret(config);
+  let closed = false;
+  return {
+    config,
+    database,
+    deps,
+    sessionSecret,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await database.close();
+      await unlock();
+    },
+  };
+}
+
+const holder = globalThis as unknown as { __autoloaderRuntime?: Promise<Runtime> };
+
+/** The runtime of this server process, opened on first use. */
+export function getRuntime(): Promise<Runtime> {
+  holder.__autoloaderRuntime ??= openRuntime().catch((error: unknown) => {
+    holder.__autoloaderRuntime = undefined;
+    throw error;
+  });
+  return holder.__autoloaderRuntime;
+}
+
+export async function closeRuntime(): Promise<void> {
+  const runtime = holder.__autoloaderRuntime;
+  holder.__autoloaderRuntime = undefined;
+  if (runtime) await (await runtime).close();
+}

@@ -1,0 +1,25 @@
+// What every service receives instead of importing it, so tests pass real ones or fakes.
+import type { Db } from "@/server/db/database";
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  clock: () => Date;
+  log: Logger;
+  config: {
+    /** Absolute directories local sources must lie under. */
+    localRoots: string[];
+    sessionTtlHours: number;
+  };
+}
+
+export const consoleLogger: Logger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};

@@ -1,0 +1,124 @@
+// Checks and column mappings shared by the ingestion services.
+import type { Prisma } from "@/generated/prisma/client";
+import { DomainError, notFound } from "@/server/domain/errors";
+import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
+import { nextRunAt, type Schedule } from "@/server/domain/schedule";
+import { parseSourceUri } from "@/server/domain/source-uri";
+import { localSourceError } from "@/server/sources/local-roots";
+import type { ServiceDeps } from "../deps";
+import { ingestionSelect, type IngestionRow } from "./ingestion-view";
+
+export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id: string): Promise<IngestionRow> {
+  // Scoped by tenant in the query itself: another tenant's ingestion is indistinguishable from none.
+  const row = await deps.db.ingestion.findFirst({ where: { id, tenantId }, select: ingestionSelect });
+  if (!row) throw notFound("ingestion", id);
+  return row;
+}
+
+export async function assertActiveRunFree(deps: ServiceDeps, ingestion: { id: string; name: string }, doing: string) {
+  const active = await deps.db.run.findFirst({
+    where: { activeIngestionId: ingestion.id },
+    select: { id: true, status: true },
+  });
+  if (active) {
+    throw new DomainError(
+      "CONFLICT",
+      `Cannot ${doing} ingestion '${ingestion.name}' while run ${active.id} is ${active.status.toLowerCase()}; wait for it to finish`,
+    );
+  }
+}
+
+/** Refuses a name or destination table another ingestion of the tenant already uses. */
+export async function assertUnique(
+  deps: ServiceDeps,
+  tenantId: string,
+  wanted: { name?: string; schema?: string; table?: string },
+  exceptId?: string,
+): Promise<void> {
+  const or: Prisma.IngestionWhereInput[] = [];
+  if (wanted.name !== undefined) or.push({ name: wanted.name });
+  if (wanted.schema !== undefined && wanted.table !== undefined) {
+    or.push({ destinationSchema: wanted.schema, destinationTable: wanted.table });
+  }
+  if (or.length === 0) return;
+  const clashes = await deps.db.ingestion.findMany({
+    where: { tenantId, OR: or, ...(exceptId ? { id: { not: exceptId } } : {}) },
+    select: { name: true, destinationSchema: true, destinationTable: true },
+    take: 2,
+  });
+  for (const c of clashes) {
+    if (wanted.name !== undefined && c.name === wanted.name) {
+      throw new DomainError("CONFLICT", `An ingestion named '${wanted.name}' already exists`, "name");
+    }
+  }
+  const c = clashes[0];
+  if (c) {
+    throw new DomainError(
+      "CONFLICT",
+      `Destination ${wanted.schema}.${wanted.table} is already loaded by ingestion '${c.name}'; choose another table`,
+      "destination.table",
+    );
+  }
+}
+
+/** Runs `write`; a unique violation that slipped past `assertUnique` (a race) becomes the same CONFLICT. */
+export async function withUniqueGuard<T>(recheck: () => Promise<void>, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") {
+      await recheck();
+      throw new DomainError("CONFLICT", "Another ingestion with this name or destination was created at the same time");
+    }
+    throw error;
+  }
+}
+
+/** Validates the source and returns its type and normalised URI (local paths without '.' or '//'). */
+export async function assertSourceAllowed(
+  deps: ServiceDeps,
+  uri: string,
+): Promise<{ uri: string; type: "S3" | "LOCAL" }> {
+  const parsed = parseSourceUri(uri);
+  if (!parsed.ok) throw new DomainError("BAD_REQUEST", parsed.message, "source.uri");
+  if (parsed.value.type === "LOCAL") {
+    const error = await localSourceError(parsed.value.path, deps.config.localRoots);
+    if (error) throw new DomainError("BAD_REQUEST", error, "source.uri");
+  }
+  return parsed.value.type === "LOCAL" ? { uri: parsed.value.path, type: "LOCAL" } : { uri, type: "S3" };
+}
+
+export function sourceOptionsColumn(source: CreateIngestionInput["source"], type: "S3" | "LOCAL") {
+  if (type !== "S3" || !source.s3) return {};
+  return {
+    region: source.s3.region ?? null,
+    endpoint: source.s3.endpoint ?? null,
+    forcePathStyle: source.s3.forcePathStyle ?? false,
+    credentialsRef: source.s3.credentialsRef ?? null,
+  };
+}
+
+export function scheduleColumns(schedule: CreateIngestionInput["schedule"]) {
+  return {
+    scheduleFrequency: schedule.frequency === "NONE" ? null : schedule.frequency,
+    scheduleTime: schedule.time,
+    scheduleWeekday: schedule.weekday,
+    scheduleCron: schedule.cron,
+    scheduleTimezone: schedule.timezone,
+  };
+}
+
+export function scheduleOf(row: Pick<IngestionRow, "scheduleFrequency" | "scheduleTime" | "scheduleWeekday" | "scheduleCron" | "scheduleTimezone">): Schedule {
+  return {
+    frequency: row.scheduleFrequency ?? "NONE",
+    time: row.scheduleTime,
+    weekday: row.scheduleWeekday,
+    cron: row.scheduleCron,
+    timezone: row.scheduleTimezone,
+  };
+}
+
+/** The next scheduled run for an ACTIVE ingestion, from now; paused ones have none. */
+export function nextRunFor(deps: ServiceDeps, status: "ACTIVE" | "PAUSED", schedule: Schedule): Date | null {
+  return status === "ACTIVE" ? nextRunAt(schedule, deps.clock(), (m) => deps.log.warn(m)) : null;
+}

@@ -1,0 +1,139 @@
+// What the API returns for an ingestion: the columns it selects and the shape it maps them to.
+import { z } from "zod";
+import type { Prisma } from "@/generated/prisma/client";
+import { describeSchedule } from "@/server/domain/schedule";
+import { EVOLUTION_MODES, formatSchema, INGESTION_STATUSES } from "@/server/domain/ingestion-input";
+import { SCHEDULE_FREQUENCIES } from "@/server/domain/schedule";
+
+export const ingestionSelect = {
+  id: true,
+  name: true,
+  description: true,
+  status: true,
+  sourceType: true,
+  sourceUri: true,
+  sourceGlob: true,
+  sourceModifiedAfter: true,
+  sourceOptions: true,
+  format: true,
+  formatOptions: true,
+  destinationSchema: true,
+  destinationTable: true,
+  partitionColumns: true,
+  evolutionMode: true,
+  schemaHints: true,
+  scheduleFrequency: true,
+  scheduleTime: true,
+  scheduleWeekday: true,
+  scheduleCron: true,
+  scheduleTimezone: true,
+  nextRunAt: true,
+  maxFilesPerRun: true,
+  maxBytesPerRun: true,
+  alertRecipients: true,
+  lastRunAt: true,
+  lastRunStatus: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.IngestionSelect;
+
+export type IngestionRow = Prisma.IngestionGetPayload<{ select: typeof ingestionSelect }>;
+
+const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] as const;
+
+export const ingestionView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(INGESTION_STATUSES),
+  source: z.object({
+    type: z.enum(["S3", "LOCAL"]),
+    uri: z.string(),
+    glob: z.string().nullable(),
+    modifiedAfter: z.date().nullable(),
+    s3: z
+      .object({
+        region: z.string().nullable(),
+        endpoint: z.string().nullable(),
+        forcePathStyle: z.boolean(),
+        credentialsRef: z.string().nullable(),
+      })
+      .nullable(),
+  }),
+  format: formatSchema,
+  destination: z.object({ schema: z.string(), table: z.string(), partitionColumns: z.array(z.string()) }),
+  schemaPolicy: z.object({ evolutionMode: z.enum(EVOLUTION_MODES), hints: z.record(z.string(), z.string()) }),
+  schedule: z.object({
+    frequency: z.enum(SCHEDULE_FREQUENCIES),
+    time: z.string().nullable(),
+    weekday: z.number().nullable(),
+    cron: z.string().nullable(),
+    timezone: z.string(),
+    description: z.string(),
+    nextRunAt: z.date().nullable(),
+  }),
+  limits: z.object({ maxFilesPerRun: z.number().nullable(), maxBytesPerRun: z.number().nullable() }),
+  alertRecipients: z.array(z.string()),
+  lastRunAt: z.date().nullable(),
+  lastRunStatus: z.enum(RUN_STATUSES).nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type IngestionView = z.infer<typeof ingestionView>;
+
+const storedS3 = z
+  .object({
+    region: z.string().nullish(),
+    endpoint: z.string().nullish(),
+    forcePathStyle: z.boolean().optional(),
+    credentialsRef: z.string().nullish(),
+  })
+  .partial();
+
+export function toIngestionView(row: IngestionRow): IngestionView {
+  const s3 = storedS3.parse(row.sourceOptions ?? {});
+  const schedule = {
+    frequency: row.scheduleFrequency ?? ("NONE" as const),
+    time: row.scheduleTime,
+    weekday: row.scheduleWeekday,
+    cron: row.scheduleCron,
+    timezone: row.scheduleTimezone,
+  };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    source: {
+      type: row.sourceType,
+      uri: row.sourceUri,
+      glob: row.sourceGlob,
+      modifiedAfter: row.sourceModifiedAfter,
+      s3:
+        row.sourceType === "S3"
+          ? {
+              region: s3.region ?? null,
+              endpoint: s3.endpoint ?? null,
+              forcePathStyle: s3.forcePathStyle ?? false,
+              credentialsRef: s3.credentialsRef ?? null,
+            }
+          : null,
+    },
+    format: formatSchema.parse({ type: row.format, options: row.formatOptions }),
+    destination: { schema: row.destinationSchema, table: row.destinationTable, partitionColumns: row.partitionColumns },
+    schemaPolicy: {
+      evolutionMode: row.evolutionMode,
+      hints: z.record(z.string(), z.string()).parse(row.schemaHints ?? {}),
+    },
+    schedule: { ...schedule, description: describeSchedule(schedule), nextRunAt: row.nextRunAt },
+    limits: {
+      maxFilesPerRun: row.maxFilesPerRun,
+      maxBytesPerRun: row.maxBytesPerRun === null ? null : Number(row.maxBytesPerRun),
+    },
+    alertRecipients: row.alertRecipients,
+    lastRunAt: row.lastRunAt,
+    lastRunStatus: row.lastRunStatus,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Prisma } from "@/generated/prisma/client";
+import type { z } from "zod";
+import type { listIngestionsInput } from "@/server/domain/ingestion-input";
+import type { ServiceDeps } from "../deps";
+import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+
+export async function listIngestions(
+  deps: ServiceDeps,
+  tenantId: string,
+  input: z.infer<typeof listIngestionsInput>,
+): Promise<{ items: IngestionView[]; nextCursor: string | null }> {
+  const where: Prisma.IngestionWhereInput = {
+    tenantId,
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}),
+    // Ids are UUIDv7, ordered by creation: the cursor is the last id seen, newest first.
+    ...(input.cursor ? { id: { lt: input.cursor } } : {}),
+  };
+  const rows = await deps.db.ingestion.findMany({
+    where,
+    orderBy: { id: "desc" },
+    take: input.limit + 1,
+    select: ingestionSelect,
+  });
+  const page = rows.slice(0, input.limit);
+  return {
+    items: page.map(toIngestionView),
+    nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}

@@ -1,0 +1,103 @@
+import type { Prisma } from "@/generated/prisma/client";
+import { DomainError } from "@/server/domain/errors";
+import type { UpdateIngestionInput } from "@/server/domain/ingestion-input";
+import { parseSourceUri } from "@/server/domain/source-uri";
+import type { ServiceDeps } from "../deps";
+import {
+  assertUnique,
+  findOwnedIngestion,
+  nextRunFor,
+  scheduleColumns,
+  scheduleOf,
+  sourceOptionsColumn,
+  withUniqueGuard,
+} from "./ingestion-rules";
+import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+
+/** Stable JSON for comparing option objects regardless of key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export async function updateIngestion(
+  deps: ServiceDeps,
+  tenantId: string,
+  { id, patch }: UpdateIngestionInput,
+): Promise<IngestionView> {
+  const current = await findOwnedIngestion(deps, tenantId, id);
+  const view = toIngestionView(current);
+
+  // The file history records which files of *this* source were loaded with *this* format; a new
+  // source or format would make that history describe files that were never read this way.
+  if (patch.source) {
+    const parsed = parseSourceUri(patch.source.uri);
+    const uri = parsed.ok && parsed.value.type === "LOCAL" ? parsed.value.path : patch.source.uri;
+    if (uri !== current.sourceUri) {
+      throw new DomainError(
+        "BAD_REQUEST",
+        `The source of ingestion '${current.name}' cannot be changed (${current.sourceUri} → ${uri}): its file history would no longer match the files. Create a new ingestion for the new source.`,
+        "source.uri",
+      );
+    }
+  }
+  if (patch.format && canonical(patch.format) !== canonical(view.format)) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      `The format of ingestion '${current.name}' cannot be changed: files already loaded were read as ${view.format.type} with its options, so the history would no longer match. Create a new ingestion instead.`,
+      "format",
+    );
+  }
+
+  const wanted = {
+    name: patch.name !== undefined && patch.name !== current.name ? patch.name : undefined,
+    ...(patch.destination &&
+    (patch.destination.schema !== current.destinationSchema || patch.destination.table !== current.destinationTable)
+      ? { schema: patch.destination.schema, table: patch.destination.table }
+      : {}),
+  };
+  await assertUnique(deps, tenantId, wanted, id);
+
+  const data: Prisma.IngestionUpdateInput = {};
+  if (patch.name !== undefined) data.name = patch.name;
+  if (patch.description !== undefined) data.description = patch.description;
+  if (patch.source) {
+    data.sourceGlob = patch.source.glob ?? null;
+    data.sourceModifiedAfter = patch.source.modifiedAfter ?? null;
+    data.sourceOptions = sourceOptionsColumn(patch.source, current.sourceType);
+  }
+  if (patch.destination) {
+    data.destinationSchema = patch.destination.schema;
+    data.destinationTable = patch.destination.table;
+    data.partitionColumns = patch.destination.partitionColumns;
+  }
+  if (patch.schemaPolicy) {
+    data.evolutionMode = patch.schemaPolicy.evolutionMode;
+    data.schemaHints = patch.schemaPolicy.hints;
+  }
+  if (patch.schedule) {
+    Object.assign(data, scheduleColumns(patch.schedule));
+    data.nextRunAt = nextRunFor(deps, current.status, patch.schedule);
+  } else if (current.status === "ACTIVE" && current.nextRunAt === null) {
+    data.nextRunAt = nextRunFor(deps, current.status, scheduleOf(current));
+  }
+  if (patch.limits) {
+    data.maxFilesPerRun = patch.limits.maxFilesPerRun;
+    data.maxBytesPerRun = patch.limits.maxBytesPerRun === null ? null : BigInt(patch.limits.maxBytesPerRun);
+  }
+  if (patch.alertRecipients) data.alertRecipients = patch.alertRecipients;
+  // Always written, so an update with unchanged values still records when it happened.
+  data.updatedAt = deps.clock();
+
+  const row = await withUniqueGuard(
+    () => assertUnique(deps, tenantId, wanted, id),
+    () => deps.db.ingestion.update({ where: { id: current.id }, data, select: ingestionSelect }),
+  );
+  return toIngestionView(row);
+}
