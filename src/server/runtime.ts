@@ -59,7 +59,11 @@ async function loadSessionSecret(config: AppConfig): Promise<string> {
   return secret;
 }
 
-export async function openRuntime(config: AppConfig = loadConfig(), log: Logger = consoleLogger): Promise<Runtime> {
+export async function openRuntime(
+  config: AppConfig = loadConfig(),
+  log: Logger = consoleLogger,
+  options: { bootstrap?: boolean } = {},
+): Promise<Runtime> {
   const unlock = config.databaseUrl ? async () => {} : await lockEmbeddedDatabase(config.dataDir);
   let database: Database;
   try {
@@ -80,7 +84,7 @@ export async function openRuntime(config: AppConfig = loadConfig(), log: Logger 
     log,
     config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours },
   };
-  const admin = await bootstrapDefaultTenant(deps, config.dataDir);
+  const admin = options.bootstrap === false ? null : await bootstrapDefaultTenant(deps, config.dataDir);
   if (admin) {
     log.info(
       [

@@ -8,9 +8,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
+import type * as EngineGlue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { readMigrations } from "./migrations";
 
-type Glue = typeof import("@prisma/schema-engine-wasm/schema_engine_bg") & {
+type Glue = typeof EngineGlue & {
   __wbg_set_wasm(exports: WebAssembly.Exports): void;
 };
 

@@ -221,7 +221,7 @@ export const ingestionName = z
   .trim()
   .min(1, "Name is required")
   .max(100, "Name must be at most 100 characters")
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.\-]*$/u, "Name must start with a letter or digit and use letters, digits, spaces, _ . -");
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, "Name must start with a letter or digit and use letters, digits, spaces, _ . -");
 
 export const createIngestionInput = z.object({
   name: ingestionName,

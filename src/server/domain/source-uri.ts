@@ -12,7 +12,7 @@ export const SUPPORTED_SOURCES = "s3://bucket/prefix (S3 or S3-compatible) or an
 export function parseSourceUri(input: string): { ok: true; value: ParsedSource } | { ok: false; message: string } {
   const uri = input.trim();
   if (uri === "") return { ok: false, message: `Enter a source: ${SUPPORTED_SOURCES}` };
-  if (/[\u0000-\u001f]/.test(uri)) return { ok: false, message: "The source contains control characters" };
+  if ([...uri].some((c) => c.charCodeAt(0) < 0x20)) return { ok: false, message: "The source contains control characters" };
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== "s3") {
     return { ok: false, message: `Unsupported source "${scheme}://": use ${SUPPORTED_SOURCES}` };
