@@ -1,0 +1,87 @@
+// `npm test`: lint, typecheck, unit, integration and browser tests, in that order. Every step runs
+// even if an earlier one failed, so one run shows everything; the exit code is non-zero on any
+// failure. The last line totals the tests of all runners.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = process.cwd();
+const results = path.join(root, "test-results");
+rmSync(path.join(results, "unit.json"), { force: true });
+rmSync(path.join(results, "integration.json"), { force: true });
+rmSync(path.join(results, "e2e-results.json"), { force: true });
+mkdirSync(results, { recursive: true });
+
+const bin = (p: string) => path.join(root, "node_modules", p);
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", FORCE_COLOR: process.env.FORCE_COLOR ?? "1" };
+const only = process.argv.slice(2);
+
+interface Step {
+  name: string;
+  args: string[];
+}
+
+const steps: Step[] = [
+  { name: "lint", args: [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."] },
+  { name: "typecheck", args: [bin("typescript/bin/tsc"), "--noEmit"] },
+  {
+    name: "unit",
+    args: [bin("vitest/vitest.mjs"), "run", "--project", "unit", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(results, "unit.json")}`],
+  },
+  {
+    name: "integration",
+    args: [bin("vitest/vitest.mjs"), "run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(results, "integration.json")}`],
+  },
+  // The browser tests run against the production build of the current code.
+  { name: "build", args: [bin("next/dist/bin/next"), "build"] },
+  { name: "e2e", args: [bin("@playwright/test/cli.js"), "test"] },
+];
+
+const outcome: { name: string; ok: boolean; seconds: number }[] = [];
+for (const step of steps) {
+  if (only.length > 0 && !only.includes(step.name)) continue;
+  if (step.name === "e2e" && outcome.some((o) => o.name === "build" && !o.ok)) {
+    outcome.push({ name: "e2e", ok: false, seconds: 0 });
+    continue;
+  }
+  console.log(`\n━━ ${step.name} ━━`);
+  const started = Date.now();
+  const r = spawnSync(process.execPath, step.args, { stdio: "inherit", env });
+  outcome.push({ name: step.name, ok: r.status === 0, seconds: (Date.now() - started) / 1000 });
+}
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+}
+interface PlaywrightJson {
+  stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+}
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of ["unit.json", "integration.json"]) {
+  const p = path.join(results, file);
+  if (!existsSync(p)) continue;
+  const j = JSON.parse(readFileSync(p, "utf8")) as VitestJson;
+  passed += j.numPassedTests;
+  failed += j.numFailedTests;
+  skipped += j.numPendingTests + j.numTodoTests;
+}
+const e2e = path.join(results, "e2e-results.json");
+if (existsSync(e2e)) {
+  const j = JSON.parse(readFileSync(e2e, "utf8")) as PlaywrightJson;
+  passed += j.stats.expected + j.stats.flaky;
+  failed += j.stats.unexpected;
+  skipped += j.stats.skipped;
+}
+
+console.log("\n━━ summary ━━");
+for (const o of outcome) console.log(`${o.ok ? "✔" : "✘"} ${o.name.padEnd(12)} ${o.seconds.toFixed(1)} s`);
+const failedSteps = outcome.filter((o) => !o.ok).map((o) => o.name);
+if (failedSteps.length > 0) console.log(`failed steps: ${failedSteps.join(", ")}`);
+// Steps that fail without a test count (lint, typecheck, build) still count as a failure here.
+console.log(`tests: ${passed} passed, ${failed + (failedSteps.length > 0 && failed === 0 ? 1 : 0)} failed, ${skipped} skipped`);
+process.exit(failedSteps.length > 0 ? 1 : 0);
