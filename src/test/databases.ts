@@ -15,15 +15,17 @@ export interface TestDatabase {
   url?: string;
 }
 
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+/** `migrate: false` leaves the database empty, for tests of the migrator itself. */
+export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = opts.migrate ?? true;
   if (kind === "pglite") {
     const database = await openDatabase({ kind: "pglite", dataDir: null });
-    await migrateDatabase(database);
+    if (migrate) await migrateDatabase(database);
     return { kind, database, destroy: () => database.close() };
   }
   const scratch = await createScratchDatabase();
   const database = await openDatabase({ kind: "postgres", url: scratch.url });
-  await migrateDatabase(database);
+  if (migrate) await migrateDatabase(database);
   return {
     kind,
     database,
