@@ -1,0 +1,472 @@
+// The ingestions router through createCaller against a real database (PGlite and PostgreSQL) and
+// real local source directories: output shapes, tenant scoping, pagination and every refusal.
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { ServiceDeps } from "@/server/services/deps";
+import { callerAs, rejectionOf, seedTenant, zodIssuesOf, type AppCaller, type TestTenant } from "@/test/api-callers";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { ingestionDraft } from "@/test/ingestion-fixtures";
+import { testClock, testDeps, type TestClock } from "@/test/service-deps";
+import { makeTempDir, type TempDir } from "@/test/temp-dirs";
+
+const HOUR = 3_600_000;
+
+describeEachDatabase("ingestions router", (kind) => {
+  let t: TestDatabase;
+  let root: TempDir;
+  let outside: TempDir;
+  let clock: TestClock;
+  let deps: ServiceDeps;
+  let acme: TestTenant;
+  let api: AppCaller;
+
+  beforeAll(async () => {
+    [t, root, outside] = await Promise.all([createTestDatabase(kind), makeTempDir("roots"), makeTempDir("outside")]);
+    clock = testClock();
+    deps = testDeps(t.database.prisma, { clock, localRoots: [root.path] });
+    acme = await seedTenant(deps, "acme");
+    api = callerAs(deps, acme.admin.auth).caller;
+  });
+  afterAll(async () => {
+    await t.destroy();
+    await Promise.all([root.remove(), outside.remove()]);
+  });
+
+  it("creates an ingestion and returns its full view, with the next run computed in the schedule's zone", async () => {
+    clock.now = new Date("2026-11-22T12:00:00.000Z");
+    await mkdir(path.join(root.path, "orders"), { recursive: true });
+    const created = await api.ingestions.create({
+      name: "Orders",
+      description: "  Orders from the shop  ",
+      // A trailing slash and '.' segment are normalised away.
+      source: { uri: `${root.path}/./orders/`, glob: "**/*.csv" },
+      format: { type: "CSV", options: { delimiter: ";" } },
+      destination: { schema: "raw", table: "orders", partitionColumns: ["day"] },
+      schemaPolicy: { evolutionMode: "RESCUE", hints: { amount: "decimal(18, 2)" } },
+      schedule: { frequency: "DAILY", time: "14:30", timezone: "Europe/Berlin", weekday: 3, cron: "* * * * *" },
+      limits: { maxFilesPerRun: 100, maxBytesPerRun: 5_000_000_000 },
+      alertRecipients: ["ops@example.com"],
+    });
+    expect(created).toMatchObject({
+      name: "Orders",
+      description: "Orders from the shop",
+      status: "ACTIVE",
+      source: { type: "LOCAL", uri: `${root.path}/orders`, glob: "**/*.csv", modifiedAfter: null, s3: null },
+      format: {
+        type: "CSV",
+        options: { delimiter: ";", header: true, quote: '"', escape: '"', nullString: "", compression: "AUTO" },
+      },
+      destination: { schema: "raw", table: "orders", partitionColumns: ["day"] },
+      schemaPolicy: { evolutionMode: "RESCUE", hints: { amount: "DECIMAL(18,2)" } },
+      schedule: {
+        frequency: "DAILY",
+        time: "14:30",
+        // Fields the frequency does not use are dropped.
+        weekday: null,
+        cron: null,
+        timezone: "Europe/Berlin",
+        description: "Daily at 14:30 (Europe/Berlin)",
+        // 14:30 in Berlin (CET, UTC+1) on 22 November is 13:30 UTC, after the clock's 12:00 UTC.
+        nextRunAt: new Date("2026-11-22T13:30:00.000Z"),
+      },
+      limits: { maxFilesPerRun: 100, maxBytesPerRun: 5_000_000_000 },
+      alertRecipients: ["ops@example.com"],
+      lastRunAt: null,
+      lastRunStatus: null,
+    });
+    expect(created.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(created.updatedAt).toBeInstanceOf(Date);
+
+    expect(await api.ingestions.get({ id: created.id })).toEqual(created);
+  });
+
+  it("creates an S3 ingestion with its options and defaults for everything optional", async () => {
+    const created = await api.ingestions.create({
+      name: "events",
+      source: {
+        uri: " s3://my-bucket/events/2026 ",
+        s3: { region: "eu-central-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
+      },
+      format: { type: "PARQUET" },
+      destination: { schema: "raw", table: "events" },
+    });
+    expect(created).toMatchObject({
+      description: null,
+      source: {
+        type: "S3",
+        uri: "s3://my-bucket/events/2026",
+        glob: null,
+        s3: { region: "eu-central-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
+      },
+      format: { type: "PARQUET", options: {} },
+      destination: { partitionColumns: [] },
+      schemaPolicy: { evolutionMode: "ADD_NEW_COLUMNS", hints: {} },
+      schedule: { frequency: "NONE", timezone: "UTC", description: "Manual only", nextRunAt: null },
+      limits: { maxFilesPerRun: null, maxBytesPerRun: null },
+      alertRecipients: [],
+    });
+  });
+
+  it("answers NOT_FOUND naming the id for an ingestion that does not exist", async () => {
+    const id = "01900000-0000-7000-8000-000000000000";
+    await expect(api.ingestions.get({ id })).rejects.toMatchObject({ code: "NOT_FOUND", message: `No ingestion '${id}'` });
+  });
+
+  it("refuses a second ingestion with the same name, but allows it in another tenant", async () => {
+    await api.ingestions.create(ingestionDraft(root.path, "dupe"));
+    const error = await rejectionOf(
+      api.ingestions.create(ingestionDraft(root.path, "dupe", { destination: { schema: "raw", table: "dupe_two" } })),
+    );
+    expect(error).toMatchObject({ code: "CONFLICT", message: "An ingestion named 'dupe' already exists" });
+    expect(error.cause).toMatchObject({ field: "name" });
+
+    const other = await seedTenant(deps, "dupe-other");
+    const theirs = await callerAs(deps, other.member.auth).caller.ingestions.create(ingestionDraft(root.path, "dupe"));
+    expect(theirs.name).toBe("dupe");
+  });
+
+  it("refuses a destination table another ingestion loads, naming that ingestion", async () => {
+    await api.ingestions.create(ingestionDraft(root.path, "first loader", { destination: { schema: "raw", table: "shared" } }));
+    const error = await rejectionOf(
+      api.ingestions.create(ingestionDraft(root.path, "second loader", { destination: { schema: "raw", table: "shared" } })),
+    );
+    expect(error).toMatchObject({
+      code: "CONFLICT",
+      message: "Destination raw.shared is already loaded by ingestion 'first loader'; choose another table",
+    });
+    expect(error.cause).toMatchObject({ field: "destination.table" });
+    // The same table name in another schema is another table.
+    await expect(
+      api.ingestions.create(ingestionDraft(root.path, "second loader", { destination: { schema: "staging", table: "shared" } })),
+    ).resolves.toMatchObject({ destination: { schema: "staging", table: "shared" } });
+  });
+
+  it("lists only the caller's tenant's ingestions, paginated by cursor without duplicates or gaps", async () => {
+    const lister = await seedTenant(deps, "lister");
+    const mine = callerAs(deps, lister.member.auth).caller;
+    const createdIds: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const name = `Feed ${String(i).padStart(2, "0")}`;
+      createdIds.push((await mine.ingestions.create(ingestionDraft(root.path, name))).id);
+    }
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = await mine.ingestions.list({ limit: 10, cursor });
+      pages.push(page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null && pages.length < 10);
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+    // Newest first, each exactly once.
+    expect(pages.flat()).toEqual([...createdIds].reverse());
+
+    // acme's ingestions are not there, and lister's are not in acme's list.
+    const all = await mine.ingestions.list({ limit: 100 });
+    expect(all.items).toHaveLength(25);
+    expect(all.nextCursor).toBeNull();
+    const acmeList = await api.ingestions.list({ limit: 100 });
+    expect(acmeList.items.length).toBeGreaterThan(0);
+    expect(acmeList.items.filter((i) => createdIds.includes(i.id))).toEqual([]);
+    // The default page size is 20.
+    expect((await mine.ingestions.list()).items).toHaveLength(20);
+  });
+
+  it("filters the list by status and searches names case-insensitively", async () => {
+    const searcher = await seedTenant(deps, "searcher");
+    const mine = callerAs(deps, searcher.admin.auth).caller;
+    const names = ["Sales EU", "sales us", "Marketing", "SALES apac"];
+    const ids = new Map<string, string>();
+    for (const name of names) ids.set(name, (await mine.ingestions.create(ingestionDraft(root.path, name))).id);
+    await mine.ingestions.pause({ id: ids.get("sales us")! });
+    await mine.ingestions.pause({ id: ids.get("Marketing")! });
+
+    const namesOf = (r: { items: { name: string }[] }) => r.items.map((i) => i.name).sort();
+    expect(namesOf(await mine.ingestions.list({ status: "PAUSED" }))).toEqual(["Marketing", "sales us"]);
+    expect(namesOf(await mine.ingestions.list({ status: "ACTIVE" }))).toEqual(["SALES apac", "Sales EU"]);
+    expect(namesOf(await mine.ingestions.list({ search: "sAlEs" }))).toEqual(["SALES apac", "Sales EU", "sales us"]);
+    expect(namesOf(await mine.ingestions.list({ search: "  keting " }))).toEqual(["Marketing"]);
+    expect(namesOf(await mine.ingestions.list({ search: "sales", status: "PAUSED" }))).toEqual(["sales us"]);
+    expect(namesOf(await mine.ingestions.list({ search: "nothing like it" }))).toEqual([]);
+  });
+
+  it("treats LIKE wildcards in a search as literal characters", async () => {
+    const tenant = await seedTenant(deps, "wildcards");
+    const mine = callerAs(deps, tenant.admin.auth).caller;
+    for (const [name, table] of [["a_b", "t1"], ["axb", "t2"], ["a.b", "t3"]] as const) {
+      await mine.ingestions.create(ingestionDraft(root.path, name, { destination: { schema: "raw", table } }));
+    }
+    const found = await mine.ingestions.list({ search: "a_b" });
+    expect(found.items.map((i) => i.name)).toEqual(["a_b"]);
+  });
+
+  it("updates fields and recomputes the next run from the clock", async () => {
+    clock.now = new Date("2026-11-22T12:00:00.000Z");
+    const created = await api.ingestions.create(ingestionDraft(root.path, "to update"));
+    clock.advance(HOUR);
+    const updated = await api.ingestions.update({
+      id: created.id,
+      patch: {
+        name: "updated",
+        description: "now described",
+        destination: { schema: "curated", table: "updated_table", partitionColumns: ["region"] },
+        schemaPolicy: { evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: { id: "bigint" } },
+        // Monday 09:00 in New York (EST, UTC-5): 14:00 UTC on Monday 23 November.
+        schedule: { frequency: "WEEKLY", weekday: 1, time: "09:00", timezone: "America/New_York" },
+        limits: { maxFilesPerRun: 5, maxBytesPerRun: null },
+        alertRecipients: ["a@example.com", "b@example.com"],
+      },
+    });
+    expect(updated).toMatchObject({
+      id: created.id,
+      name: "updated",
+      description: "now described",
+      source: created.source,
+      format: created.format,
+      destination: { schema: "curated", table: "updated_table", partitionColumns: ["region"] },
+      schemaPolicy: { evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: { id: "BIGINT" } },
+      schedule: {
+        frequency: "WEEKLY",
+        weekday: 1,
+        time: "09:00",
+        timezone: "America/New_York",
+        description: "Weekly on Monday at 09:00 (America/New_York)",
+        nextRunAt: new Date("2026-11-23T14:00:00.000Z"),
+      },
+      limits: { maxFilesPerRun: 5, maxBytesPerRun: null },
+      alertRecipients: ["a@example.com", "b@example.com"],
+      createdAt: created.createdAt,
+      updatedAt: clock.now,
+    });
+    expect(await api.ingestions.get({ id: created.id })).toEqual(updated);
+  });
+
+  it("records updatedAt even when an update changes nothing", async () => {
+    const created = await api.ingestions.create(ingestionDraft(root.path, "unchanged"));
+    clock.advance(2 * HOUR);
+    const first = await api.ingestions.update({ id: created.id, patch: { name: "unchanged" } });
+    expect(first.updatedAt).toEqual(clock.now);
+    clock.advance(HOUR);
+    const second = await api.ingestions.update({ id: created.id, patch: { name: "unchanged" } });
+    expect(second.updatedAt).toEqual(clock.now);
+    expect(second.updatedAt.getTime() - first.updatedAt.getTime()).toBe(HOUR);
+    const { updatedAt: _a, ...restFirst } = first;
+    const { updatedAt: _b, ...restSecond } = second;
+    expect(restSecond).toEqual(restFirst);
+  });
+
+  it("refuses to change the source, naming both and the field", async () => {
+    const created = await api.ingestions.create(ingestionDraft(root.path, "fixed source"));
+    const newUri = `${root.path}/elsewhere`;
+    const error = await rejectionOf(api.ingestions.update({ id: created.id, patch: { source: { uri: newUri } } }));
+    expect(error).toMatchObject({
+      code: "BAD_REQUEST",
+      message: `The source of ingestion 'fixed source' cannot be changed (${created.source.uri} → ${newUri}): its file history would no longer match the files. Create a new ingestion for the new source.`,
+    });
+    expect(error.cause).toMatchObject({ field: "source.uri" });
+    expect((await api.ingestions.get({ id: created.id })).source.uri).toBe(created.source.uri);
+  });
+
+  it("refuses to change the format or its options", async () => {
+    const created = await api.ingestions.create(
+      ingestionDraft(root.path, "fixed format", { format: { type: "CSV", options: { delimiter: "," } } }),
+    );
+    const message =
+      "The format of ingestion 'fixed format' cannot be changed: files already loaded were read as CSV with its options, so the history would no longer match. Create a new ingestion instead.";
+    await expect(
+      api.ingestions.update({ id: created.id, patch: { format: { type: "JSON", options: { layout: "AUTO", compression: "AUTO" } } } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message, cause: { field: "format" } });
+    await expect(
+      api.ingestions.update({ id: created.id, patch: { format: { type: "CSV", options: { delimiter: "|" } } } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message });
+  });
+
+  it("accepts the same source (however spelled) and the same format, and applies the source's other fields", async () => {
+    const created = await api.ingestions.create(
+      ingestionDraft(root.path, "same source", { format: { type: "CSV", options: { delimiter: ";", header: false } } }),
+    );
+    const updated = await api.ingestions.update({
+      id: created.id,
+      patch: {
+        source: { uri: `${created.source.uri}//./`, glob: "*.csv" },
+        // Key order and defaults do not matter; the values do.
+        format: { type: "CSV", options: { header: false, delimiter: ";" } },
+      },
+    });
+    expect(updated.source).toMatchObject({ uri: created.source.uri, glob: "*.csv" });
+    expect(updated.format).toEqual(created.format);
+  });
+
+  it("refuses renaming onto another ingestion's name or moving onto its table", async () => {
+    await api.ingestions.create(ingestionDraft(root.path, "taken", { destination: { schema: "raw", table: "taken_table" } }));
+    const mover = await api.ingestions.create(ingestionDraft(root.path, "mover"));
+    await expect(api.ingestions.update({ id: mover.id, patch: { name: "taken" } })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "An ingestion named 'taken' already exists",
+    });
+    await expect(
+      api.ingestions.update({ id: mover.id, patch: { destination: { schema: "raw", table: "taken_table" } } }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "Destination raw.taken_table is already loaded by ingestion 'taken'; choose another table",
+    });
+    // Keeping its own name and table is not a clash with itself.
+    await expect(
+      api.ingestions.update({ id: mover.id, patch: { name: "mover", destination: mover.destination } }),
+    ).resolves.toMatchObject({ name: "mover" });
+  });
+
+  it("pauses (no next run) and resumes from the clock's now rather than replaying missed runs", async () => {
+    clock.now = new Date("2026-11-22T12:00:00.000Z");
+    const created = await api.ingestions.create(
+      ingestionDraft(root.path, "pausable", { schedule: { frequency: "DAILY", time: "14:30", timezone: "Europe/Berlin" } }),
+    );
+    expect(created.schedule.nextRunAt).toEqual(new Date("2026-11-22T13:30:00.000Z"));
+
+    clock.advance(HOUR);
+    const paused = await api.ingestions.pause({ id: created.id });
+    expect(paused).toMatchObject({ status: "PAUSED", schedule: { nextRunAt: null }, updatedAt: clock.now });
+    await expect(api.ingestions.pause({ id: created.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Ingestion 'pausable' is already paused",
+    });
+
+    // Three days later: the runs of 22–25 November are not replayed; the next is 26 November.
+    clock.now = new Date("2026-11-25T17:00:00.000Z");
+    const resumed = await api.ingestions.resume({ id: created.id });
+    expect(resumed).toMatchObject({
+      status: "ACTIVE",
+      schedule: { nextRunAt: new Date("2026-11-26T13:30:00.000Z") },
+      updatedAt: clock.now,
+    });
+    await expect(api.ingestions.resume({ id: created.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Ingestion 'pausable' is already active",
+    });
+    expect(await api.ingestions.get({ id: created.id })).toEqual(resumed);
+  });
+
+  it("keeps a paused ingestion without a next run when its schedule is updated", async () => {
+    clock.now = new Date("2026-11-22T12:00:00.000Z");
+    const created = await api.ingestions.create(ingestionDraft(root.path, "paused schedule"));
+    await api.ingestions.pause({ id: created.id });
+    const updated = await api.ingestions.update({
+      id: created.id,
+      patch: { schedule: { frequency: "HOURLY", timezone: "UTC" } },
+    });
+    expect(updated).toMatchObject({ status: "PAUSED", schedule: { frequency: "HOURLY", nextRunAt: null } });
+    const resumed = await api.ingestions.resume({ id: created.id });
+    expect(resumed.schedule.nextRunAt).toEqual(new Date("2026-11-22T13:00:00.000Z"));
+  });
+
+  it("deletes an ingestion with its runs, file history and schema versions", async () => {
+    const created = await api.ingestions.create(ingestionDraft(root.path, "doomed", { destination: { schema: "raw", table: "doomed_t" } }));
+    const db = t.database.prisma;
+    const run = await db.run.create({
+      data: { ingestionId: created.id, trigger: "MANUAL", status: "SUCCEEDED", finishedAt: clock.now },
+    });
+    await db.processedFile.create({
+      data: { ingestionId: created.id, runId: run.id, path: "a.json", size: 10n, lastModified: clock.now, status: "SUCCESS" },
+    });
+    await db.schemaVersion.create({ data: { ingestionId: created.id, runId: run.id, version: 1, columns: [], diff: {} } });
+    const survivor = await api.ingestions.create(ingestionDraft(root.path, "survivor"));
+    await db.run.create({ data: { ingestionId: survivor.id, trigger: "MANUAL", status: "SUCCEEDED" } });
+
+    await expect(api.ingestions.delete({ id: created.id })).resolves.toEqual({
+      id: created.id,
+      name: "doomed",
+      tableKept: "raw.doomed_t",
+    });
+    await expect(api.ingestions.get({ id: created.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: `No ingestion '${created.id}'`,
+    });
+    expect(await db.run.count({ where: { ingestionId: created.id } })).toBe(0);
+    expect(await db.processedFile.count({ where: { ingestionId: created.id } })).toBe(0);
+    expect(await db.schemaVersion.count({ where: { ingestionId: created.id } })).toBe(0);
+    expect(await db.run.count({ where: { ingestionId: survivor.id } })).toBe(1);
+    await expect(api.ingestions.delete({ id: created.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("refuses to delete an ingestion while a run is active", async () => {
+    const created = await api.ingestions.create(ingestionDraft(root.path, "busy"));
+    const run = await t.database.prisma.run.create({
+      data: { ingestionId: created.id, activeIngestionId: created.id, trigger: "MANUAL", status: "RUNNING" },
+    });
+    await expect(api.ingestions.delete({ id: created.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `Cannot delete ingestion 'busy' while run ${run.id} is running; wait for it to finish`,
+    });
+    await expect(api.ingestions.get({ id: created.id })).resolves.toMatchObject({ name: "busy" });
+  });
+
+  it("refuses a local source outside the allowed roots", async () => {
+    // Shares the root's name as a prefix, but is a sibling directory.
+    const sibling = `${root.path}-sibling/data`;
+    await expect(
+      api.ingestions.create(ingestionDraft(root.path, "outside", { source: { uri: sibling } })),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: `Local source ${sibling} is outside the allowed roots (${root.path}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
+      cause: { field: "source.uri" },
+    });
+    const dotDot = await rejectionOf(
+      api.ingestions.create(ingestionDraft(root.path, "outside", { source: { uri: `${root.path}/../etc` } })),
+    );
+    expect(zodIssuesOf(dotDot)).toEqual({ "source.uri": ["A local source must not contain '..' segments"] });
+  });
+
+  it("refuses a local source that escapes the roots through a symlink", async () => {
+    const link = path.join(root.path, "escape");
+    await symlink(outside.path, link);
+    const uri = `${link}/data`;
+    await expect(api.ingestions.create(ingestionDraft(root.path, "escaper", { source: { uri } }))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: `Local source ${uri} resolves through a symlink to ${outside.path}/data, outside the allowed roots (${root.path})`,
+      cause: { field: "source.uri" },
+    });
+    // A symlink that stays inside the root is fine.
+    await mkdir(path.join(root.path, "real-inside"), { recursive: true });
+    await symlink(path.join(root.path, "real-inside"), path.join(root.path, "inside-link"));
+    await expect(
+      api.ingestions.create(ingestionDraft(root.path, "inside", { source: { uri: `${root.path}/inside-link` } })),
+    ).resolves.toMatchObject({ source: { uri: `${root.path}/inside-link` } });
+  });
+
+  it("answers BAD_REQUEST, not a server error, for a local source below a regular file", async () => {
+    await writeFile(path.join(root.path, "plain-file"), "not a directory");
+    const uri = `${root.path}/plain-file/sub`;
+    const error = await rejectionOf(api.ingestions.create(ingestionDraft(root.path, "below a file", { source: { uri } })));
+    expect(error.code).toBe("BAD_REQUEST");
+  });
+
+  it("answers BAD_REQUEST, not a server error, for a local source through a symlink loop", async () => {
+    await symlink(path.join(root.path, "loop"), path.join(root.path, "loop"));
+    const uri = `${root.path}/loop/sub`;
+    const error = await rejectionOf(api.ingestions.create(ingestionDraft(root.path, "in a loop", { source: { uri } })));
+    expect(error.code).toBe("BAD_REQUEST");
+  });
+
+  it("reports validation errors by dotted path", async () => {
+    const error = await rejectionOf(
+      api.ingestions.create({
+        ...ingestionDraft(root.path, "invalid"),
+        destination: { schema: "raw", table: "Bad-Table" },
+        schedule: { frequency: "DAILY", time: "25:00", timezone: "Mars/Olympus" },
+        alertRecipients: ["not an email"],
+      }),
+    );
+    expect(zodIssuesOf(error)).toEqual({
+      "destination.table": [
+        "Destination table must start with a lowercase letter or underscore and use only lowercase letters, digits and underscores (at most 63)",
+      ],
+      "schedule.time": ["Time must be HH:MM in 24-hour form, e.g. 14:30"],
+      "schedule.timezone": ["Time zone must be an IANA name such as Europe/Berlin, America/New_York or UTC"],
+      "alertRecipients.0": ["Alert recipients must be email addresses"],
+    });
+    const empty = await rejectionOf(api.ingestions.update({ id: "whatever", patch: {} }));
+    expect(zodIssuesOf(empty)).toEqual({ patch: ["Nothing to update: the patch is empty"] });
+    expect(await t.database.prisma.ingestion.count({ where: { name: "invalid" } })).toBe(0);
+  });
+});
