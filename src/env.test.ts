@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./env";
+
+/** The message of the ConfigError that loadConfig throws, or a failure if it throws nothing or something else. */
+function configErrorOf(env: NodeJS.ProcessEnv, cwd = "/srv/app"): string {
+  try {
+    loadConfig(env, cwd);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error("Expected a ConfigError, but the configuration loaded");
+}
+
+const SECRET = "s".repeat(32);
+
+describe("loadConfig", () => {
+  it("defaults everything for an empty environment", () => {
+    expect(loadConfig({}, "/srv/app")).toEqual({
+      databaseUrl: undefined,
+      dataDir: "/srv/app/.data",
+      localRoots: ["/srv/app/.data/files"],
+      sessionSecret: undefined,
+      sessionTtlHours: 168,
+      secureCookies: "auto",
+      port: 3000,
+    });
+  });
+
+  it("reads every setting", () => {
+    expect(
+      loadConfig(
+        {
+          DATABASE_URL: "postgresql://loader:pw@db.internal:5432/autoloader",
+          AUTOLOADER_DATA_DIR: "/var/lib/autoloader",
+          AUTOLOADER_LOCAL_ROOTS: "/mnt/landing,/srv/exports",
+          AUTOLOADER_SESSION_SECRET: SECRET,
+          AUTOLOADER_SESSION_TTL_HOURS: "24",
+          AUTOLOADER_SECURE_COOKIES: "always",
+          PORT: "8080",
+        },
+        "/srv/app",
+      ),
+    ).toEqual({
+      databaseUrl: "postgresql://loader:pw@db.internal:5432/autoloader",
+      dataDir: "/var/lib/autoloader",
+      localRoots: ["/mnt/landing", "/srv/exports"],
+      sessionSecret: SECRET,
+      sessionTtlHours: 24,
+      secureCookies: "always",
+      port: 8080,
+    });
+  });
+
+  it("resolves a relative data directory against the working directory, and the default root under it", () => {
+    const config = loadConfig({ AUTOLOADER_DATA_DIR: "state/../var" }, "/srv/app");
+    expect(config.dataDir).toBe("/srv/app/var");
+    expect(config.localRoots).toEqual(["/srv/app/var/files"]);
+  });
+
+  it("treats blank strings as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "  ", AUTOLOADER_DATA_DIR: "", AUTOLOADER_SESSION_SECRET: " " }, "/srv/app");
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe("/srv/app/.data");
+    expect(config.sessionSecret).toBeUndefined();
+  });
+
+  it("accepts postgres:// as well as postgresql://", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://u:p@localhost/db" }, "/srv/app").databaseUrl).toBe(
+      "postgres://u:p@localhost/db",
+    );
+  });
+
+  it("splits local roots on commas and colons, trims and normalises them", () => {
+    expect(loadConfig({ AUTOLOADER_LOCAL_ROOTS: " /a/ , /b/../c:/d//e ,, " }, "/srv/app").localRoots).toEqual([
+      "/a",
+      "/c",
+      "/d/e",
+    ]);
+  });
+
+  it.each(["mysql://u:p@host/db", "file:./dev.db", "localhost:5432"])("rejects the DATABASE_URL %j", (url) => {
+    expect(configErrorOf({ DATABASE_URL: url })).toBe(
+      "Invalid environment:\n  DATABASE_URL: DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db); leave it unset for the embedded database",
+    );
+  });
+
+  it.each([
+    ["data/files", "data/files"],
+    ["/mnt/landing,exports", "exports"],
+    ["./files", "./files"],
+  ])("rejects the relative root in AUTOLOADER_LOCAL_ROOTS=%j", (roots, relative) => {
+    expect(configErrorOf({ AUTOLOADER_LOCAL_ROOTS: roots })).toBe(
+      `Invalid environment:\n  AUTOLOADER_LOCAL_ROOTS: "${relative}" is not an absolute path`,
+    );
+  });
+
+  it("rejects a session secret shorter than 32 characters", () => {
+    expect(configErrorOf({ AUTOLOADER_SESSION_SECRET: "s".repeat(31) })).toBe(
+      "Invalid environment:\n  AUTOLOADER_SESSION_SECRET: AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
+    );
+    expect(loadConfig({ AUTOLOADER_SESSION_SECRET: SECRET }, "/srv/app").sessionSecret).toBe(SECRET);
+  });
+
+  it.each([
+    ["0", "AUTOLOADER_SESSION_TTL_HOURS must be at least 1"],
+    ["2161", "AUTOLOADER_SESSION_TTL_HOURS must be at most 2160 (90 days)"],
+  ])("rejects AUTOLOADER_SESSION_TTL_HOURS=%j", (hours, message) => {
+    expect(configErrorOf({ AUTOLOADER_SESSION_TTL_HOURS: hours })).toBe(
+      `Invalid environment:\n  AUTOLOADER_SESSION_TTL_HOURS: ${message}`,
+    );
+  });
+
+  it.each(["abc", "1.5"])("rejects the non-integer AUTOLOADER_SESSION_TTL_HOURS=%j", (hours) => {
+    expect(configErrorOf({ AUTOLOADER_SESSION_TTL_HOURS: hours })).toMatch(
+      /^Invalid environment:\n {2}AUTOLOADER_SESSION_TTL_HOURS: /,
+    );
+  });
+
+  it.each(["0", "65536", "http"])("rejects PORT=%j", (port) => {
+    expect(configErrorOf({ PORT: port })).toMatch(/^Invalid environment:\n {2}PORT: /);
+  });
+
+  it("rejects an unknown AUTOLOADER_SECURE_COOKIES", () => {
+    expect(configErrorOf({ AUTOLOADER_SECURE_COOKIES: "yes" })).toMatch(
+      /^Invalid environment:\n {2}AUTOLOADER_SECURE_COOKIES: .*"auto".*"always".*"never"/,
+    );
+  });
+
+  it("lists every invalid setting, one per line", () => {
+    expect(configErrorOf({ DATABASE_URL: "mysql://x", AUTOLOADER_SESSION_SECRET: "short" })).toBe(
+      [
+        "Invalid environment:",
+        "  DATABASE_URL: DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db); leave it unset for the embedded database",
+        "  AUTOLOADER_SESSION_SECRET: AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
+      ].join("\n"),
+    );
+  });
+
+  it("throws a ConfigError named as such", () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ PORT: "0" }, "/srv/app");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).name).toBe("ConfigError");
+  });
+
+  // Only AUTOLOADER_LOCAL_ROOTS is a list; the default root is one path even when it holds a comma or colon.
+  it.each(["/srv/team,one", "/srv/a:b"])("keeps the default root whole under the working directory %j", (cwd) => {
+    expect(loadConfig({}, cwd).localRoots).toEqual([`${cwd}/.data/files`]);
+  });
+});
