@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./env";
 
+/** An environment holding only `vars` (and the NODE_ENV that Next's typings require). */
+function env(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { NODE_ENV: "test", ...vars };
+}
+
 /** The message of the ConfigError that loadConfig throws, or a failure if it throws nothing or something else. */
-function configErrorOf(env: NodeJS.ProcessEnv, cwd = "/srv/app"): string {
+function configErrorOf(vars: Record<string, string>, cwd = "/srv/app"): string {
   try {
-    loadConfig(env, cwd);
+    loadConfig(env(vars), cwd);
   } catch (error) {
     if (error instanceof ConfigError) return error.message;
     throw error;
@@ -16,7 +21,7 @@ const SECRET = "s".repeat(32);
 
 describe("loadConfig", () => {
   it("defaults everything for an empty environment", () => {
-    expect(loadConfig({}, "/srv/app")).toEqual({
+    expect(loadConfig(env(), "/srv/app")).toEqual({
       databaseUrl: undefined,
       dataDir: "/srv/app/.data",
       localRoots: ["/srv/app/.data/files"],
@@ -30,7 +35,7 @@ describe("loadConfig", () => {
   it("reads every setting", () => {
     expect(
       loadConfig(
-        {
+        env({
           DATABASE_URL: "postgresql://loader:pw@db.internal:5432/autoloader",
           AUTOLOADER_DATA_DIR: "/var/lib/autoloader",
           AUTOLOADER_LOCAL_ROOTS: "/mnt/landing,/srv/exports",
@@ -38,7 +43,7 @@ describe("loadConfig", () => {
           AUTOLOADER_SESSION_TTL_HOURS: "24",
           AUTOLOADER_SECURE_COOKIES: "always",
           PORT: "8080",
-        },
+        }),
         "/srv/app",
       ),
     ).toEqual({
@@ -53,26 +58,26 @@ describe("loadConfig", () => {
   });
 
   it("resolves a relative data directory against the working directory, and the default root under it", () => {
-    const config = loadConfig({ AUTOLOADER_DATA_DIR: "state/../var" }, "/srv/app");
+    const config = loadConfig(env({ AUTOLOADER_DATA_DIR: "state/../var" }), "/srv/app");
     expect(config.dataDir).toBe("/srv/app/var");
     expect(config.localRoots).toEqual(["/srv/app/var/files"]);
   });
 
   it("treats blank strings as unset", () => {
-    const config = loadConfig({ DATABASE_URL: "  ", AUTOLOADER_DATA_DIR: "", AUTOLOADER_SESSION_SECRET: " " }, "/srv/app");
+    const config = loadConfig(env({ DATABASE_URL: "  ", AUTOLOADER_DATA_DIR: "", AUTOLOADER_SESSION_SECRET: " " }), "/srv/app");
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toBe("/srv/app/.data");
     expect(config.sessionSecret).toBeUndefined();
   });
 
   it("accepts postgres:// as well as postgresql://", () => {
-    expect(loadConfig({ DATABASE_URL: "postgres://u:p@localhost/db" }, "/srv/app").databaseUrl).toBe(
+    expect(loadConfig(env({ DATABASE_URL: "postgres://u:p@localhost/db" }), "/srv/app").databaseUrl).toBe(
       "postgres://u:p@localhost/db",
     );
   });
 
   it("splits local roots on commas and colons, trims and normalises them", () => {
-    expect(loadConfig({ AUTOLOADER_LOCAL_ROOTS: " /a/ , /b/../c:/d//e ,, " }, "/srv/app").localRoots).toEqual([
+    expect(loadConfig(env({ AUTOLOADER_LOCAL_ROOTS: " /a/ , /b/../c:/d//e ,, " }), "/srv/app").localRoots).toEqual([
       "/a",
       "/c",
       "/d/e",
@@ -99,7 +104,7 @@ describe("loadConfig", () => {
     expect(configErrorOf({ AUTOLOADER_SESSION_SECRET: "s".repeat(31) })).toBe(
       "Invalid environment:\n  AUTOLOADER_SESSION_SECRET: AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
     );
-    expect(loadConfig({ AUTOLOADER_SESSION_SECRET: SECRET }, "/srv/app").sessionSecret).toBe(SECRET);
+    expect(loadConfig(env({ AUTOLOADER_SESSION_SECRET: SECRET }), "/srv/app").sessionSecret).toBe(SECRET);
   });
 
   it.each([
@@ -140,7 +145,7 @@ describe("loadConfig", () => {
   it("throws a ConfigError named as such", () => {
     let thrown: unknown;
     try {
-      loadConfig({ PORT: "0" }, "/srv/app");
+      loadConfig(env({ PORT: "0" }), "/srv/app");
     } catch (error) {
       thrown = error;
     }
@@ -150,6 +155,6 @@ describe("loadConfig", () => {
 
   // Only AUTOLOADER_LOCAL_ROOTS is a list; the default root is one path even when it holds a comma or colon.
   it.each(["/srv/team,one", "/srv/a:b"])("keeps the default root whole under the working directory %j", (cwd) => {
-    expect(loadConfig({}, cwd).localRoots).toEqual([`${cwd}/.data/files`]);
+    expect(loadConfig(env(), cwd).localRoots).toEqual([`${cwd}/.data/files`]);
   });
 });
