@@ -3,6 +3,9 @@
 import path from "node:path";
 import { z } from "zod";
 
+/** Blank values count as unset, as they do for the text settings. */
+const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
 const optionalString = z
   .string()
   .optional()
@@ -19,14 +22,28 @@ export const envSchema = z.object({
     (v) => v === undefined || v.length >= 32,
     "AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
   ),
-  AUTOLOADER_SESSION_TTL_HOURS: z.coerce
-    .number()
-    .int()
+  AUTOLOADER_SESSION_TTL_HOURS: z.preprocess(
+    blankAsUnset,
+    z.coerce
+    .number({ error: "AUTOLOADER_SESSION_TTL_HOURS must be a whole number of hours" })
+    .int("AUTOLOADER_SESSION_TTL_HOURS must be a whole number of hours")
     .min(1, "AUTOLOADER_SESSION_TTL_HOURS must be at least 1")
     .max(24 * 90, "AUTOLOADER_SESSION_TTL_HOURS must be at most 2160 (90 days)")
     .default(168),
-  AUTOLOADER_SECURE_COOKIES: z.enum(["auto", "always", "never"]).default("auto"),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  ),
+  AUTOLOADER_SECURE_COOKIES: z.preprocess(
+    blankAsUnset,
+    z.enum(["auto", "always", "never"], { error: "AUTOLOADER_SECURE_COOKIES must be auto, always or never" }).default("auto"),
+  ),
+  PORT: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "PORT must be a port number (1–65535)" })
+      .int("PORT must be a port number (1–65535)")
+      .min(1, "PORT must be a port number (1–65535)")
+      .max(65535, "PORT must be a port number (1–65535)")
+      .default(3000),
+  ),
 });
 
 export interface AppConfig {
@@ -52,10 +69,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const dataDir = path.resolve(cwd, e.AUTOLOADER_DATA_DIR ?? ".data");
-  const roots = (e.AUTOLOADER_LOCAL_ROOTS ?? path.join(dataDir, "files"))
-    .split(/[,:]/)
-    .map((r) => r.trim())
-    .filter(Boolean);
+  // Only the variable is a list; the default is one path, whatever characters it contains.
+  const roots = e.AUTOLOADER_LOCAL_ROOTS
+    ? e.AUTOLOADER_LOCAL_ROOTS.split(/[,:]/)
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : [path.join(dataDir, "files")];
   for (const r of roots) {
     if (!path.isAbsolute(r)) {
       throw new ConfigError(`Invalid environment:\n  AUTOLOADER_LOCAL_ROOTS: "${r}" is not an absolute path`);

@@ -140,6 +140,21 @@ export const EVOLUTION_MODES = ["ADD_NEW_COLUMNS", "RESCUE", "FAIL_ON_NEW_COLUMN
 export const HINT_TYPE =
   /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\)|VARCHAR|DATE|TIME|TIMESTAMP|TIMESTAMPTZ|BLOB|JSON|UUID)$/i;
 
+const HINT_TYPE_MESSAGE = "Hint type must be a SQL type such as BIGINT, DOUBLE, VARCHAR, TIMESTAMP or DECIMAL(18,2)";
+
+/** A type DuckDB can create: DECIMAL takes a width of 1–38 and a scale no larger than the width. */
+function isHintType(t: string): boolean {
+  if (!HINT_TYPE.test(t)) return false;
+  const m = /^DECIMAL\(\s*(\d+)\s*,\s*(\d+)\s*\)$/i.exec(t);
+  return !m || (Number(m[1]) >= 1 && Number(m[1]) <= 38 && Number(m[2]) <= Number(m[1]));
+}
+
+const hintType = z
+  .string()
+  .trim()
+  .refine(isHintType, HINT_TYPE_MESSAGE)
+  .transform((t) => t.toUpperCase().replace(/\s+/g, ""));
+
 export const schemaPolicySchema = z.object({
   evolutionMode: z
     .enum(EVOLUTION_MODES, { error: `Evolution mode must be one of ${EVOLUTION_MODES.join(", ")}` })
@@ -147,11 +162,9 @@ export const schemaPolicySchema = z.object({
   hints: z
     .record(
       z.string().trim().min(1, "A hinted column needs a name").max(255, "Column names are at most 255 characters"),
-      z
-        .string()
-        .trim()
-        .regex(HINT_TYPE, "Hint type must be a SQL type such as BIGINT, DOUBLE, VARCHAR, TIMESTAMP or DECIMAL(18,2)")
-        .transform((t) => t.toUpperCase().replace(/\s+/g, "")),
+      hintType,
+      // zod reports a bad key as "Invalid key in record"; surface the key's own message instead.
+      { error: (iss) => (iss.code === "invalid_key" ? iss.issues?.[0]?.message : undefined) },
     )
     .default({})
     .refine((h) => Object.keys(h).length <= 200, "At most 200 schema hints"),
@@ -241,7 +254,10 @@ export type CreateIngestionInput = z.infer<typeof createIngestionInput>;
 /** What a form holds before parsing (defaults not yet applied). */
 export type CreateIngestionDraft = z.input<typeof createIngestionInput>;
 
-export const ingestionId = z.string({ error: "Ingestion id is required" }).min(1, "Ingestion id is required").max(64);
+export const ingestionId = z
+  .string({ error: "Ingestion id is required" })
+  .min(1, "Ingestion id is required")
+  .max(64, "Ingestion id must be at most 64 characters");
 
 /** Every field optional; `source` and `format` are accepted only when unchanged (see update service). */
 export const updateIngestionInput = z.object({
@@ -253,13 +269,17 @@ export const updateIngestionInput = z.object({
       source: sourceSchema,
       format: formatSchema,
       destination: destinationSchema,
-      schemaPolicy: schemaPolicySchema,
+      // Each part optional on its own: patching the mode keeps the hints, and the other way round.
+      schemaPolicy: z.object({
+        evolutionMode: schemaPolicySchema.shape.evolutionMode.unwrap().optional(),
+        hints: schemaPolicySchema.shape.hints.unwrap().optional(),
+      }),
       schedule: scheduleSchema,
       limits: limitsSchema,
       alertRecipients: z.array(z.email("Alert recipients must be email addresses")).max(20, "At most 20 alert recipients"),
     })
     .partial()
-    .refine((p) => Object.keys(p).length > 0, "Nothing to update: the patch is empty"),
+    .refine((p) => Object.values(p).some((v) => v !== undefined), "Nothing to update: the patch is empty"),
 });
 export type UpdateIngestionInput = z.infer<typeof updateIngestionInput>;
 

@@ -77,10 +77,8 @@ export async function updateIngestion(
     data.destinationTable = patch.destination.table;
     data.partitionColumns = patch.destination.partitionColumns;
   }
-  if (patch.schemaPolicy) {
-    data.evolutionMode = patch.schemaPolicy.evolutionMode;
-    data.schemaHints = patch.schemaPolicy.hints;
-  }
+  if (patch.schemaPolicy?.evolutionMode !== undefined) data.evolutionMode = patch.schemaPolicy.evolutionMode;
+  if (patch.schemaPolicy?.hints !== undefined) data.schemaHints = patch.schemaPolicy.hints;
   if (patch.schedule) {
     Object.assign(data, scheduleColumns(patch.schedule));
     data.nextRunAt = nextRunFor(deps, current.status, patch.schedule);
