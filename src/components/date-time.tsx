@@ -1,0 +1,51 @@
+"use client";
+// Dates for people. A fixed locale keeps the server's HTML and the browser's first render equal;
+// times without a zone of their own show in UTC until hydration, then in the viewer's zone.
+import { useSyncExternalStore } from "react";
+
+const LOCALE = "en-GB";
+
+/** e.g. "12 May 2026, 14:30 CEST": a date and a 24-hour time in the given IANA zone. */
+export function formatInTimeZone(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat(LOCALE, {
+    timeZone,
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).format(date);
+}
+
+const subscribeNever = () => () => undefined;
+
+/** False during server rendering and hydration, true afterwards. */
+export function useHydrated(): boolean {
+  return useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false,
+  );
+}
+
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/** A <time> element; in `timeZone` when given, otherwise in the viewer's own zone. */
+export function DateTime({ value, timeZone, empty = "—" }: { value: Date | null; timeZone?: string; empty?: string }) {
+  const hydrated = useHydrated();
+  if (!value) return <span className="muted">{empty}</span>;
+  const zone = timeZone ?? (hydrated ? browserTimeZone() : "UTC");
+  return (
+    <time dateTime={value.toISOString()} title={value.toISOString()}>
+      {formatInTimeZone(value, zone)}
+    </time>
+  );
+}

@@ -1,0 +1,79 @@
+// A labelled form control with its hint and its errors beneath it, wired for screen readers.
+import type { ReactNode } from "react";
+import { errorIdOf, fieldIdOf } from "./field-errors";
+
+/** What a control needs to be labelled and described. */
+export interface ControlProps {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
+}
+
+export function FormField({
+  path,
+  label,
+  hint,
+  errors,
+  children,
+  inline = false,
+}: {
+  /** Dotted input path; the control's id and its error's id come from it. */
+  path: string;
+  label: string;
+  hint?: ReactNode;
+  errors: readonly string[] | undefined;
+  children: (control: ControlProps) => ReactNode;
+  /** A checkbox: control first, label after it on the same line. */
+  inline?: boolean;
+}) {
+  const id = fieldIdOf(path);
+  const errorId = errorIdOf(path);
+  const hintId = `${id}-hint`;
+  const invalid = errors !== undefined && errors.length > 0;
+  const describedBy = [hint ? hintId : null, invalid ? errorId : null].filter(Boolean).join(" ") || undefined;
+  const control = children({ id, "aria-invalid": invalid ? true : undefined, "aria-describedby": describedBy });
+  return (
+    <div className={`field${invalid ? " field-invalid" : ""}${inline ? " field-inline" : ""}`}>
+      {inline ? (
+        <div className="checkbox-row">
+          {control}
+          <label htmlFor={id}>{label}</label>
+        </div>
+      ) : (
+        <>
+          <label htmlFor={id}>{label}</label>
+          {control}
+        </>
+      )}
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      {invalid ? (
+        // The first problem only: an empty field would otherwise also list every format rule.
+        <p className="field-error" id={errorId}>
+          {errors[0]}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Errors that belong to no single field, announced to screen readers. */
+export function FormErrors({ messages }: { messages: readonly string[] }) {
+  if (messages.length === 0) return null;
+  return (
+    <div className="notice notice-error" role="alert">
+      {messages.length === 1 ? (
+        <p>{messages[0]}</p>
+      ) : (
+        <ul>
+          {messages.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
