@@ -1,0 +1,51 @@
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { IngestionDetails } from "@/components/ingestions/ingestion-details";
+import { createServerContext, getQueryClient, HydrateClient, requireAuth, trpc } from "@/trpc/server";
+
+interface IngestionPageProps {
+  params: Promise<{ id: string }>;
+}
+
+/** The ingestion, or null when this tenant has none with that id (or the id is malformed). */
+async function loadIngestion(id: string) {
+  try {
+    return await getQueryClient().fetchQuery(trpc.ingestions.get.queryOptions({ id }));
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
+    throw error;
+  }
+}
+
+export async function generateMetadata({ params }: IngestionPageProps): Promise<Metadata> {
+  const { id } = await params;
+  const { auth } = await createServerContext();
+  if (!auth) return { title: "Ingestion" };
+  const ingestion = await loadIngestion(id).catch(() => null);
+  return { title: ingestion?.name ?? "Ingestion not found" };
+}
+
+export default async function IngestionPage({ params }: IngestionPageProps) {
+  await requireAuth();
+  const { id } = await params;
+  const ingestion = await loadIngestion(id);
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link href="/ingestions">← Back to the list</Link>
+      </p>
+      {ingestion ? (
+        <HydrateClient>
+          <IngestionDetails id={id} />
+        </HydrateClient>
+      ) : (
+        <div className="empty">
+          <h1>Ingestion not found</h1>
+          <p role="status">No ingestion &apos;{id}&apos;</p>
+          <p>It may have been deleted, or it belongs to another tenant.</p>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { IngestionList } from "@/components/ingestions/ingestion-list";
+import { ingestionListQuery, parseIngestionFilters } from "@/components/ingestions/ingestion-list-query";
+import { HydrateClient, prefetchInfinite, requireAuth, trpc } from "@/trpc/server";
+
+export const metadata: Metadata = { title: "Ingestions" };
+
+export default async function IngestionsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ status?: string | string[]; search?: string | string[] }>;
+}) {
+  await requireAuth();
+  const filters = parseIngestionFilters(await searchParams);
+  await prefetchInfinite(ingestionListQuery(trpc, filters));
+  return (
+    <HydrateClient>
+      <div className="page-header">
+        <h1>Ingestions</h1>
+        <Link href="/ingestions/new" className="button button-primary">
+          New ingestion
+        </Link>
+      </div>
+      <IngestionList initialFilters={filters} />
+    </HydrateClient>
+  );
+}

@@ -1,0 +1,60 @@
+"use client";
+// Pause, resume and delete, for the ingestion page's header.
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { useTRPC } from "@/trpc/react";
+import { DeleteIngestionDialog } from "./delete-ingestion-dialog";
+
+type Ingestion = inferRouterOutputs<AppRouter>["ingestions"]["get"];
+
+export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const statusChange = {
+    onSuccess: async (updated: Ingestion) => {
+      queryClient.setQueryData(trpc.ingestions.get.queryKey({ id: updated.id }), updated);
+      await queryClient.invalidateQueries(trpc.ingestions.list.pathFilter());
+    },
+  };
+  const pause = useMutation(trpc.ingestions.pause.mutationOptions(statusChange));
+  const resume = useMutation(trpc.ingestions.resume.mutationOptions(statusChange));
+  const failed = pause.error ?? resume.error;
+  const busy = pause.isPending || resume.isPending;
+
+  return (
+    <div className="actions">
+      {ingestion.status === "ACTIVE" ? (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => {
+            resume.reset();
+            pause.mutate({ id: ingestion.id });
+          }}
+        >
+          Pause
+        </button>
+      ) : (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => {
+            pause.reset();
+            resume.mutate({ id: ingestion.id });
+          }}
+        >
+          Resume
+        </button>
+      )}
+      <DeleteIngestionDialog ingestion={ingestion} />
+      {failed ? (
+        <p className="notice notice-error actions-error" role="alert">
+          {failed.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}

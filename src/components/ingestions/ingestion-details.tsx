@@ -1,0 +1,230 @@
+"use client";
+// Everything about one ingestion: its definition, schedule, limits and latest run.
+import { useQuery } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { ReactNode } from "react";
+import { DateTime, formatInTimeZone } from "@/components/date-time";
+import { QueryError } from "@/components/query-error";
+import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
+import type { AppRouter } from "@/server/api/root";
+import { useTRPC } from "@/trpc/react";
+import { IngestionActions } from "./ingestion-actions";
+
+type Ingestion = inferRouterOutputs<AppRouter>["ingestions"]["get"];
+
+export function IngestionDetails({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.ingestions.get.queryOptions({ id }));
+  if (query.isPending) return <p className="muted">Loading the ingestion…</p>;
+  if (query.isError) return <QueryError error={query.error} what="the ingestion" />;
+  const ingestion = query.data;
+  return (
+    <>
+      <div className="page-header">
+        <div className="title-row">
+          <h1>{ingestion.name}</h1>
+          <IngestionStatusBadge status={ingestion.status} testId="ingestion-status" />
+        </div>
+        <IngestionActions ingestion={ingestion} />
+      </div>
+      {ingestion.description ? <p className="lead">{ingestion.description}</p> : null}
+      <div className="cards">
+        <SourceCard ingestion={ingestion} />
+        <FormatCard format={ingestion.format} />
+        <DestinationCard ingestion={ingestion} />
+        <ScheduleCard ingestion={ingestion} />
+        <LimitsCard limits={ingestion.limits} />
+        <ActivityCard ingestion={ingestion} />
+      </div>
+    </>
+  );
+}
+
+function Card({ title, children }: { title: string; children: ReactNode }) {
+  const headingId = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
+      <dl className="properties">{children}</dl>
+    </section>
+  );
+}
+
+function Property({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+const none = <span className="muted">—</span>;
+
+function SourceCard({ ingestion }: { ingestion: Ingestion }) {
+  const { source } = ingestion;
+  return (
+    <Card title="Source">
+      <Property name="Location">
+        <code className="wrap">{source.uri}</code> <span className="muted">({source.type === "S3" ? "S3" : "local directory"})</span>
+      </Property>
+      <Property name="Glob">{source.glob ? <code>{source.glob}</code> : <span className="muted">All files</span>}</Property>
+      {source.modifiedAfter ? (
+        <Property name="Modified after">
+          <DateTime value={source.modifiedAfter} />
+        </Property>
+      ) : null}
+      {source.s3 ? (
+        <>
+          <Property name="Region">{source.s3.region ?? <span className="muted">Default</span>}</Property>
+          <Property name="Endpoint">{source.s3.endpoint ? <code>{source.s3.endpoint}</code> : <span className="muted">AWS</span>}</Property>
+          <Property name="Force path style">{source.s3.forcePathStyle ? "Yes" : "No"}</Property>
+          <Property name="Credentials reference">
+            {source.s3.credentialsRef ? <code>{source.s3.credentialsRef}</code> : <span className="muted">Server default</span>}
+          </Property>
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
+/** Shows a one-character option so that a tab or a space is visible. */
+function Char({ value }: { value: string }) {
+  const names: Record<string, string> = { "\t": "tab", " ": "space" };
+  return <code>{names[value] ?? value}</code>;
+}
+
+function FormatCard({ format }: { format: Ingestion["format"] }) {
+  return (
+    <Card title="Format">
+      <Property name="Format">{format.type}</Property>
+      {format.type === "JSON" ? (
+        <>
+          <Property name="JSON layout">{format.options.layout}</Property>
+          <Property name="Compression">{format.options.compression}</Property>
+        </>
+      ) : null}
+      {format.type === "CSV" ? (
+        <>
+          <Property name="Delimiter">
+            <Char value={format.options.delimiter} />
+          </Property>
+          <Property name="Header">{format.options.header ? "Yes" : "No"}</Property>
+          <Property name="Quote">
+            <Char value={format.options.quote} />
+          </Property>
+          <Property name="Escape">
+            <Char value={format.options.escape} />
+          </Property>
+          <Property name="Null string">
+            {format.options.nullString === "" ? <span className="muted">Empty field</span> : <code>{format.options.nullString}</code>}
+          </Property>
+          <Property name="Compression">{format.options.compression}</Property>
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
+function DestinationCard({ ingestion }: { ingestion: Ingestion }) {
+  const { destination, schemaPolicy } = ingestion;
+  const hints = Object.entries(schemaPolicy.hints);
+  return (
+    <Card title="Destination">
+      <Property name="Table">
+        <code>
+          {destination.schema}.{destination.table}
+        </code>
+      </Property>
+      <Property name="Partition columns">
+        {destination.partitionColumns.length > 0 ? destination.partitionColumns.join(", ") : none}
+      </Property>
+      <Property name="Evolution mode">{schemaPolicy.evolutionMode}</Property>
+      <Property name="Schema hints">
+        {hints.length > 0 ? (
+          <ul className="plain">
+            {hints.map(([column, type]) => (
+              <li key={column}>
+                <code>{column}</code> {type}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span className="muted">None: every column's type is inferred</span>
+        )}
+      </Property>
+    </Card>
+  );
+}
+
+function ScheduleCard({ ingestion }: { ingestion: Ingestion }) {
+  const { schedule } = ingestion;
+  const nextRun = schedule.nextRunAt ? (
+    <time dateTime={schedule.nextRunAt.toISOString()}>{formatInTimeZone(schedule.nextRunAt, schedule.timezone)}</time>
+  ) : schedule.frequency === "NONE" ? (
+    <span className="muted">Not scheduled: runs only when triggered</span>
+  ) : ingestion.status === "PAUSED" ? (
+    <span className="muted">None while paused</span>
+  ) : (
+    none
+  );
+  return (
+    <Card title="Schedule">
+      <Property name="Schedule">{schedule.description}</Property>
+      <Property name="Next run">{nextRun}</Property>
+      <Property name="Time zone">{schedule.timezone}</Property>
+    </Card>
+  );
+}
+
+const BYTE_UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
+
+function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const exact = bytes.toLocaleString("en-US");
+  return unit === 0 ? `${exact} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${BYTE_UNITS[unit]} (${exact} bytes)`;
+}
+
+function LimitsCard({ limits }: { limits: Ingestion["limits"] }) {
+  return (
+    <Card title="Limits per run">
+      <Property name="Max files per run">
+        {limits.maxFilesPerRun === null ? <span className="muted">No limit</span> : limits.maxFilesPerRun.toLocaleString("en-US")}
+      </Property>
+      <Property name="Max bytes per run">
+        {limits.maxBytesPerRun === null ? <span className="muted">No limit</span> : formatBytes(limits.maxBytesPerRun)}
+      </Property>
+    </Card>
+  );
+}
+
+function ActivityCard({ ingestion }: { ingestion: Ingestion }) {
+  return (
+    <Card title="Activity">
+      <Property name="Last run">
+        {ingestion.lastRunAt ? (
+          <span className="cell-stack">
+            <DateTime value={ingestion.lastRunAt} />
+            {ingestion.lastRunStatus ? <RunStatusBadge status={ingestion.lastRunStatus} /> : null}
+          </span>
+        ) : (
+          <span className="muted">Never</span>
+        )}
+      </Property>
+      <Property name="Created">
+        <DateTime value={ingestion.createdAt} />
+      </Property>
+      <Property name="Updated">
+        <DateTime value={ingestion.updatedAt} />
+      </Property>
+      <Property name="Id">
+        <code>{ingestion.id}</code>
+      </Property>
+    </Card>
+  );
+}
