@@ -18,6 +18,17 @@ export const envSchema = z.object({
   ),
   AUTOLOADER_DATA_DIR: optionalString,
   AUTOLOADER_LOCAL_ROOTS: optionalString,
+  AUTOLOADER_WAREHOUSE_DIR: optionalString,
+  AUTOLOADER_STAGING_DIR: optionalString,
+  AUTOLOADER_MAX_FILE_RETRIES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100" })
+      .int("AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
+      .min(1, "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
+      .max(100, "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
+      .default(3),
+  ),
   AUTOLOADER_SESSION_SECRET: optionalString.refine(
     (v) => v === undefined || v.length >= 32,
     "AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
@@ -51,6 +62,11 @@ export interface AppConfig {
   dataDir: string;
   /** Absolute, normalised directories that local sources must lie under. */
   localRoots: string[];
+  /** One DuckDB file per tenant lives here. */
+  warehouseDir: string;
+  /** Per-run directories for S3 objects being loaded. */
+  stagingDir: string;
+  maxFileRetries: number;
   sessionSecret: string | undefined;
   sessionTtlHours: number;
   secureCookies: "auto" | "always" | "never";
@@ -84,6 +100,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir,
     localRoots: roots.map((r) => path.resolve(r)),
+    warehouseDir: path.resolve(cwd, e.AUTOLOADER_WAREHOUSE_DIR ?? path.join(dataDir, "warehouse")),
+    stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
+    maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
     sessionSecret: e.AUTOLOADER_SESSION_SECRET,
     sessionTtlHours: e.AUTOLOADER_SESSION_TTL_HOURS,
     secureCookies: e.AUTOLOADER_SECURE_COOKIES,

@@ -1,18 +1,9 @@
-// Runs once when the server starts: opens the database (applying migrations, creating the first
-// admin key) before the first request, and closes it cleanly on shutdown.
+// Runs once when the server starts. The Node-only work lives in server/start-server.ts so the
+// Edge bundle of this file never sees process APIs.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getRuntime, closeRuntime } = await import("./server/runtime");
-  await getRuntime();
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`[server] ${signal}: closing the database`);
-    closeRuntime()
-      .catch((error: unknown) => console.error("[server] close failed:", error))
-      .finally(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  // `next build` loads this file too; a build must not open (or lock) the database.
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { startServer } = await import("./server/start-server");
+  await startServer();
 }

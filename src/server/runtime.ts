@@ -5,13 +5,19 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig, type AppConfig } from "@/env";
 import { migrateDatabase, openDatabase, type Database } from "@/server/db/database";
+import { Warehouse } from "@/server/engine/warehouse";
+import { createDirectExecutor, type DirectExecutor } from "@/server/runs/direct-executor";
+import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
 import { consoleLogger, type Logger, type ServiceDeps } from "@/server/services/deps";
+import { expireStaleRuns } from "@/server/services/runs/trigger-run";
+import { createSourceFactory } from "@/server/sources/source-factory";
 import { bootstrapDefaultTenant } from "@/server/services/auth/tenants";
 
 export interface Runtime {
   config: AppConfig;
   database: Database;
   deps: ServiceDeps;
+  executor: DirectExecutor;
   sessionSecret: string;
   close(): Promise<void>;
 }
@@ -78,12 +84,32 @@ export async function openRuntime(
   if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
   log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
+  const warehouse = new Warehouse(config.warehouseDir);
+  const executor = createDirectExecutor(() => deps);
   const deps: ServiceDeps = {
     db: database.prisma,
     clock: () => new Date(),
     log,
     config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours },
+    engine: {
+      warehouse,
+      sources: createSourceFactory({ localRoots: config.localRoots }),
+      settings: { ...DEFAULT_RUN_SETTINGS, stagingDir: config.stagingDir, maxFileRetries: config.maxFileRetries },
+    },
+    runs: executor,
   };
+  if (database.kind === "pglite") {
+    // The embedded database has one process (the lock above), so any run still active belongs
+    // to a process that is gone: fail it now rather than after the heartbeat timeout.
+    const orphans = await deps.db.run.findMany({ where: { status: { in: ["QUEUED", "RUNNING"] } }, select: { id: true } });
+    if (orphans.length > 0) {
+      await deps.db.run.updateMany({ where: { id: { in: orphans.map((o) => o.id) } }, data: { updatedAt: new Date(0) } });
+      await expireStaleRuns(deps);
+      log.warn(`[runs] ${orphans.length} run(s) interrupted by the last shutdown were marked FAILED`);
+    }
+  } else {
+    await expireStaleRuns(deps);
+  }
   const admin = options.bootstrap === false ? null : await bootstrapDefaultTenant(deps, config.dataDir);
   if (admin) {
     log.info(
@@ -102,10 +128,12 @@ export async function openRuntime(
     config,
     database,
     deps,
+    executor,
     sessionSecret,
     async close() {
       if (closed) return;
       closed = true;
+      await warehouse.close();
       await database.close();
       await unlock();
     },

@@ -1,6 +1,12 @@
 // Service dependencies for tests: a real database, a controllable clock and a recording logger.
 import type { Db } from "@/server/db/database";
-import type { Logger, ServiceDeps } from "@/server/services/deps";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { Warehouse } from "@/server/engine/warehouse";
+import { DEFAULT_RUN_SETTINGS, type RunEngine } from "@/server/runs/run-deps";
+import type { Logger, RunLauncher, ServiceDeps } from "@/server/services/deps";
+import { createSourceFactory } from "@/server/sources/source-factory";
 
 export interface TestClock {
   now: Date;
@@ -33,13 +39,37 @@ export function recordingLogger(): RecordingLogger {
 
 export function testDeps(
   db: Db,
-  opts: { clock?: TestClock; localRoots?: string[]; log?: Logger; sessionTtlHours?: number } = {},
+  opts: {
+    clock?: TestClock;
+    localRoots?: string[];
+    log?: Logger;
+    sessionTtlHours?: number;
+    engine?: Partial<RunEngine>;
+    runs?: RunLauncher;
+  } = {},
 ): ServiceDeps {
   const clock = opts.clock;
+  const localRoots = opts.localRoots ?? ["/tmp/autoloader-test-roots"];
+  // A warehouse of its own per deps, in a temp dir; DuckDB opens it only when a test loads.
+  const scratch = path.join(os.tmpdir(), `autoloader-test-${randomBytes(6).toString("hex")}`);
+  const engine: RunEngine = {
+    warehouse: opts.engine?.warehouse ?? new Warehouse(path.join(scratch, "warehouse")),
+    sources: opts.engine?.sources ?? createSourceFactory({ localRoots }),
+    settings: opts.engine?.settings ?? { ...DEFAULT_RUN_SETTINGS, stagingDir: path.join(scratch, "staging") },
+    ...(opts.engine?.hooks ? { hooks: opts.engine.hooks } : {}),
+  };
   return {
     db,
     clock: clock ? () => clock.now : () => new Date(),
     log: opts.log ?? recordingLogger(),
-    config: { localRoots: opts.localRoots ?? ["/tmp/autoloader-test-roots"], sessionTtlHours: opts.sessionTtlHours ?? 24 },
+    config: { localRoots, sessionTtlHours: opts.sessionTtlHours ?? 24 },
+    engine,
+    // Tests that trigger runs pass a launcher (usually the direct executor); others never start one.
+    runs: opts.runs ?? {
+      method: "direct",
+      start(runId) {
+        throw new Error(`testDeps: no run launcher given, cannot start run ${runId}`);
+      },
+    },
   };
 }

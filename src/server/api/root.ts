@@ -2,6 +2,7 @@ import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { ingestionsRouter } from "./routers/ingestions";
 import { keysRouter } from "./routers/keys";
+import { runsRouter } from "./routers/runs";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   auth: authRouter,
   keys: keysRouter,
   ingestions: ingestionsRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 // What every service receives instead of importing it, so tests pass real ones or fakes.
 import type { Db } from "@/server/db/database";
+import type { RunEngine } from "@/server/runs/run-deps";
 
 export interface Logger {
   info(message: string): void;
@@ -16,6 +17,15 @@ export interface ServiceDeps {
     localRoots: string[];
     sessionTtlHours: number;
   };
+  /** Warehouse, sources and run settings. */
+  engine: RunEngine;
+  /** Starts executing a QUEUED run in the background (the direct executor, or Inngest). */
+  runs: RunLauncher;
+}
+
+export interface RunLauncher {
+  readonly method: "direct";
+  start(runId: string): void;
 }
 
 export const consoleLogger: Logger = {

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ingestionId } from "@/server/domain/ingestion-input";
+import { getRun } from "@/server/services/runs/get-run";
+import { listRuns } from "@/server/services/runs/list-runs";
+import { fileOutcomeView, runView } from "@/server/services/runs/run-view";
+import { triggerRun } from "@/server/services/runs/trigger-run";
+import { protectedProcedure, router } from "../trpc";
+
+const runId = z.string({ error: "Run id is required" }).min(1, "Run id is required").max(64, "Run id must be at most 64 characters");
+
+export const runsRouter = router({
+  trigger: protectedProcedure
+    .input(z.object({ ingestionId }))
+    .output(z.object({ method: z.literal("direct"), runId: z.string() }))
+    .mutation(({ ctx, input }) => triggerRun(ctx.deps, ctx.auth.tenantId, input.ingestionId)),
+  list: protectedProcedure
+    .input(
+      z
+        .object({
+          ingestionId: ingestionId.optional(),
+          since: z.coerce.date({ error: "Since must be a date" }).optional(),
+          limit: z.number().int().min(1, "Limit must be 1–100").max(100, "Limit must be 1–100").default(20),
+          cursor: z.string().max(64).nullish(),
+        })
+        .default({ limit: 20 }),
+    )
+    .output(z.object({ items: z.array(runView), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listRuns(ctx.deps, ctx.auth.tenantId, input)),
+  get: protectedProcedure
+    .input(z.object({ id: runId }))
+    .output(
+      z.object({
+        run: runView,
+        files: z.array(fileOutcomeView),
+        filesTotal: z.number(),
+        schemaVersions: z.array(z.object({ version: z.number(), diff: z.unknown(), createdAt: z.date() })),
+      }),
+    )
+    .query(({ ctx, input }) => getRun(ctx.deps, ctx.auth.tenantId, input.id)),
+});

@@ -1,0 +1,219 @@
+// Loads a batch of files into a destination table in one DuckDB statement, exactly once:
+// the table write and the ledger rows of the batch's files commit in one transaction. A batch
+// that fails is split in halves until the bad files are isolated; the others still load.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import {
+  failReason,
+  planEvolution,
+  RESCUED_DATA_COLUMN,
+  SOURCE_FILE_COLUMN,
+  type Column,
+  type EvolutionModeValue,
+  type EvolutionPlan,
+} from "@/server/domain/schema-evolution";
+import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
+import { engineMessage, ident, literal, qualified } from "./sql";
+import { LEDGER } from "./warehouse";
+
+export interface BatchFile {
+  id: string;
+  /** Path relative to the source, as recorded in the file history. */
+  path: string;
+  /** Where DuckDB reads it: `readRoot` + "/" + path. */
+  localPath: string;
+}
+
+export interface LoadTarget {
+  ingestionId: string;
+  runId: string;
+  schema: string;
+  table: string;
+  format: FormatSpec;
+  mode: EvolutionModeValue;
+  hints: Record<string, string>;
+  /** Directory the local paths are under (the local source, or the S3 staging directory). */
+  readRoot: string;
+  /** What `_source_file` holds for a file: uriPrefix + relative path. */
+  uriPrefix: string;
+}
+
+export interface BatchOutcome {
+  loaded: { id: string; path: string; rows: number }[];
+  failed: { id: string; path: string; error: string }[];
+  /** Table schema after the batch, when the table exists. */
+  tableColumns: Column[] | null;
+}
+
+export interface LoadHooks {
+  /** Test seam: runs after the warehouse commit, before the caller records it (crash injection). */
+  afterWarehouseCommit?: (files: BatchFile[]) => Promise<void> | void;
+}
+
+export async function tableColumns(c: DuckDBConnection, schema: string, table: string): Promise<Column[] | null> {
+  const r = await c.runAndReadAll(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = ${literal(schema)} AND table_name = ${literal(table)} ORDER BY ordinal_position`,
+  );
+  const rows = r.getRowObjectsJson() as { column_name: string; data_type: string }[];
+  return rows.length === 0 ? null : rows.map((row) => ({ name: row.column_name, type: row.data_type }));
+}
+
+export async function describeFiles(c: DuckDBConnection, format: FormatSpec, files: string[]): Promise<Column[]> {
+  const r = await c.runAndReadAll(`DESCRIBE SELECT * EXCLUDE (${ident(FILE_COLUMN)}) FROM ${readerSql(format, files)}`);
+  return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((row) => ({
+    name: row.column_name,
+    type: row.column_type,
+  }));
+}
+
+function sourceFileExpr(t: LoadTarget): string {
+  return `${literal(t.uriPrefix)} || substr(${ident(FILE_COLUMN)}, ${t.readRoot.length + 2})`;
+}
+
+function projectionSql(t: LoadTarget, plan: EvolutionPlan): string {
+  const cols = plan.projection.map((p) => {
+    const src = ident(p.source);
+    const expr =
+      p.expr.kind === "identity" ? src : `${p.expr.strict ? "CAST" : "TRY_CAST"}(${src} AS ${p.expr.to})`;
+    return `${expr} AS ${ident(p.target)}`;
+  });
+  cols.push(`${sourceFileExpr(t)} AS ${ident(SOURCE_FILE_COLUMN)}`);
+  const { whole, mistyped } = plan.rescue;
+  if (whole.length > 0 || mistyped.length > 0) {
+    const conditions = [
+      ...whole.map((n) => `${ident(n)} IS NOT NULL`),
+      ...mistyped.map((m) => `(${ident(m.name)} IS NOT NULL AND TRY_CAST(${ident(m.name)} AS ${m.type}) IS NULL)`),
+    ];
+    const pairs = [
+      ...whole.map((n) => `${literal(n)}, ${ident(n)}`),
+      ...mistyped.map(
+        (m) =>
+          `${literal(m.name)}, CASE WHEN TRY_CAST(${ident(m.name)} AS ${m.type}) IS NULL THEN ${ident(m.name)} END`,
+      ),
+      `'_file_path', ${sourceFileExpr(t)}`,
+    ];
+    // json_merge_patch drops the keys whose value is NULL.
+    cols.push(
+      `CASE WHEN ${conditions.join(" OR ")} THEN json_merge_patch('{}', json_object(${pairs.join(", ")})) END AS ${ident(RESCUED_DATA_COLUMN)}`,
+    );
+  }
+  return cols.join(",\n  ");
+}
+
+async function alreadyLoaded(c: DuckDBConnection, t: LoadTarget, files: BatchFile[]) {
+  if (files.length === 0) return new Map<string, number>();
+  const r = await c.runAndReadAll(
+    `SELECT path, row_count FROM ${LEDGER} WHERE ingestion_id = ${literal(t.ingestionId)}
+     AND path IN (${files.map((f) => literal(f.path)).join(", ")})`,
+  );
+  return new Map(
+    (r.getRowObjectsJson() as { path: string; row_count: string }[]).map((row) => [row.path, Number(row.row_count)]),
+  );
+}
+
+/** Files of the batch with a non-null value in any of `columns` (they carry a refused change). */
+async function filesCarrying(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], columns: string[]) {
+  const r = await c.runAndReadAll(
+    `SELECT DISTINCT ${ident(FILE_COLUMN)} AS f FROM ${readerSql(t.format, files.map((f) => f.localPath))}
+     WHERE ${columns.map((n) => `${ident(n)} IS NOT NULL`).join(" OR ")}`,
+  );
+  const carriers = new Set((r.getRowObjectsJson() as { f: string }[]).map((row) => row.f));
+  return files.filter((f) => carriers.has(f.localPath));
+}
+
+async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan) {
+  const target = qualified(t.schema, t.table);
+  await c.run("BEGIN TRANSACTION");
+  try {
+    await c.run(`CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)}`);
+    if (plan.create) {
+      await c.run(`CREATE TABLE ${target} (${plan.create.map((col) => `${ident(col.name)} ${col.type}`).join(", ")})`);
+    }
+    for (const col of plan.addColumns) await c.run(`ALTER TABLE ${target} ADD COLUMN ${ident(col.name)} ${col.type}`);
+    for (const w of plan.widen) await c.run(`ALTER TABLE ${target} ALTER ${ident(w.name)} TYPE ${w.to}`);
+    const before = await c.runAndReadAll(`SELECT coalesce(max(rowid), -1) AS m FROM ${target}`);
+    const lastRow = String((before.getRowObjectsJson()[0] as { m: string | number }).m);
+    const reader = readerSql(t.format, files.map((f) => f.localPath));
+    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(t, plan)}\nFROM ${reader}`);
+    // Per-file counts from the rows just appended (rowids grow; one writer per table).
+    const counts = await c.runAndReadAll(
+      `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE rowid > ${lastRow} GROUP BY 1`,
+    );
+    const rowsByUri = new Map(
+      (counts.getRowObjectsJson() as { f: string; n: string }[]).map((row) => [row.f, Number(row.n)]),
+    );
+    const loaded = files.map((f) => ({ id: f.id, path: f.path, rows: rowsByUri.get(t.uriPrefix + f.path) ?? 0 }));
+    const now = new Date().toISOString();
+    await c.run(
+      `INSERT INTO ${LEDGER} (ingestion_id, path, run_id, row_count, loaded_at) VALUES ${loaded
+        .map((l) => `(${literal(t.ingestionId)}, ${literal(l.path)}, ${literal(t.runId)}, ${l.rows}, ${literal(now)})`)
+        .join(", ")}`,
+    );
+    await c.run("COMMIT");
+    return loaded;
+  } catch (error) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function loadBatch(
+  c: DuckDBConnection,
+  t: LoadTarget,
+  batch: BatchFile[],
+  hooks: LoadHooks = {},
+): Promise<BatchOutcome> {
+  const out: BatchOutcome = { loaded: [], failed: [], tableColumns: null };
+  // Files the ledger already holds were loaded by an earlier, interrupted run: count, never reload.
+  const ledger = await alreadyLoaded(c, t, batch);
+  for (const f of batch) {
+    const rows = ledger.get(f.path);
+    if (rows !== undefined) out.loaded.push({ id: f.id, path: f.path, rows });
+  }
+  const toLoad = batch.filter((f) => !ledger.has(f.path));
+  const message = (error: unknown) => engineMessage(error).replaceAll(t.readRoot + "/", t.uriPrefix);
+
+  const load = async (files: BatchFile[]): Promise<void> => {
+    if (files.length === 0) return;
+    let plan: EvolutionPlan;
+    try {
+      const batchColumns = await describeFiles(c, t.format, files.map((f) => f.localPath));
+      plan = planEvolution({ table: await tableColumns(c, t.schema, t.table), batch: batchColumns, mode: t.mode, hints: t.hints });
+    } catch (error) {
+      return split(files, error);
+    }
+    const refused = [...plan.failOn.newColumns, ...plan.failOn.mistyped.map((m) => m.name)];
+    if (refused.length > 0) {
+      const carriers = await filesCarrying(c, t, files, refused).catch(() => files);
+      if (carriers.length > 0) {
+        for (const f of carriers) out.failed.push({ id: f.id, path: f.path, error: failReason(plan) });
+        return load(files.filter((f) => !carriers.includes(f)));
+      }
+      // Only NULLs in the refused columns: nothing to refuse, nothing to write for them.
+      plan.failOn = { newColumns: [], mistyped: [] };
+    }
+    let loaded: BatchOutcome["loaded"];
+    try {
+      loaded = await commitBatch(c, t, files, plan);
+    } catch (error) {
+      return split(files, error);
+    }
+    out.loaded.push(...loaded);
+    await hooks.afterWarehouseCommit?.(files);
+  };
+
+  const split = async (files: BatchFile[], error: unknown): Promise<void> => {
+    const only = files[0];
+    if (files.length === 1 && only) {
+      out.failed.push({ id: only.id, path: only.path, error: message(error) });
+      return;
+    }
+    const mid = Math.ceil(files.length / 2);
+    await load(files.slice(0, mid));
+    await load(files.slice(mid));
+  };
+
+  await load(toLoad);
+  out.tableColumns = await tableColumns(c, t.schema, t.table);
+  return out;
+}

@@ -1,0 +1,77 @@
+// The embedded DuckDB warehouse: one database file per tenant under the warehouse directory
+// (`<tenant>.duckdb`), so tenants' tables can never meet, each holding the ledger of loaded
+// files in schema `_autoloader`.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+
+export const LEDGER = "_autoloader.loaded_files";
+
+const LEDGER_DDL = `
+CREATE SCHEMA IF NOT EXISTS _autoloader;
+CREATE TABLE IF NOT EXISTS _autoloader.loaded_files (
+  ingestion_id VARCHAR NOT NULL,
+  path VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  row_count BIGINT NOT NULL,
+  loaded_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (ingestion_id, path)
+);`;
+
+export class Warehouse {
+  private readonly instances = new Map<string, Promise<DuckDBInstance>>();
+
+  constructor(readonly dir: string) {}
+
+  fileFor(tenantKey: string): string {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(tenantKey)) throw new Error(`Invalid tenant key for the warehouse: ${tenantKey}`);
+    return path.join(this.dir, `${tenantKey}.duckdb`);
+  }
+
+  private instance(tenantKey: string): Promise<DuckDBInstance> {
+    let p = this.instances.get(tenantKey);
+    if (!p) {
+      p = (async () => {
+        await mkdir(this.dir, { recursive: true });
+        // Extensions that are not built in would be downloaded: never, offline.
+        const instance = await DuckDBInstance.create(this.fileFor(tenantKey), {
+          autoinstall_known_extensions: "false",
+          autoload_known_extensions: "true",
+        });
+        const c = await instance.connect();
+        try {
+          await c.run(LEDGER_DDL);
+        } finally {
+          c.closeSync();
+        }
+        return instance;
+      })();
+      p.catch(() => this.instances.delete(tenantKey));
+      this.instances.set(tenantKey, p);
+    }
+    return p;
+  }
+
+  async withConnection<T>(tenantKey: string, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await (await this.instance(tenantKey)).connect();
+    try {
+      return await fn(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** Checks that the warehouse directory is usable (for health). */
+  async check(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.instances.values()];
+    this.instances.clear();
+    for (const p of all) {
+      const instance = await p.catch(() => null);
+      instance?.closeSync();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Runs the pipeline in this process: each step records its name on the run row, a heartbeat
+// keeps the run from being taken for dead, and any error outside the per-file ones fails the
+// run with its message. The staging directory is removed whatever happens.
+import { rm } from "node:fs/promises";
+import { engineMessage } from "@/server/engine/sql";
+import type { RunLauncher, ServiceDeps } from "@/server/services/deps";
+import { failRun, runPipeline, stagingDirFor } from "./pipeline";
+import type { Step } from "./step";
+
+const HEARTBEAT_MS = 30_000;
+
+export interface DirectExecutor extends RunLauncher {
+  /** Runs a QUEUED run to the end and returns its final status. */
+  runNow(runId: string): Promise<{ status: string }>;
+  /** Resolves when every run started in the background has ended. */
+  idle(): Promise<void>;
+}
+
+export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor {
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function runNow(runId: string): Promise<{ status: string }> {
+    const deps = getDeps();
+    const step: Step = {
+      async run(id, fn) {
+        await deps.db.run.update({ where: { id: runId }, data: { currentStep: id, updatedAt: deps.clock() } });
+        return fn();
+      },
+    };
+    const heartbeat = setInterval(() => {
+      deps.db.run
+        .updateMany({ where: { id: runId, status: { in: ["QUEUED", "RUNNING"] } }, data: { updatedAt: deps.clock() } })
+        .catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      return await runPipeline(step, deps, runId);
+    } catch (error) {
+      const message = error instanceof Error && error.name === "SourceError" ? error.message : engineMessage(error);
+      deps.log.error(`[run ${runId}] failed: ${message}`);
+      await failRun(deps, runId, message);
+      return { status: "FAILED" };
+    } finally {
+      clearInterval(heartbeat);
+      await rm(stagingDirFor(deps, runId), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  return {
+    method: "direct",
+    runNow,
+    start(runId) {
+      const p = runNow(runId)
+        .catch((error: unknown) => getDeps().log.error(`[run ${runId}] executor error: ${String(error)}`))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

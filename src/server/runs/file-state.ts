@@ -1,0 +1,137 @@
+// File state in the metadata database, changed in set-based statements (never one per file).
+import type { Db } from "@/server/db/database";
+import type { SourceObject } from "@/server/sources/source";
+
+const CHUNK = 2_000;
+
+/**
+ * Records listed objects the ingestion has not seen before: PENDING, or SKIPPED when empty.
+ * Known paths are left alone (a file is loaded once, even if it is later overwritten).
+ */
+export async function registerFiles(
+  db: Db,
+  ingestionId: string,
+  objects: SourceObject[],
+): Promise<{ registered: number; skipped: number }> {
+  let registered = 0;
+  let skipped = 0;
+  for (let i = 0; i < objects.length; i += CHUNK) {
+    const chunk = objects.slice(i, i + CHUNK);
+    const known = await db.processedFile.findMany({
+      where: { ingestionId, path: { in: chunk.map((o) => o.path) } },
+      select: { path: true },
+    });
+    const knownPaths = new Set(known.map((k) => k.path));
+    const fresh = chunk.filter((o) => !knownPaths.has(o.path));
+    if (fresh.length === 0) continue;
+    // skipDuplicates covers a concurrent discovery of the same files.
+    const { count } = await db.processedFile.createMany({
+      data: fresh.map((o) => ({
+        ingestionId,
+        path: o.path,
+        size: BigInt(o.size),
+        etag: o.etag,
+        lastModified: o.lastModified,
+        status: o.size === 0 ? ("SKIPPED" as const) : ("PENDING" as const),
+        error: o.size === 0 ? "Empty file (0 bytes): nothing to load" : null,
+      })),
+      skipDuplicates: true,
+    });
+    registered += count;
+    skipped += fresh.filter((o) => o.size === 0).length;
+  }
+  return { registered, skipped };
+}
+
+export interface ClaimedFile {
+  id: string;
+  path: string;
+  size: number;
+}
+
+/**
+ * Claims the files this run will load, oldest first, within the run's limits, in one statement:
+ * new (PENDING) files, FAILED files under the retry limit, and PROCESSING files whose lease
+ * expired (a crashed run's). The guard is repeated in the UPDATE, so when two claimers race
+ * (PostgreSQL re-checks it on the locked row), each file goes to exactly one of them.
+ */
+export async function claimFiles(
+  db: Db,
+  args: {
+    ingestionId: string;
+    runId: string;
+    now: Date;
+    leaseMs: number;
+    maxRetries: number;
+    maxFiles: number | null;
+    maxBytes: number | null;
+  },
+): Promise<ClaimedFile[]> {
+  const leaseUntil = new Date(args.now.getTime() + args.leaseMs);
+  const maxFiles = args.maxFiles ?? 2_147_483_647;
+  const maxBytes = BigInt(args.maxBytes ?? Number.MAX_SAFE_INTEGER);
+  const rows = await db.$queryRaw<{ id: string; path: string; size: bigint; lastModified: Date }[]>`
+    WITH candidates AS (
+      SELECT id,
+             row_number() OVER w AS rn,
+             sum(size) OVER w AS cum
+      FROM "ProcessedFile"
+      WHERE "ingestionId" = ${args.ingestionId}
+        AND (status = 'PENDING'
+             OR (status = 'FAILED' AND "retryCount" < ${args.maxRetries})
+             OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${args.now}))
+      WINDOW w AS (ORDER BY "lastModified", path ROWS UNBOUNDED PRECEDING)
+    ), chosen AS (
+      SELECT id FROM candidates WHERE rn <= ${maxFiles} AND (cum <= ${maxBytes} OR rn = 1)
+    )
+    UPDATE "ProcessedFile" AS f
+    SET status = 'PROCESSING', "runId" = ${args.runId}, "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${args.now}
+    FROM chosen
+    WHERE f.id = chosen.id
+      AND (f.status = 'PENDING'
+           OR (f.status = 'FAILED' AND f."retryCount" < ${args.maxRetries})
+           OR (f.status = 'PROCESSING' AND f."leaseExpiresAt" < ${args.now}))
+    RETURNING f.id, f.path, f.size, f."lastModified"`;
+  // RETURNING has no order; batches load oldest first.
+  return rows
+    .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((r) => ({ id: r.id, path: r.path, size: Number(r.size) }));
+}
+
+/** Renews this run's claims so a long run keeps its files. */
+export async function renewLeases(db: Db, runId: string, until: Date): Promise<void> {
+  await db.processedFile.updateMany({ where: { runId, status: "PROCESSING" }, data: { leaseExpiresAt: until } });
+}
+
+export async function markLoaded(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<void> {
+  for (let i = 0; i < loaded.length; i += CHUNK) {
+    const chunk = JSON.stringify(loaded.slice(i, i + CHUNK));
+    await db.$executeRaw`
+      UPDATE "ProcessedFile" AS f
+      SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL,
+          "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
+      FROM json_to_recordset(${chunk}::json) AS v(id text, rows bigint)
+      WHERE f.id = v.id`;
+  }
+}
+
+export async function markFailed(db: Db, runId: string, failed: { id: string; error: string }[], now: Date): Promise<void> {
+  for (let i = 0; i < failed.length; i += CHUNK) {
+    const chunk = JSON.stringify(failed.slice(i, i + CHUNK));
+    await db.$executeRaw`
+      UPDATE "ProcessedFile" AS f
+      SET status = 'FAILED', error = v.error, "retryCount" = f."retryCount" + 1, "runId" = ${runId},
+          "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+      FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
+      WHERE f.id = v.id`;
+  }
+}
+
+/** Gives a failed run's unfinished claims back, so the next run takes them without waiting for the lease. */
+export async function releaseClaims(db: Db, runId: string, now: Date): Promise<number> {
+  const { count } = await db.processedFile.updateMany({
+    where: { runId, status: "PROCESSING" },
+    data: { status: "PENDING", leaseExpiresAt: null, updatedAt: now },
+  });
+  return count;
+}

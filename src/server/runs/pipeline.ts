@@ -1,0 +1,323 @@
+// The run pipeline, written once as named steps: Inngest runs each step durably, the direct
+// executor runs them in-process. Step results are small JSON: ids and counts, never rows.
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import picomatch from "picomatch";
+import { z } from "zod";
+import { formatSchema } from "@/server/domain/ingestion-input";
+import { partitionBatches, runStatusFrom } from "@/server/domain/run-outcome";
+import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-evolution";
+import { assertRunTransition } from "@/server/domain/status-transitions";
+import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
+import { LEDGER } from "@/server/engine/warehouse";
+import { literal } from "@/server/engine/sql";
+import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
+import type { ServiceDeps } from "@/server/services/deps";
+import { claimFiles, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import type { Step } from "./step";
+
+export type RunDeps = ServiceDeps;
+
+/** What the steps pass along: everything here is plain JSON. */
+interface RunContext {
+  runId: string;
+  ingestionId: string;
+  tenantKey: string;
+}
+
+async function loadIngestion(deps: RunDeps, ingestionId: string) {
+  return deps.db.ingestion.findUniqueOrThrow({
+    where: { id: ingestionId },
+    select: {
+      id: true,
+      sourceUri: true,
+      sourceOptions: true,
+      sourceGlob: true,
+      sourceModifiedAfter: true,
+      format: true,
+      formatOptions: true,
+      destinationSchema: true,
+      destinationTable: true,
+      evolutionMode: true,
+      schemaHints: true,
+      maxFilesPerRun: true,
+      maxBytesPerRun: true,
+      tenant: { select: { slug: true } },
+    },
+  });
+}
+
+export async function startRun(deps: RunDeps, runId: string): Promise<RunContext> {
+  const run = await deps.db.run.findUniqueOrThrow({
+    where: { id: runId },
+    select: { status: true, ingestionId: true, ingestion: { select: { tenant: { select: { slug: true } } } } },
+  });
+  if (run.status !== "RUNNING") {
+    assertRunTransition(run.status, "RUNNING");
+    const now = deps.clock();
+    await deps.db.run.update({ where: { id: runId }, data: { status: "RUNNING", startedAt: now, updatedAt: now } });
+  }
+  return { runId, ingestionId: run.ingestionId, tenantKey: run.ingestion.tenant.slug };
+}
+
+/**
+ * After a crash between the warehouse commit and the metadata update, the ledger knows files
+ * the metadata does not: mark them loaded, with the ledger's row counts.
+ */
+export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promise<{ reconciled: number }> {
+  const unfinished = await deps.db.processedFile.findMany({
+    where: { ingestionId: ctx.ingestionId, status: { in: ["PENDING", "PROCESSING", "FAILED"] } },
+    select: { id: true, path: true },
+  });
+  let reconciled = 0;
+  for (let i = 0; i < unfinished.length; i += 1000) {
+    const chunk = unfinished.slice(i, i + 1000);
+    const inLedger = await deps.engine.warehouse.withConnection(ctx.tenantKey, async (c) => {
+      const r = await c.runAndReadAll(
+        `SELECT path, row_count FROM ${LEDGER} WHERE ingestion_id = ${literal(ctx.ingestionId)}
+         AND path IN (${chunk.map((f) => literal(f.path)).join(", ")})`,
+      );
+      return r.getRowObjectsJson() as { path: string; row_count: string }[];
+    });
+    if (inLedger.length === 0) continue;
+    const idByPath = new Map(chunk.map((f) => [f.path, f.id]));
+    const loaded = inLedger.flatMap((l) => {
+      const id = idByPath.get(l.path);
+      return id ? [{ id, rows: Number(l.row_count) }] : [];
+    });
+    await markLoaded(deps.db, ctx.runId, loaded, deps.clock());
+    reconciled += loaded.length;
+  }
+  if (reconciled > 0) deps.log.warn(`[run ${ctx.runId}] reconciled ${reconciled} file(s) from the warehouse ledger`);
+  return { reconciled };
+}
+
+function matcher(glob: string | null): (p: string) => boolean {
+  // Like Spark and Auto Loader, names starting with "_" or "." are markers, not data (_SUCCESS).
+  const hidden = (p: string) => p.split("/").some((s) => s.startsWith("_") || s.startsWith("."));
+  if (!glob) return (p) => !hidden(p);
+  const isMatch = picomatch(glob, { dot: false });
+  return (p) => !hidden(p) && isMatch(p);
+}
+
+export async function discoverFiles(
+  deps: RunDeps,
+  ctx: RunContext,
+): Promise<{ listed: number; registered: number; skipped: number }> {
+  const ingestion = await loadIngestion(deps, ctx.ingestionId);
+  const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
+  const matches = matcher(ingestion.sourceGlob);
+  const after = ingestion.sourceModifiedAfter;
+  let listed = 0;
+  let registered = 0;
+  let skipped = 0;
+  for await (const page of listAll(source)) {
+    const wanted: SourceObject[] = page.filter((o) => matches(o.path) && (!after || o.lastModified > after));
+    listed += wanted.length;
+    const r = await registerFiles(deps.db, ctx.ingestionId, wanted);
+    registered += r.registered;
+    skipped += r.skipped;
+  }
+  await deps.db.run.update({
+    where: { id: ctx.runId },
+    data: { filesDiscovered: registered, filesSkipped: skipped, updatedAt: deps.clock() },
+  });
+  return { listed, registered, skipped };
+}
+
+export async function claimForRun(deps: RunDeps, ctx: RunContext): Promise<{ batches: string[][]; claimed: number }> {
+  const ingestion = await loadIngestion(deps, ctx.ingestionId);
+  const claimed = await claimFiles(deps.db, {
+    ingestionId: ctx.ingestionId,
+    runId: ctx.runId,
+    now: deps.clock(),
+    leaseMs: deps.engine.settings.leaseMs,
+    maxRetries: deps.engine.settings.maxFileRetries,
+    maxFiles: ingestion.maxFilesPerRun,
+    maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
+  });
+  const { batchMaxFiles, batchMaxBytes } = deps.engine.settings;
+  const batches = partitionBatches(claimed, batchMaxFiles, batchMaxBytes).map((b) => b.map((f) => f.id));
+  return { batches, claimed: claimed.length };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function stagingDirFor(deps: RunDeps, runId: string): string {
+  return path.join(deps.engine.settings.stagingDir, runId);
+}
+
+/** Makes the batch's files readable locally; a file that cannot be fetched fails alone. */
+async function localizeBatch(deps: RunDeps, source: Source, runId: string, files: { id: string; path: string }[]) {
+  const staging = stagingDirFor(deps, runId);
+  if (source.type === "S3") await mkdir(staging, { recursive: true });
+  const results = await mapLimit(files, deps.engine.settings.downloadConcurrency, async (f) => {
+    try {
+      return { ok: true as const, file: { id: f.id, path: f.path, localPath: await source.localize(f.path, staging) } };
+    } catch (error) {
+      if (error instanceof SourceError) return { ok: false as const, id: f.id, path: f.path, error: error.message };
+      throw error;
+    }
+  });
+  const ready: BatchFile[] = [];
+  const failed: { id: string; path: string; error: string }[] = [];
+  for (const r of results) {
+    if (r.ok) ready.push(r.file);
+    else failed.push({ id: r.id, path: r.path, error: r.error });
+  }
+  return { ready, failed, readRoot: source.type === "S3" ? path.resolve(staging) : source.uri };
+}
+
+async function recordSchemaVersion(deps: RunDeps, ctx: RunContext, columns: Column[] | null) {
+  if (!columns) return;
+  const latest = await deps.db.schemaVersion.findFirst({
+    where: { ingestionId: ctx.ingestionId },
+    orderBy: { version: "desc" },
+    select: { version: true, columns: true },
+  });
+  const before = latest ? (latest.columns as unknown as Column[]) : [];
+  const diff = diffSchemas(before, columns);
+  if (latest && isEmptyDiff(diff)) return;
+  await deps.db.schemaVersion.create({
+    data: {
+      ingestionId: ctx.ingestionId,
+      version: (latest?.version ?? 0) + 1,
+      columns: columns as unknown as object[],
+      diff: diff as unknown as object,
+      runId: ctx.runId,
+    },
+  });
+}
+
+export async function loadClaimedBatch(
+  deps: RunDeps,
+  ctx: RunContext,
+  fileIds: string[],
+): Promise<{ loaded: number; failed: number; rows: number; bytes: number }> {
+  const ingestion = await loadIngestion(deps, ctx.ingestionId);
+  const files = await deps.db.processedFile.findMany({
+    where: { id: { in: fileIds }, runId: ctx.runId, status: "PROCESSING" },
+    select: { id: true, path: true, size: true },
+    orderBy: [{ lastModified: "asc" }, { path: "asc" }],
+  });
+  const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
+  const { ready, failed: fetchFailed, readRoot } = await localizeBatch(deps, source, ctx.runId, files);
+  const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
+  const outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
+    loadBatch(
+      c,
+      {
+        ingestionId: ctx.ingestionId,
+        runId: ctx.runId,
+        schema: ingestion.destinationSchema,
+        table: ingestion.destinationTable,
+        format,
+        mode: ingestion.evolutionMode,
+        hints: z.record(z.string(), z.string()).parse(ingestion.schemaHints ?? {}),
+        readRoot,
+        uriPrefix: source.uriOf(""),
+      },
+      ready,
+      deps.engine.hooks,
+    ),
+  );
+  const now = deps.clock();
+  const failed = [...fetchFailed, ...outcome.failed];
+  await markLoaded(deps.db, ctx.runId, outcome.loaded, now);
+  await markFailed(deps.db, ctx.runId, failed, now);
+  await recordSchemaVersion(deps, ctx, outcome.tableColumns);
+  const sizeById = new Map(files.map((f) => [f.id, Number(f.size)]));
+  const rows = outcome.loaded.reduce((n, l) => n + l.rows, 0);
+  const bytes = outcome.loaded.reduce((n, l) => n + (sizeById.get(l.id) ?? 0), 0);
+  await deps.db.run.update({
+    where: { id: ctx.runId },
+    data: {
+      filesLoaded: { increment: outcome.loaded.length },
+      filesFailed: { increment: failed.length },
+      rowsLoaded: { increment: BigInt(rows) },
+      bytesLoaded: { increment: BigInt(bytes) },
+      updatedAt: now,
+    },
+  });
+  await renewLeases(deps.db, ctx.runId, new Date(now.getTime() + deps.engine.settings.leaseMs));
+  if (source.type === "S3") {
+    await Promise.all(ready.map((f) => rm(f.localPath, { force: true })));
+  }
+  return { loaded: outcome.loaded.length, failed: failed.length, rows, bytes };
+}
+
+export async function finishRun(deps: RunDeps, ctx: RunContext, claimed: number): Promise<{ status: string }> {
+  const run = await deps.db.run.findUniqueOrThrow({
+    where: { id: ctx.runId },
+    select: { startedAt: true, filesLoaded: true, filesFailed: true, status: true },
+  });
+  const status = runStatusFrom({ claimed, loaded: run.filesLoaded, failed: run.filesFailed });
+  assertRunTransition(run.status, status);
+  const firstError =
+    status === "FAILED"
+      ? await deps.db.processedFile.findFirst({ where: { runId: ctx.runId, status: "FAILED" }, select: { path: true, error: true } })
+      : null;
+  const now = deps.clock();
+  await deps.db.$transaction([
+    deps.db.run.update({
+      where: { id: ctx.runId },
+      data: {
+        status,
+        activeIngestionId: null,
+        currentStep: null,
+        finishedAt: now,
+        durationMs: run.startedAt ? now.getTime() - run.startedAt.getTime() : 0,
+        error: firstError ? `All ${run.filesFailed} file(s) failed; first: ${firstError.path}: ${firstError.error ?? "?"}` : null,
+        updatedAt: now,
+      },
+    }),
+    deps.db.ingestion.update({ where: { id: ctx.ingestionId }, data: { lastRunAt: now, lastRunStatus: status } }),
+  ]);
+  return { status };
+}
+
+/** Marks a run FAILED with `message` (for errors outside the per-file ones) and frees its claims. */
+export async function failRun(deps: RunDeps, runId: string, message: string): Promise<void> {
+  const now = deps.clock();
+  const run = await deps.db.run.findUnique({ where: { id: runId }, select: { status: true, ingestionId: true, startedAt: true } });
+  if (!run || (run.status !== "QUEUED" && run.status !== "RUNNING")) return;
+  await releaseClaims(deps.db, runId, now);
+  await deps.db.$transaction([
+    deps.db.run.update({
+      where: { id: runId },
+      data: {
+        status: "FAILED",
+        activeIngestionId: null,
+        currentStep: null,
+        error: message,
+        finishedAt: now,
+        durationMs: run.startedAt ? now.getTime() - run.startedAt.getTime() : 0,
+        updatedAt: now,
+      },
+    }),
+    deps.db.ingestion.update({ where: { id: run.ingestionId }, data: { lastRunAt: now, lastRunStatus: "FAILED" } }),
+  ]);
+}
+
+/** The whole run, as steps. */
+export async function runPipeline(step: Step, deps: RunDeps, runId: string): Promise<{ status: string }> {
+  const ctx = await step.run("start", () => startRun(deps, runId));
+  await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
+  await step.run("discover", () => discoverFiles(deps, ctx));
+  const { batches, claimed } = await step.run("claim", () => claimForRun(deps, ctx));
+  for (const [i, batch] of batches.entries()) {
+    await step.run(`load-batch-${i + 1}`, () => loadClaimedBatch(deps, ctx, batch));
+  }
+  return step.run("finish", () => finishRun(deps, ctx, claimed));
+}

@@ -1,0 +1,35 @@
+// What the run pipeline needs besides the metadata database.
+import type { LoadHooks } from "@/server/engine/load-batch";
+import type { Warehouse } from "@/server/engine/warehouse";
+import type { SourceFactory } from "@/server/sources/source-factory";
+
+export interface RunSettings {
+  /** Per-run staging directories for downloaded objects live under here. */
+  stagingDir: string;
+  /** A FAILED file is retried by later runs until it has failed this many times. */
+  maxFileRetries: number;
+  /** How long a claim on a file lasts without renewal; an expired claim can be taken over. */
+  leaseMs: number;
+  /** A run with no heartbeat for this long is considered dead and releases its guard. */
+  staleRunMs: number;
+  batchMaxFiles: number;
+  batchMaxBytes: number;
+  /** Concurrent downloads when staging S3 objects. */
+  downloadConcurrency: number;
+}
+
+export interface RunEngine {
+  warehouse: Warehouse;
+  sources: SourceFactory;
+  settings: RunSettings;
+  hooks?: LoadHooks;
+}
+
+export const DEFAULT_RUN_SETTINGS: Omit<RunSettings, "stagingDir"> = {
+  maxFileRetries: 3,
+  leaseMs: 15 * 60_000,
+  staleRunMs: 5 * 60_000,
+  batchMaxFiles: 2_000,
+  batchMaxBytes: 512 * 1024 * 1024,
+  downloadConcurrency: 8,
+};

@@ -1,0 +1,95 @@
+// What the API returns for a run.
+import { z } from "zod";
+import type { Prisma } from "@/generated/prisma/client";
+
+export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] as const;
+
+export const runSelect = {
+  id: true,
+  ingestionId: true,
+  status: true,
+  trigger: true,
+  method: true,
+  eventId: true,
+  retryOfRunId: true,
+  currentStep: true,
+  filesDiscovered: true,
+  filesLoaded: true,
+  filesFailed: true,
+  filesSkipped: true,
+  rowsLoaded: true,
+  bytesLoaded: true,
+  durationMs: true,
+  error: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  ingestion: { select: { name: true } },
+} satisfies Prisma.RunSelect;
+
+type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
+
+export const runView = z.object({
+  id: z.string(),
+  ingestionId: z.string(),
+  ingestionName: z.string(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.enum(["MANUAL", "SCHEDULE", "RETRY", "REFRESH"]),
+  method: z.enum(["DIRECT", "INNGEST"]),
+  eventId: z.string().nullable(),
+  retryOfRunId: z.string().nullable(),
+  currentStep: z.string().nullable(),
+  metrics: z.object({
+    filesDiscovered: z.number(),
+    filesLoaded: z.number(),
+    filesFailed: z.number(),
+    filesSkipped: z.number(),
+    rowsLoaded: z.number(),
+    bytesLoaded: z.number(),
+    durationMs: z.number().nullable(),
+  }),
+  error: z.string().nullable(),
+  queuedAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+});
+export type RunView = z.infer<typeof runView>;
+
+export function toRunView(r: RunRow): RunView {
+  return {
+    id: r.id,
+    ingestionId: r.ingestionId,
+    ingestionName: r.ingestion.name,
+    status: r.status,
+    trigger: r.trigger,
+    method: r.method,
+    eventId: r.eventId,
+    retryOfRunId: r.retryOfRunId,
+    currentStep: r.currentStep,
+    metrics: {
+      filesDiscovered: r.filesDiscovered,
+      filesLoaded: r.filesLoaded,
+      filesFailed: r.filesFailed,
+      filesSkipped: r.filesSkipped,
+      rowsLoaded: Number(r.rowsLoaded),
+      bytesLoaded: Number(r.bytesLoaded),
+      durationMs: r.durationMs,
+    },
+    error: r.error,
+    queuedAt: r.queuedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
+export const FILE_STATUSES = ["PENDING", "PROCESSING", "SUCCESS", "FAILED", "SKIPPED"] as const;
+
+export const fileOutcomeView = z.object({
+  id: z.string(),
+  path: z.string(),
+  status: z.enum(FILE_STATUSES),
+  size: z.number(),
+  rowCount: z.number().nullable(),
+  retryCount: z.number(),
+  error: z.string().nullable(),
+});

@@ -1,0 +1,62 @@
+// Starts a run of an ingestion. The unique `activeIngestionId` index is the guard: of several
+// concurrent triggers exactly one creates a run; the others get CONFLICT naming it.
+import { DomainError } from "@/server/domain/errors";
+import { failRun } from "@/server/runs/pipeline";
+import type { ServiceDeps } from "../deps";
+import { findOwnedIngestion } from "../ingestions/ingestion-rules";
+
+export type RunTriggerKind = "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH";
+
+/** Fails active runs whose heartbeat stopped (their process died), so they no longer block. */
+export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: string } = {}): Promise<number> {
+  const cutoff = new Date(deps.clock().getTime() - deps.engine.settings.staleRunMs);
+  const stale = await deps.db.run.findMany({
+    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, updatedAt: { lt: cutoff } },
+    select: { id: true },
+  });
+  for (const r of stale) {
+    await failRun(
+      deps,
+      r.id,
+      `The run stopped making progress (no heartbeat since before ${cutoff.toISOString()}); its unfinished files return to the queue`,
+    );
+  }
+  return stale.length;
+}
+
+export async function triggerRun(
+  deps: ServiceDeps,
+  tenantId: string,
+  ingestionId: string,
+  options: { trigger?: RunTriggerKind; retryOfRunId?: string } = {},
+): Promise<{ method: "direct"; runId: string }> {
+  const ingestion = await findOwnedIngestion(deps, tenantId, ingestionId);
+  await expireStaleRuns(deps, { ingestionId });
+  let runId: string;
+  try {
+    const run = await deps.db.run.create({
+      data: {
+        ingestionId,
+        activeIngestionId: ingestionId,
+        status: "QUEUED",
+        trigger: options.trigger ?? "MANUAL",
+        method: "DIRECT",
+        retryOfRunId: options.retryOfRunId ?? null,
+        queuedAt: deps.clock(),
+      },
+      select: { id: true },
+    });
+    runId = run.id;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "P2002") throw error;
+    const active = await deps.db.run.findFirst({ where: { activeIngestionId: ingestionId }, select: { id: true, status: true } });
+    throw new DomainError(
+      "CONFLICT",
+      active
+        ? `Ingestion '${ingestion.name}' already has an active run ${active.id} (${active.status.toLowerCase()}); wait for it to finish`
+        : `Ingestion '${ingestion.name}' already has an active run; wait for it to finish`,
+    );
+  }
+  deps.runs.start(runId);
+  return { method: "direct", runId };
+}
