@@ -8,19 +8,24 @@ export type FormatSpec = z.infer<typeof formatSchema>;
 /** Name of the column DuckDB fills with each row's file (unlikely to meet a data column). */
 export const FILE_COLUMN = "__al_file";
 
+/** AUTO leaves detection to DuckDB (by extension); its readers spell the enum differently. */
+function compression(value: "AUTO" | "NONE" | "GZIP" | "ZSTD"): string {
+  return value === "AUTO" ? "" : `compression = ${literal(value.toLowerCase())}, `;
+}
+
 export function readerSql(format: FormatSpec, files: string[]): string {
   const list = `[${files.map(literal).join(", ")}]`;
   const common = `filename = ${literal(FILE_COLUMN)}, union_by_name = true`;
   switch (format.type) {
     case "JSON": {
       const layout = { AUTO: "auto", NEWLINE_DELIMITED: "newline_delimited", ARRAY: "array" }[format.options.layout];
-      return `read_json(${list}, format = ${literal(layout)}, compression = ${literal(format.options.compression.toLowerCase())}, ${common})`;
+      return `read_json(${list}, format = ${literal(layout)}, ${compression(format.options.compression)}${common})`;
     }
     case "CSV": {
       const o = format.options;
       return (
         `read_csv(${list}, delim = ${literal(o.delimiter)}, header = ${o.header}, quote = ${literal(o.quote)}, ` +
-        `escape = ${literal(o.escape)}, nullstr = ${literal(o.nullString)}, compression = ${literal(o.compression.toLowerCase())}, ${common})`
+        `escape = ${literal(o.escape)}, nullstr = ${literal(o.nullString)}, ${compression(o.compression)}${common})`
       );
     }
     case "PARQUET":

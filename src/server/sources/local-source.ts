@@ -109,6 +109,6 @@ export class LocalSource implements Source {
   }
 
   uriOf(relPath: string): string {
-    return path.posix.join(this.uri, relPath);
+    return (this.uri.endsWith("/") ? this.uri : `${this.uri}/`) + relPath;
   }
 }

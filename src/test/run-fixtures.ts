@@ -1,0 +1,93 @@
+// Fixtures for run tests: a tenant and an ingestion over a temp local directory, a direct
+// executor, and a way to read the destination table.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import { createIngestionInput } from "@/server/domain/ingestion-input";
+import type { Warehouse } from "@/server/engine/warehouse";
+import { createDirectExecutor, type DirectExecutor } from "@/server/runs/direct-executor";
+import type { RunEngine } from "@/server/runs/run-deps";
+import type { ServiceDeps } from "@/server/services/deps";
+import { createIngestion } from "@/server/services/ingestions/create-ingestion";
+import { ensureTenant } from "@/server/services/auth/tenants";
+import type { Db } from "@/server/db/database";
+import { testDeps, type TestClock } from "./service-deps";
+
+export interface RunWorld {
+  deps: ServiceDeps;
+  executor: DirectExecutor;
+  root: string;
+  tenant: { id: string; slug: string };
+  cleanup(): Promise<void>;
+}
+
+export async function createRunWorld(
+  db: Db,
+  opts: { clock?: TestClock; engine?: Partial<RunEngine>; tenantSlug?: string } = {},
+): Promise<RunWorld> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "autoloader-run-"));
+  let executor: DirectExecutor | undefined;
+  const deps = testDeps(db, {
+    localRoots: [root],
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
+    runs: {
+      method: "direct",
+      start: (runId) => executor?.start(runId),
+    },
+  });
+  executor = createDirectExecutor(() => deps);
+  const tenant = await ensureTenant(deps, opts.tenantSlug ?? `t-${Math.random().toString(36).slice(2, 10)}`);
+  return {
+    deps,
+    executor,
+    root,
+    tenant,
+    async cleanup() {
+      await executor?.idle();
+      await deps.engine.warehouse.close();
+      await rm(root, { recursive: true, force: true });
+      await rm(path.dirname(deps.engine.settings.stagingDir), { recursive: true, force: true });
+    },
+  };
+}
+
+export async function writeFiles(dir: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const full = path.join(dir, rel);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, content);
+  }
+}
+
+export const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+
+export async function makeIngestion(world: RunWorld, draft: Partial<CreateIngestionDraft> & { source?: CreateIngestionDraft["source"] } = {}) {
+  const input = createIngestionInput.parse({
+    name: draft.name ?? `ing-${Math.random().toString(36).slice(2, 8)}`,
+    source: draft.source ?? { uri: path.join(world.root, "landing") },
+    format: draft.format ?? { type: "JSON" },
+    destination: draft.destination ?? { schema: "raw", table: `t_${Math.random().toString(36).slice(2, 8)}` },
+    ...(draft.schemaPolicy ? { schemaPolicy: draft.schemaPolicy } : {}),
+    ...(draft.limits ? { limits: draft.limits } : {}),
+  });
+  return createIngestion(world.deps, world.tenant.id, input);
+}
+
+/** Rows of a destination table (system columns included), ordered for stable assertions. */
+export async function tableRows(warehouse: Warehouse, tenantKey: string, table: string, orderBy = "1") {
+  return warehouse.withConnection(tenantKey, async (c) => {
+    const r = await c.runAndReadAll(`SELECT * FROM ${table} ORDER BY ${orderBy}`);
+    return r.getRowObjectsJson();
+  });
+}
+
+export async function ledgerPaths(warehouse: Warehouse, tenantKey: string, ingestionId: string): Promise<string[]> {
+  return warehouse.withConnection(tenantKey, async (c) => {
+    const r = await c.runAndReadAll(
+      `SELECT path FROM _autoloader.loaded_files WHERE ingestion_id = '${ingestionId}' ORDER BY path`,
+    );
+    return (r.getRowObjectsJson() as { path: string }[]).map((x) => x.path);
+  });
+}
