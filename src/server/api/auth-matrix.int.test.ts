@@ -16,6 +16,8 @@ interface VictimIds {
   pausedIngestionId: string;
   /** A non-admin key of A, so a wrongly allowed revoke would succeed rather than hit the last-admin guard. */
   memberKeyId: string;
+  /** A finished run of A's active ingestion. */
+  runId: string;
 }
 
 /** The two tenants of the isolation cases, A's resource ids, and B's caller. */
@@ -102,6 +104,21 @@ const crossTenantCases: Record<string, CrossTenantCase> = {
   "ingestions.delete": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.pause": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.resume": { input: (ids) => ({ id: ids.pausedIngestionId }) },
+  "runs.trigger": { input: (ids) => ({ ingestionId: ids.activeIngestionId }) },
+  "runs.get": { input: (ids) => ({ id: ids.runId }) },
+  "runs.list": {
+    scopedBy: "list",
+    async check({ ids, asB }) {
+      const runs = (await asB.runs.list({ limit: 100 })).items.map((r) => r.id);
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs).not.toContain(ids.runId);
+      // Filtering by A's ingestion is the same as filtering by one that does not exist.
+      await expect(asB.runs.list({ ingestionId: ids.activeIngestionId })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: `No ingestion '${ids.activeIngestionId}'`,
+      });
+    },
+  },
 };
 
 /** Procedures only an admin key may call; every other protected one must not answer FORBIDDEN. */
@@ -188,20 +205,23 @@ describeEachDatabase("auth matrix", (kind) => {
       // A second admin, so A's keys are revocable at all; and a session of A.
       await createTestKey(deps, a.id, "tenant-a second admin", true);
       await callerAs(deps, null).caller.auth.signIn({ apiKey: a.member.key });
-      // B has an ingestion of its own, so its lists are not trivially empty.
-      await callerAs(deps, b.admin.auth).caller.ingestions.create(ingestionDraft(root.path, "b own"));
+      // B has an ingestion and a run of its own, so its lists are not trivially empty.
+      const own = await callerAs(deps, b.admin.auth).caller.ingestions.create(ingestionDraft(root.path, "b own"));
+      const db = t.database.prisma;
+      await db.run.create({ data: { ingestionId: own.id, trigger: "MANUAL", status: "SUCCEEDED" } });
+      const runOfA = await db.run.create({ data: { ingestionId: active.id, trigger: "MANUAL", status: "SUCCEEDED" } });
       world = {
         a,
         b,
-        ids: { activeIngestionId: active.id, pausedIngestionId: paused.id, memberKeyId: a.member.id },
+        ids: { activeIngestionId: active.id, pausedIngestionId: paused.id, memberKeyId: a.member.id, runId: runOfA.id },
         asB: callerAs(deps, b.admin.auth).caller,
         deps,
       };
-      const db = t.database.prisma;
       snapshotOfA = async () => ({
         ingestions: await db.ingestion.findMany({ where: { tenantId: a.id }, orderBy: { id: "asc" } }),
         keys: await db.apiKey.findMany({ where: { tenantId: a.id }, orderBy: { id: "asc" } }),
         sessions: await db.session.findMany({ where: { tenantId: a.id }, orderBy: { id: "asc" } }),
+        runs: await db.run.findMany({ where: { ingestion: { tenantId: a.id } }, orderBy: { id: "asc" } }),
         tenant: await db.tenant.findUniqueOrThrow({ where: { id: a.id } }),
       });
     });
@@ -211,10 +231,11 @@ describeEachDatabase("auth matrix", (kind) => {
       if (!entry) throw new Error(`No tenant-isolation case for ${path}: add one to crossTenantCases`);
       const before = await snapshotOfA();
       if ("input" in entry) {
-        const error = await rejectionOf(procedureAt(world.asB, path)(entry.input(world.ids)));
-        expect({ code: error.code, message: error.message }).toMatchObject({
+        const input = entry.input(world.ids) as { id?: string; ingestionId?: string };
+        const error = await rejectionOf(procedureAt(world.asB, path)(input));
+        expect({ code: error.code, message: error.message }).toEqual({
           code: "NOT_FOUND",
-          message: expect.stringMatching(/^No (ingestion|API key) '/),
+          message: expect.stringMatching(new RegExp(`^No (ingestion|API key|run) '${input.id ?? input.ingestionId}'$`)),
         });
       } else {
         await entry.check(world);
