@@ -213,6 +213,20 @@ describe("tRPC over HTTP", () => {
       error: { message, data: { code: "BAD_REQUEST", fieldErrors: { "source.uri": [message] } } },
     });
 
+    const created = (await call("GET", "ingestions.list", { headers: bearer(), input: { search: "orders" } })).data as {
+      items: { id: string; source: { uri: string } }[];
+    };
+    const orders = created.items[0]!;
+    const moved = await call("POST", "ingestions.update", {
+      headers: bearer(),
+      input: { id: orders.id, patch: { source: { uri: `${root}/elsewhere` } } },
+    });
+    const movedMessage = `The source of ingestion 'orders' cannot be changed (${orders.source.uri} → ${root}/elsewhere): its file history would no longer match the files. Create a new ingestion for the new source.`;
+    expect({ status: moved.status, error: moved.error }).toMatchObject({
+      status: 400,
+      error: { message: movedMessage, data: { code: "BAD_REQUEST", fieldErrors: { "source.uri": [movedMessage] } } },
+    });
+
     const missing = await call("GET", "ingestions.get", { headers: bearer(), input: { id: "nope" } });
     expect({ status: missing.status, error: missing.error }).toMatchObject({
       status: 404,

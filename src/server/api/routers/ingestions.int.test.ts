@@ -197,8 +197,28 @@ describeEachDatabase("ingestions router", (kind) => {
     for (const [name, table] of [["a_b", "t1"], ["axb", "t2"], ["a.b", "t3"]] as const) {
       await mine.ingestions.create(ingestionDraft(root.path, name, { destination: { schema: "raw", table } }));
     }
-    const found = await mine.ingestions.list({ search: "a_b" });
-    expect(found.items.map((i) => i.name)).toEqual(["a_b"]);
+    const names = async (search: string) => (await mine.ingestions.list({ search })).items.map((i) => i.name).sort();
+    // "_" and "%" mean any character(s) to LIKE; a user searching for them means the characters.
+    expect({ underscore: await names("a_b"), percent: await names("%") }).toEqual({ underscore: ["a_b"], percent: [] });
+  });
+
+  it("takes the tenant from the credential, never from the input", async () => {
+    const other = await seedTenant(deps, "input-tenant");
+    const input = { ...ingestionDraft(root.path, "tenant from input"), tenantId: other.id };
+    const created = await api.ingestions.create(input);
+    const row = await t.database.prisma.ingestion.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.tenantId).toBe(acme.id);
+  });
+
+  it("lets exactly one of two simultaneous creates with the same name through", async () => {
+    const results = await Promise.allSettled([
+      api.ingestions.create(ingestionDraft(root.path, "racer", { destination: { schema: "raw", table: "racer_one" } })),
+      api.ingestions.create(ingestionDraft(root.path, "racer", { destination: { schema: "raw", table: "racer_two" } })),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const rejected = results.find((r) => r.status === "rejected");
+    expect(rejected?.reason).toMatchObject({ code: "CONFLICT", message: "An ingestion named 'racer' already exists" });
+    expect(await t.database.prisma.ingestion.count({ where: { tenantId: acme.id, name: "racer" } })).toBe(1);
   });
 
   it("updates fields and recomputes the next run from the clock", async () => {
