@@ -1,0 +1,147 @@
+// A real S3-compatible server (s3rver) for integration tests: a child process on loopback with
+// its own temp directory, so tests exercise the AWS SDK over HTTP exactly as against a real store.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+/** s3rver accepts only these credentials (any other access key is InvalidAccessKeyId). */
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+/** The environment an S3Source reads its credentials from, for tests that must not touch process.env. */
+export const S3RVER_ENV: NodeJS.ProcessEnv = {
+  NODE_ENV: "test",
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+};
+
+export interface S3TestServer {
+  /** e.g. http://127.0.0.1:41234 */
+  endpoint: string;
+  port: number;
+  client: S3Client;
+  createBucket(name: string): Promise<void>;
+  put(bucket: string, key: string, body: string | Buffer): Promise<void>;
+  /**
+   * Bulk fixture: writes objects straight into s3rver's on-disk store (the layout of s3rver
+   * 3.7.1: `<key>._S3rver_object`, `.md5`, `._S3rver_metadata.json`) instead of one PUT each,
+   * which costs seconds for thousands of keys. Reads still go through s3rver over HTTP.
+   * The bucket must exist (createBucket).
+   */
+  seed(bucket: string, objects: Record<string, string | Buffer>): Promise<void>;
+  /** Stops the server (idempotent) and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/** A port nothing listens on right now: bind port 0, read it, close. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        server.close();
+        reject(new Error("freePort: no TCP address"));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr: () => string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`s3rver exited (${child.exitCode ?? child.signalCode}) before answering: ${stderr()}`);
+    }
+    try {
+      // Any HTTP answer (s3rver says 403 to an unsigned ListBuckets) means it is up.
+      await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`s3rver did not answer at ${endpoint} within ${timeoutMs} ms: ${stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export async function startS3Server(): Promise<S3TestServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "autoloader-s3rver-"));
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const bin = path.resolve("node_modules/s3rver/bin/s3rver.js");
+  // --openssl-legacy-provider: without it s3rver answers 500 to any ListObjectsV2 past page one.
+  const child = spawn(
+    process.execPath,
+    ["--openssl-legacy-provider", bin, "-d", dir, "-a", "127.0.0.1", "-p", String(port), "--silent"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      client.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const client = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+    // Without these the SDK sends aws-chunked bodies, which s3rver stores framing and all.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+
+  try {
+    await waitUntilAnswering(endpoint, child, () => stderr, 15_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    endpoint,
+    port,
+    client,
+    stop,
+    async createBucket(name) {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async put(bucket, key, body) {
+      // An explicit length: the SDK warns about (and may stream) bodies it cannot measure.
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
+    },
+    async seed(bucket, objects) {
+      const write = async ([key, body]: [string, string | Buffer]) => {
+        if (key.endsWith("/") || key.split("/").some((s) => s === "" || s === "." || s === "..")) {
+          throw new Error(`seed: key ${JSON.stringify(key)} cannot be written as a file; use put()`);
+        }
+        const base = path.join(dir, bucket, ...key.split("/"));
+        await mkdir(path.dirname(base), { recursive: true });
+        await writeFile(`${base}._S3rver_object`, body);
+        await writeFile(`${base}._S3rver_object.md5`, createHash("md5").update(body).digest("hex"));
+        await writeFile(`${base}._S3rver_metadata.json`, JSON.stringify({ "content-type": "application/octet-stream" }));
+      };
+      const entries = Object.entries(objects);
+      // In chunks, to stay far below the open-files limit.
+      for (let i = 0; i < entries.length; i += 200) await Promise.all(entries.slice(i, i + 200).map(write));
+    },
+  };
+}
