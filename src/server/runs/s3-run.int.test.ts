@@ -1,0 +1,278 @@
+// Runs over S3 end to end: PGlite metadata, a real s3rver on loopback, DuckDB. Objects are
+// downloaded to a per-run staging directory that must be gone after the run, whatever its end.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { triggerRun } from "@/server/services/runs/trigger-run";
+import type { Source } from "@/server/sources/source";
+import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
+import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { createRunWorld, jsonl, ledgerPaths, makeIngestion, tableRows, type RunWorld } from "@/test/run-fixtures";
+import { freePort, S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
+import { stagingDirFor } from "./pipeline";
+
+const BUCKET = "landing";
+
+/** What the run did with its sources: the staging directories it downloaded into. */
+interface SourceProbe {
+  stagingDirs: Set<string>;
+  /** Listing pages served. */
+  pages: number;
+  /** Runs once a listing has returned its last page (e.g. to take the store away). */
+  afterListing: (() => Promise<void>) | null;
+  /** Lists in pages of this many keys instead of the pipeline's default (1,000). */
+  pageSize: number | null;
+}
+
+/** The engine's real source factory, with a probe around each source. */
+function probedFactory(inner: SourceFactory, probe: SourceProbe): SourceFactory {
+  return (spec) => {
+    const source = inner(spec);
+    const probed: Source = {
+      type: source.type,
+      uri: source.uri,
+      async list(cursor, pageSize) {
+        const page = await source.list(cursor, probe.pageSize ?? pageSize);
+        probe.pages += 1;
+        if (page.nextCursor === null && probe.afterListing) await probe.afterListing();
+        return page;
+      },
+      stat: (p) => source.stat(p),
+      localize(p, stagingDir) {
+        probe.stagingDirs.add(stagingDir);
+        // The pipeline creates the directory before it downloads into it.
+        expect(existsSync(stagingDir)).toBe(true);
+        return source.localize(p, stagingDir);
+      },
+      uriOf: (p) => source.uriOf(p),
+    };
+    return probed;
+  };
+}
+
+describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
+  let t: TestDatabase;
+  let s3: S3TestServer;
+  let world: RunWorld;
+  const probe: SourceProbe = { stagingDirs: new Set(), pages: 0, afterListing: null, pageSize: null };
+
+  beforeAll(async () => {
+    [t, s3] = await Promise.all([createTestDatabase("pglite"), startS3Server()]);
+    await s3.createBucket(BUCKET);
+    const sources = probedFactory(createSourceFactory({ localRoots: [], env: S3RVER_ENV }), probe);
+    world = await createRunWorld(t.database.prisma, { engine: { sources } });
+  });
+  afterAll(async () => {
+    await world?.cleanup();
+    await s3?.stop();
+    await t?.destroy();
+  });
+  beforeEach(() => {
+    probe.stagingDirs.clear();
+    probe.pages = 0;
+    probe.afterListing = null;
+    probe.pageSize = null;
+  });
+
+  const s3Ingestion = (prefix: string, extra: { endpoint?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string }) =>
+    makeIngestion(world, {
+      source: {
+        uri: `s3://${BUCKET}/${prefix}`,
+        s3: {
+          endpoint: extra.endpoint ?? s3.endpoint,
+          forcePathStyle: true,
+          ...(extra.credentialsRef ? { credentialsRef: extra.credentialsRef } : {}),
+        },
+      },
+      format: { type: extra.format ?? "JSON" },
+      destination: { schema: "raw", table: extra.table },
+    });
+
+  async function runToEnd(ingestionId: string) {
+    const { runId } = await triggerRun(world.deps, world.tenant.id, ingestionId);
+    await world.executor.idle();
+    const run = await world.deps.db.run.findUniqueOrThrow({ where: { id: runId } });
+    const files = await world.deps.db.processedFile.findMany({
+      where: { ingestionId },
+      orderBy: { path: "asc" },
+      select: { path: true, status: true, error: true, rowCount: true },
+    });
+    return { runId, run, files, staging: stagingDirFor(world.deps, runId) };
+  }
+
+  it("loads JSONL objects once, with each row's s3:// object URI, and removes the staging directory", async () => {
+    await s3.put(BUCKET, "events/2026/", ""); // a "folder" marker
+    await s3.put(BUCKET, "events/2026/01/a.jsonl", jsonl([{ id: 1, name: "a" }, { id: 2, name: "b" }]));
+    await s3.put(BUCKET, "events/2026/01/b.jsonl", jsonl([{ id: 3, name: "c" }]));
+    await s3.put(BUCKET, "events/dt=2026-01-02/part 1.jsonl", jsonl([{ id: 4, name: "d" }]));
+    await s3.put(BUCKET, "events/_SUCCESS", "");
+    await s3.put(BUCKET, "events/empty.jsonl", "");
+    await s3.put(BUCKET, "events-old/x.jsonl", jsonl([{ id: 99, name: "not this prefix" }]));
+    // No trailing slash: "events" is the directory events/, not every key starting with "events".
+    const ing = await s3Ingestion("events", { table: "events" });
+
+    const first = await runToEnd(ing.id);
+    expect(first.run).toMatchObject({
+      status: "SUCCEEDED",
+      error: null,
+      filesDiscovered: 4,
+      filesLoaded: 3,
+      filesFailed: 0,
+      filesSkipped: 1,
+      rowsLoaded: 4n,
+      activeIngestionId: null,
+    });
+    expect(first.files).toEqual([
+      { path: "2026/01/a.jsonl", status: "SUCCESS", error: null, rowCount: 2n },
+      { path: "2026/01/b.jsonl", status: "SUCCESS", error: null, rowCount: 1n },
+      { path: "dt=2026-01-02/part 1.jsonl", status: "SUCCESS", error: null, rowCount: 1n },
+      { path: "empty.jsonl", status: "SKIPPED", error: "Empty file (0 bytes): nothing to load", rowCount: null },
+    ]);
+    expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.events", "id")).toEqual([
+      { id: "1", name: "a", _source_file: `s3://${BUCKET}/events/2026/01/a.jsonl` },
+      { id: "2", name: "b", _source_file: `s3://${BUCKET}/events/2026/01/a.jsonl` },
+      { id: "3", name: "c", _source_file: `s3://${BUCKET}/events/2026/01/b.jsonl` },
+      { id: "4", name: "d", _source_file: `s3://${BUCKET}/events/dt=2026-01-02/part 1.jsonl` },
+    ]);
+    expect(await ledgerPaths(world.deps.engine.warehouse, world.tenant.slug, ing.id)).toEqual([
+      "2026/01/a.jsonl",
+      "2026/01/b.jsonl",
+      "dt=2026-01-02/part 1.jsonl",
+    ]);
+    expect([...probe.stagingDirs]).toEqual([first.staging]);
+    expect(first.staging).toBe(path.join(world.deps.engine.settings.stagingDir, first.runId));
+    expect(existsSync(first.staging)).toBe(false);
+
+    const second = await runToEnd(ing.id);
+    expect(second.run).toMatchObject({ status: "NO_NEW_FILES", filesLoaded: 0 });
+    expect(existsSync(second.staging)).toBe(false);
+
+    await s3.put(BUCKET, "events/2026/02/c.jsonl", jsonl([{ id: 5, name: "e" }]));
+    const third = await runToEnd(ing.id);
+    expect(third.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 1n });
+    expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.events", "id")).toHaveLength(5);
+    expect(existsSync(third.staging)).toBe(false);
+  });
+
+  it("loads CSV objects with their header", async () => {
+    await s3.put(BUCKET, "csv/2026/orders-1.csv", "order_id,amount,customer\n1,9.5,ann\n2,12.25,bob\n");
+    await s3.put(BUCKET, "csv/2026/orders-2.csv", "order_id,amount,customer\n3,1.0,cy\n");
+    const ing = await s3Ingestion("csv/", { table: "orders", format: "CSV" });
+    const r = await runToEnd(ing.id);
+    expect(r.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 3n });
+    expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.orders", "order_id")).toEqual([
+      { order_id: "1", amount: 9.5, customer: "ann", _source_file: `s3://${BUCKET}/csv/2026/orders-1.csv` },
+      { order_id: "2", amount: 12.25, customer: "bob", _source_file: `s3://${BUCKET}/csv/2026/orders-1.csv` },
+      { order_id: "3", amount: 1, customer: "cy", _source_file: `s3://${BUCKET}/csv/2026/orders-2.csv` },
+    ]);
+    expect(await ledgerPaths(world.deps.engine.warehouse, world.tenant.slug, ing.id)).toEqual([
+      "2026/orders-1.csv",
+      "2026/orders-2.csv",
+    ]);
+    expect(existsSync(r.staging)).toBe(false);
+  });
+
+  it("discovers over several listing pages and loads in several batches, each object once", async () => {
+    // Paging past 1,000 real keys is covered in s3-source.int.test.ts; here the pages are small so
+    // discovery and batching cross page and batch boundaries without thousands of downloads.
+    const COUNT = 45;
+    const name = (i: number) => `bulk/part-${String(i).padStart(4, "0")}.jsonl`;
+    await s3.seed(BUCKET, Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [name(i), jsonl([{ n: i }])])));
+    const ing = await s3Ingestion("bulk", { table: "bulk" });
+    probe.pageSize = 20;
+    const settings = world.deps.engine.settings;
+    const batchMaxFiles = settings.batchMaxFiles;
+    settings.batchMaxFiles = 16;
+    try {
+      const r = await runToEnd(ing.id);
+      expect(probe.pages).toBe(3);
+      expect(r.run).toMatchObject({ status: "SUCCEEDED", filesDiscovered: COUNT, filesLoaded: COUNT, rowsLoaded: BigInt(COUNT) });
+      const summary = await world.deps.engine.warehouse.withConnection(world.tenant.slug, async (c) => {
+        const q = await c.runAndReadAll(
+          `SELECT count(*) AS rows, count(DISTINCT n) AS ns, count(DISTINCT _source_file) AS files,
+                  min(_source_file) AS first, max(_source_file) AS last FROM raw.bulk`,
+        );
+        return q.getRowObjectsJson()[0];
+      });
+      expect(summary).toEqual({
+        rows: String(COUNT),
+        ns: String(COUNT),
+        files: String(COUNT),
+        first: `s3://${BUCKET}/${name(0)}`,
+        last: `s3://${BUCKET}/${name(COUNT - 1)}`,
+      });
+      expect(await ledgerPaths(world.deps.engine.warehouse, world.tenant.slug, ing.id)).toEqual(
+        Array.from({ length: COUNT }, (_, i) => name(i).slice("bulk/".length)),
+      );
+      expect(existsSync(r.staging)).toBe(false);
+    } finally {
+      settings.batchMaxFiles = batchMaxFiles;
+    }
+  });
+
+  it("fails the run with the storage message when the bucket does not exist", async () => {
+    const ing = await makeIngestion(world, {
+      source: { uri: "s3://no-such-bucket/events", s3: { endpoint: s3.endpoint, forcePathStyle: true } },
+      destination: { schema: "raw", table: "nobucket" },
+    });
+    const r = await runToEnd(ing.id);
+    expect(r.run).toMatchObject({
+      status: "FAILED",
+      error: `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}`,
+      activeIngestionId: null,
+      currentStep: null,
+    });
+    expect(r.files).toEqual([]);
+    expect(existsSync(r.staging)).toBe(false);
+    expect(await world.deps.db.ingestion.findUniqueOrThrow({ where: { id: ing.id } })).toMatchObject({ lastRunStatus: "FAILED" });
+  });
+
+  it("fails the run with the credentials message when the reference has no keys on the server", async () => {
+    const ing = await s3Ingestion("events", { table: "noref", credentialsRef: "MISSING" });
+    const r = await runToEnd(ing.id);
+    expect(r.run).toMatchObject({
+      status: "FAILED",
+      error:
+        "No S3 credentials for reference MISSING: set AUTOLOADER_S3_MISSING_ACCESS_KEY_ID and AUTOLOADER_S3_MISSING_SECRET_ACCESS_KEY on the server",
+    });
+    expect(r.files).toEqual([]);
+  });
+
+  it("fails the run when the endpoint cannot be reached, leaving no file in PROCESSING", async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const ing = await s3Ingestion("events", { table: "unreachable", endpoint });
+    const r = await runToEnd(ing.id);
+    expect(r.run).toMatchObject({
+      status: "FAILED",
+      error: `Cannot reach the S3 endpoint at ${endpoint}: ECONNREFUSED`,
+      activeIngestionId: null,
+      filesLoaded: 0,
+    });
+    expect(r.files.filter((f) => f.status === "PROCESSING")).toEqual([]);
+    expect(existsSync(r.staging)).toBe(false);
+  });
+
+  it("fails the files, not the bookkeeping, when the store goes away after listing; staging is removed", async () => {
+    const gone = await startS3Server();
+    try {
+      await gone.createBucket(BUCKET);
+      await gone.put(BUCKET, "events/a.jsonl", jsonl([{ id: 1 }]));
+      await gone.put(BUCKET, "events/b.jsonl", jsonl([{ id: 2 }]));
+      const ing = await s3Ingestion("events", { table: "vanished", endpoint: gone.endpoint });
+      probe.afterListing = () => gone.stop();
+      const r = await runToEnd(ing.id);
+      const reason = `Cannot reach the S3 endpoint at ${gone.endpoint}: ECONNREFUSED`;
+      expect(r.run).toMatchObject({ status: "FAILED", filesLoaded: 0, filesFailed: 2, activeIngestionId: null });
+      expect([`All 2 file(s) failed; first: a.jsonl: ${reason}`, `All 2 file(s) failed; first: b.jsonl: ${reason}`]).toContain(r.run.error);
+      expect(r.files).toEqual([
+        { path: "a.jsonl", status: "FAILED", error: reason, rowCount: null },
+        { path: "b.jsonl", status: "FAILED", error: reason, rowCount: null },
+      ]);
+      // The downloads were attempted in the run's staging directory, which is gone now.
+      expect([...probe.stagingDirs]).toEqual([r.staging]);
+      expect(existsSync(r.staging)).toBe(false);
+    } finally {
+      await gone.stop();
+    }
+  });
+});
