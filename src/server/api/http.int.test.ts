@@ -155,6 +155,11 @@ describe("tRPC over HTTP", () => {
     }
   });
 
+  it("answers 401, not a server error, to a session cookie that is not valid percent-encoding", async () => {
+    const res = await call("GET", "auth.me", { headers: { cookie: "autoloader_session=%E0%A4%A; theme=dark" } });
+    expect({ status: res.status, code: res.error?.data.code }).toEqual({ status: 401, code: "UNAUTHORIZED" });
+  });
+
   it("signs out: clears the cookie, and the old cookie stops working", async () => {
     const { cookie } = await signIn();
     const out = await call("POST", "auth.signOut", { headers: { cookie } });
