@@ -14,6 +14,9 @@ import { listAll, SourceError, type SourceObject } from "./source";
 
 const BUCKET = "landing";
 
+/** An environment holding only `vars` (credentials are read from it, never from process.env). */
+const env = (vars: Record<string, string>): NodeJS.ProcessEnv => ({ NODE_ENV: "test", ...vars });
+
 interface FakeS3 {
   endpoint: string;
   /** Requests received, in order ("GET /landing?list-type=2&…"). */
@@ -247,13 +250,13 @@ describe("S3Source against s3rver", () => {
 
   describe("credentials", () => {
     it("refuses to start without credentials, naming the variables to set", async () => {
-      expect(await sourceError(source({ env: {} }).list(null))).toMatchObject({
+      expect(await sourceError(source({ env: env({}) }).list(null))).toMatchObject({
         code: "NO_CREDENTIALS",
         message:
           "No S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on the server, or give the ingestion a credentials reference",
       });
       // Only one of the pair is not enough either.
-      expect(await sourceError(source({ env: { AWS_ACCESS_KEY_ID: "S3RVER" } }).stat("a.jsonl"))).toMatchObject({
+      expect(await sourceError(source({ env: env({ AWS_ACCESS_KEY_ID: "S3RVER" }) }).stat("a.jsonl"))).toMatchObject({
         code: "NO_CREDENTIALS",
       });
     });
@@ -272,13 +275,13 @@ describe("S3Source against s3rver", () => {
       const src = source({
         prefix: "ref",
         credentialsRef: "ANALYTICS",
-        env: { AUTOLOADER_S3_ANALYTICS_ACCESS_KEY_ID: "S3RVER", AUTOLOADER_S3_ANALYTICS_SECRET_ACCESS_KEY: "S3RVER" },
+        env: env({ AUTOLOADER_S3_ANALYTICS_ACCESS_KEY_ID: "S3RVER", AUTOLOADER_S3_ANALYTICS_SECRET_ACCESS_KEY: "S3RVER" }),
       });
       expect((await src.list(null)).objects.map((o) => o.path)).toEqual(["only.jsonl"]);
     });
 
     it("says the credentials are wrong for an unknown access key", async () => {
-      const src = source({ env: { AWS_ACCESS_KEY_ID: "NOT-A-KEY", AWS_SECRET_ACCESS_KEY: "S3RVER" } });
+      const src = source({ env: env({ AWS_ACCESS_KEY_ID: "NOT-A-KEY", AWS_SECRET_ACCESS_KEY: "S3RVER" }) });
       const e = await sourceError(src.list(null));
       expect(e).toMatchObject({
         code: "INVALID_CREDENTIALS",
