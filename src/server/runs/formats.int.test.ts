@@ -1,11 +1,11 @@
 // Each format and its options, end to end: the exact rows a run writes to the table.
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
 import { literal } from "@/server/engine/sql";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { withMemoryDuckDb } from "@/test/duckdb-files";
 import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
 import { fileStates, runToEnd } from "@/test/run-inspection";
 
@@ -40,18 +40,6 @@ async function columnsOf(table: string) {
     );
     return (r.getRowObjectsJson() as { column_name: string; data_type: string }[]).map((x) => `${x.column_name} ${x.data_type}`);
   });
-}
-
-/** An in-memory DuckDB for writing test files (Parquet, zstd) the way real producers do. */
-async function withMemoryDuckDb(fn: (c: DuckDBConnection) => Promise<void>) {
-  const writer = await DuckDBInstance.create(":memory:");
-  const c = await writer.connect();
-  try {
-    await fn(c);
-  } finally {
-    c.closeSync();
-    writer.closeSync();
-  }
 }
 
 const rowsOf = (table: string, orderBy: string) => tableRows(world.deps.engine.warehouse, world.tenant.slug, table, orderBy);
