@@ -1,7 +1,8 @@
 "use client";
-// Pause, resume and delete, for the ingestion page's header.
+// Run now, pause, resume and delete, for the ingestion page's header.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import { RunNowButton } from "@/components/runs/run-now-button";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
 import { DeleteIngestionDialog } from "./delete-ingestion-dialog";
@@ -24,6 +25,7 @@ export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
 
   return (
     <div className="actions">
+      <RunNowButton ingestionId={ingestion.id} />
       {ingestion.status === "ACTIVE" ? (
         <button
           type="button"

@@ -1,10 +1,11 @@
 "use client";
-// Everything about one ingestion: its definition, schedule, limits and latest run.
+// Everything about one ingestion: its definition, schedule, limits, latest run and its runs.
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { ReactNode } from "react";
 import { DateTime, formatInTimeZone } from "@/components/date-time";
 import { QueryError } from "@/components/query-error";
+import { IngestionRuns } from "@/components/runs/ingestion-runs";
 import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
@@ -21,9 +22,12 @@ export function IngestionDetails({ id }: { id: string }) {
   return (
     <>
       <div className="page-header">
-        <div className="title-row">
-          <h1>{ingestion.name}</h1>
-          <IngestionStatusBadge status={ingestion.status} testId="ingestion-status" />
+        <div>
+          <div className="title-row">
+            <h1>{ingestion.name}</h1>
+            <IngestionStatusBadge status={ingestion.status} testId="ingestion-status" />
+          </div>
+          <LastRunSummary ingestion={ingestion} />
         </div>
         <IngestionActions ingestion={ingestion} />
       </div>
@@ -36,7 +40,22 @@ export function IngestionDetails({ id }: { id: string }) {
         <LimitsCard limits={ingestion.limits} />
         <ActivityCard ingestion={ingestion} />
       </div>
+      <IngestionRuns ingestionId={ingestion.id} />
     </>
+  );
+}
+
+/** The outcome and time of the ingestion's latest finished run, under its name. */
+function LastRunSummary({ ingestion }: { ingestion: Ingestion }) {
+  if (!ingestion.lastRunAt || !ingestion.lastRunStatus) return null;
+  return (
+    <p className="header-last-run">
+      <span className="muted">Last run</span>{" "}
+      <span data-testid="last-run-status">
+        <RunStatusBadge status={ingestion.lastRunStatus} />
+      </span>{" "}
+      <DateTime value={ingestion.lastRunAt} />
+    </p>
   );
 }
 

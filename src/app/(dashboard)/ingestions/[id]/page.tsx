@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { IngestionDetails } from "@/components/ingestions/ingestion-details";
-import { createServerContext, getQueryClient, HydrateClient, requireAuth, trpc } from "@/trpc/server";
+import { ingestionRunsQuery } from "@/components/runs/run-list-query";
+import { createServerContext, getQueryClient, HydrateClient, prefetchInfinite, requireAuth, trpc } from "@/trpc/server";
 
 interface IngestionPageProps {
   params: Promise<{ id: string }>;
@@ -30,6 +31,8 @@ export default async function IngestionPage({ params }: IngestionPageProps) {
   await requireAuth();
   const { id } = await params;
   const ingestion = await loadIngestion(id);
+  // The runs table renders with the page; the browser then polls it while a run is active.
+  if (ingestion) await prefetchInfinite(ingestionRunsQuery(trpc, id));
   return (
     <>
       <p className="breadcrumb">
