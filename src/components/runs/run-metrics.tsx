@@ -1,0 +1,85 @@
+// A run's numbers at a glance, then when and how it ran.
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { formatBytes, formatCount } from "./format";
+import { RunDuration } from "./run-duration";
+import { RunTime } from "./run-time";
+import { METHOD_LABELS, TRIGGER_LABELS, isActiveRun, type Run } from "./run-types";
+
+export function RunMetrics({ run }: { run: Run }) {
+  const { metrics } = run;
+  return (
+    <dl className="metrics" aria-label="Run metrics">
+      <Metric name="Files discovered">{formatCount(metrics.filesDiscovered)}</Metric>
+      <Metric name="Files loaded">{formatCount(metrics.filesLoaded)}</Metric>
+      <Metric name="Files failed" tone={metrics.filesFailed > 0 ? "bad" : undefined}>
+        {formatCount(metrics.filesFailed)}
+      </Metric>
+      <Metric name="Files skipped">{formatCount(metrics.filesSkipped)}</Metric>
+      <Metric name="Rows loaded">{formatCount(metrics.rowsLoaded)}</Metric>
+      <Metric name="Bytes loaded" title={`${formatCount(metrics.bytesLoaded)} bytes`}>
+        {formatBytes(metrics.bytesLoaded)}
+      </Metric>
+      <Metric name="Duration">
+        <RunDuration run={run} />
+      </Metric>
+    </dl>
+  );
+}
+
+function Metric({ name, tone, title, children }: { name: string; tone?: "bad"; title?: string; children: ReactNode }) {
+  return (
+    <div className={tone === "bad" ? "metric metric-bad" : "metric"}>
+      <dt>{name}</dt>
+      <dd title={title}>{children}</dd>
+    </div>
+  );
+}
+
+export function RunTimeline({ run }: { run: Run }) {
+  return (
+    <section className="card" aria-labelledby="run-timeline-title">
+      <h2 id="run-timeline-title">How it ran</h2>
+      <dl className="properties">
+        <Property name="Trigger">{TRIGGER_LABELS[run.trigger]}</Property>
+        <Property name="Method">{METHOD_LABELS[run.method]}</Property>
+        {isActiveRun(run) ? (
+          <Property name="Current step">{run.currentStep ? <code>{run.currentStep}</code> : <span className="muted">—</span>}</Property>
+        ) : null}
+        <Property name="Queued">
+          <RunTime value={run.queuedAt} />
+        </Property>
+        <Property name="Started">
+          <RunTime value={run.startedAt} empty="Not started" />
+        </Property>
+        <Property name="Finished">
+          <RunTime value={run.finishedAt} empty={isActiveRun(run) ? "Not yet" : "—"} />
+        </Property>
+        {run.retryOfRunId ? (
+          <Property name="Retry of">
+            <Link href={`/runs/${run.retryOfRunId}`}>
+              <code>{run.retryOfRunId}</code>
+            </Link>
+          </Property>
+        ) : null}
+        {run.eventId ? (
+          <Property name="Event id">
+            <code>{run.eventId}</code>
+          </Property>
+        ) : null}
+        <Property name="Run id">
+          <code>{run.id}</code>
+        </Property>
+      </dl>
+    </section>
+  );
+}
+
+function Property({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
