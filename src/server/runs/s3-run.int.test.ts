@@ -2,6 +2,7 @@
 // downloaded to a per-run staging directory that must be gone after the run, whatever its end.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
@@ -208,6 +209,31 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
     } finally {
       settings.batchMaxFiles = batchMaxFiles;
     }
+  });
+
+  it("fails only the object deleted between listing and download (PARTIAL), and loads it once it is back", async () => {
+    await s3.put(BUCKET, "flaky/a.jsonl", jsonl([{ id: 1 }]));
+    await s3.put(BUCKET, "flaky/b.jsonl", jsonl([{ id: 2 }]));
+    const ing = await s3Ingestion("flaky", { table: "flaky" });
+    probe.afterListing = async () => {
+      await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "flaky/b.jsonl" }));
+    };
+    const first = await runToEnd(ing.id);
+    expect(first.run).toMatchObject({ status: "PARTIAL", filesLoaded: 1, filesFailed: 1, error: null });
+    expect(first.files).toEqual([
+      { path: "a.jsonl", status: "SUCCESS", error: null, rowCount: 1n },
+      { path: "b.jsonl", status: "FAILED", error: `s3://${BUCKET}/flaky/b.jsonl does not exist`, rowCount: null },
+    ]);
+    expect(existsSync(first.staging)).toBe(false);
+
+    probe.afterListing = null;
+    await s3.put(BUCKET, "flaky/b.jsonl", jsonl([{ id: 2 }]));
+    const second = await runToEnd(ing.id);
+    expect(second.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, filesFailed: 0 });
+    expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.flaky", "id")).toEqual([
+      { id: "1", _source_file: `s3://${BUCKET}/flaky/a.jsonl` },
+      { id: "2", _source_file: `s3://${BUCKET}/flaky/b.jsonl` },
+    ]);
   });
 
   it("fails the run with the storage message when the bucket does not exist", async () => {
