@@ -52,7 +52,8 @@ export interface LoadHooks {
 export async function tableColumns(c: DuckDBConnection, schema: string, table: string): Promise<Column[] | null> {
   const r = await c.runAndReadAll(
     `SELECT column_name, data_type FROM information_schema.columns
-     WHERE table_schema = ${literal(schema)} AND table_name = ${literal(table)} ORDER BY ordinal_position`,
+     WHERE table_catalog = current_database() AND table_schema = ${literal(schema)} AND table_name = ${literal(table)}
+     ORDER BY ordinal_position`,
   );
   const rows = r.getRowObjectsJson() as { column_name: string; data_type: string }[];
   return rows.length === 0 ? null : rows.map((row) => ({ name: row.column_name, type: row.data_type }));
@@ -121,11 +122,18 @@ async function filesCarrying(c: DuckDBConnection, t: LoadTarget, files: BatchFil
   return files.filter((f) => carriers.has(f.localPath));
 }
 
+/** The database's own name: a schema may share it (tenant "raw", schema "raw"), so names are fully qualified. */
+async function catalogOf(c: DuckDBConnection): Promise<string> {
+  const r = await c.runAndReadAll("SELECT current_database() AS db");
+  return String((r.getRowObjectsJson()[0] as { db: string }).db);
+}
+
 async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan) {
-  const target = qualified(t.schema, t.table);
+  const catalog = await catalogOf(c);
+  const target = `${ident(catalog)}.${qualified(t.schema, t.table)}`;
   await c.run("BEGIN TRANSACTION");
   try {
-    await c.run(`CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)}`);
+    await c.run(`CREATE SCHEMA IF NOT EXISTS ${ident(catalog)}.${ident(t.schema)}`);
     if (plan.create) {
       await c.run(`CREATE TABLE ${target} (${plan.create.map((col) => `${ident(col.name)} ${col.type}`).join(", ")})`);
     }

@@ -18,10 +18,19 @@ CREATE TABLE IF NOT EXISTS _autoloader.loaded_files (
   PRIMARY KEY (ingestion_id, path)
 );`;
 
+export interface WarehouseOptions {
+  /** DuckDB's memory_limit per tenant database, e.g. "512MB"; it spills to disk beyond it. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
 export class Warehouse {
   private readonly instances = new Map<string, Promise<DuckDBInstance>>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: WarehouseOptions = {},
+  ) {}
 
   fileFor(tenantKey: string): string {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(tenantKey)) throw new Error(`Invalid tenant key for the warehouse: ${tenantKey}`);
@@ -37,6 +46,12 @@ export class Warehouse {
         const instance = await DuckDBInstance.create(this.fileFor(tenantKey), {
           autoinstall_known_extensions: "false",
           autoload_known_extensions: "true",
+          memory_limit: this.options.memoryLimit ?? "512MB",
+          // Loads count rows per file from rowids, not from row order; dropping the order
+          // guarantee lets DuckDB stream large inserts with less memory.
+          preserve_insertion_order: "false",
+          temp_directory: path.join(this.dir, ".tmp"),
+          ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
         });
         const c = await instance.connect();
         try {

@@ -24,7 +24,10 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     const step: Step = {
       async run(id, fn) {
         await deps.db.run.update({ where: { id: runId }, data: { currentStep: id, updatedAt: deps.clock() } });
-        return fn();
+        const started = performance.now();
+        const result = await fn();
+        deps.log.info(`[run ${runId}] ${id}: ${Math.round(performance.now() - started)} ms`);
+        return result;
       },
     };
     const heartbeat = setInterval(() => {

@@ -20,10 +20,10 @@ export interface S3SourceOptions {
   credentialsRef?: string | null;
   /** Attempts per request, with exponential backoff between them (SDK standard retry). */
   maxAttempts?: number;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }
 
-export function s3Credentials(ref: string | null | undefined, env: NodeJS.ProcessEnv) {
+export function s3Credentials(ref: string | null | undefined, env: Record<string, string | undefined>) {
   const prefix = ref ? `AUTOLOADER_S3_${ref}_` : "AWS_";
   const accessKeyId = env[`${prefix}ACCESS_KEY_ID`];
   const secretAccessKey = env[`${prefix}SECRET_ACCESS_KEY`];

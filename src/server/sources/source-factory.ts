@@ -18,7 +18,7 @@ interface StoredS3Options {
   credentialsRef?: string | null;
 }
 
-export function createSourceFactory(config: { localRoots: string[]; env?: NodeJS.ProcessEnv }): SourceFactory {
+export function createSourceFactory(config: { localRoots: string[]; env?: Record<string, string | undefined> }): SourceFactory {
   return (spec) => {
     const parsed = parseSourceUri(spec.sourceUri);
     if (!parsed.ok) throw new SourceError("STORAGE", parsed.message);
