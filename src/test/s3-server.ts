@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -71,33 +72,56 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr:
   }
 }
 
+/** s3rver's CLI, resolved like an import so the helper does not depend on the working directory. */
+const S3RVER_BIN = createRequire(import.meta.url).resolve("s3rver/bin/s3rver.js");
+
+interface Launched {
+  port: number;
+  endpoint: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Spawns s3rver on a free port and waits for it to answer; another attempt if the port was taken meanwhile. */
+async function launch(dir: string): Promise<Launched> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    // --openssl-legacy-provider: without it s3rver answers 500 to any ListObjectsV2 past page one.
+    const child = spawn(
+      process.execPath,
+      ["--openssl-legacy-provider", S3RVER_BIN, "-d", dir, "-a", "127.0.0.1", "-p", String(port), "--silent"],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      await waitUntilAnswering(endpoint, child, () => stderr, 15_000);
+      return { port, endpoint, child, exited };
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+      if (attempt >= 3 || !stderr.includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
 export async function startS3Server(): Promise<S3TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "autoloader-s3rver-"));
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const bin = path.resolve("node_modules/s3rver/bin/s3rver.js");
-  // --openssl-legacy-provider: without it s3rver answers 500 to any ListObjectsV2 past page one.
-  const child = spawn(
-    process.execPath,
-    ["--openssl-legacy-provider", bin, "-d", dir, "-a", "127.0.0.1", "-p", String(port), "--silent"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-
-  let stopped = false;
-  const stop = async () => {
-    if (!stopped) {
-      stopped = true;
-      client.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    }
+  let launched: Launched;
+  try {
+    launched = await launch(dir);
+  } catch (error) {
     await rm(dir, { recursive: true, force: true });
-  };
+    throw error;
+  }
+  const { port, endpoint, child, exited } = launched;
+  // A test process that exits without afterAll (a crash, a timeout) must not leave s3rver behind.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
 
   const client = new S3Client({
     endpoint,
@@ -109,12 +133,17 @@ export async function startS3Server(): Promise<S3TestServer> {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
 
-  try {
-    await waitUntilAnswering(endpoint, child, () => stderr, 15_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      process.removeListener("exit", killOnExit);
+      client.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
 
   return {
     endpoint,
