@@ -14,9 +14,10 @@ import { stagingDirFor } from "./pipeline";
 
 const BUCKET = "landing";
 
-/** What the run did with its sources: the staging directories it downloaded into. */
+/** What the run did with its sources. */
 interface SourceProbe {
-  stagingDirs: Set<string>;
+  /** Staging directories downloaded into, and whether each existed at the time. */
+  stagingDirs: Map<string, boolean>;
   /** Listing pages served. */
   pages: number;
   /** Runs once a listing has returned its last page (e.g. to take the store away). */
@@ -40,9 +41,7 @@ function probedFactory(inner: SourceFactory, probe: SourceProbe): SourceFactory 
       },
       stat: (p) => source.stat(p),
       localize(p, stagingDir) {
-        probe.stagingDirs.add(stagingDir);
-        // The pipeline creates the directory before it downloads into it.
-        expect(existsSync(stagingDir)).toBe(true);
+        probe.stagingDirs.set(stagingDir, existsSync(stagingDir));
         return source.localize(p, stagingDir);
       },
       uriOf: (p) => source.uriOf(p),
@@ -55,7 +54,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
   let t: TestDatabase;
   let s3: S3TestServer;
   let world: RunWorld;
-  const probe: SourceProbe = { stagingDirs: new Set(), pages: 0, afterListing: null, pageSize: null };
+  const probe: SourceProbe = { stagingDirs: new Map(), pages: 0, afterListing: null, pageSize: null };
 
   beforeAll(async () => {
     [t, s3] = await Promise.all([createTestDatabase("pglite"), startS3Server()]);
@@ -140,7 +139,8 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
       "2026/01/b.jsonl",
       "dt=2026-01-02/part 1.jsonl",
     ]);
-    expect([...probe.stagingDirs]).toEqual([first.staging]);
+    // The pipeline made the run's staging directory before downloading into it, and removed it after.
+    expect([...probe.stagingDirs]).toEqual([[first.staging, true]]);
     expect(first.staging).toBe(path.join(world.deps.engine.settings.stagingDir, first.runId));
     expect(existsSync(first.staging)).toBe(false);
 
@@ -295,7 +295,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
         { path: "b.jsonl", status: "FAILED", error: reason, rowCount: null },
       ]);
       // The downloads were attempted in the run's staging directory, which is gone now.
-      expect([...probe.stagingDirs]).toEqual([r.staging]);
+      expect([...probe.stagingDirs]).toEqual([[r.staging, true]]);
       expect(existsSync(r.staging)).toBe(false);
     } finally {
       await gone.stop();
