@@ -10,6 +10,9 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   serverExternalPackages: [
+    "@duckdb/node-api",
+    "@duckdb/node-bindings",
+    "@aws-sdk/client-s3",
     "@electric-sql/pglite",
     "pglite-prisma-adapter",
     "@prisma/client",

@@ -11,6 +11,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
+          // Projects with different worker settings need their own group to run in one command.
+          sequence: { groupOrder: 0 },
           include: ["src/**/*.test.ts"],
           exclude: ["src/**/*.int.test.ts", "node_modules/**"],
           environment: "node",
@@ -20,6 +22,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
+          sequence: { groupOrder: 1 },
           include: ["src/**/*.int.test.ts"],
           environment: "node",
           testTimeout: 60_000,

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
+import type { ServiceDeps } from "../src/server/services/deps";
 
 const { values } = parseArgs({
   options: {
@@ -141,12 +142,11 @@ async function measure(caseName: string, mode: string, dir: string) {
     const { ensureTenant } = await import("../src/server/services/auth/tenants");
     const { triggerRun } = await import("../src/server/services/runs/trigger-run");
     const { createIngestionInput } = await import("../src/server/domain/ingestion-input");
-    type Deps = import("../src/server/services/deps").ServiceDeps;
     const database = await openDatabase({ kind: "pglite", dataDir: path.join(work, "meta") });
     await migrateDatabase(database);
     const quiet = { info: (m: string) => (process.env.BENCH_VERBOSE ? console.error(m) : undefined), warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
     const executor = createDirectExecutor(() => deps);
-    const deps: Deps = {
+    const deps: ServiceDeps = {
       db: database.prisma,
       clock: () => new Date(),
       log: quiet,

@@ -1,5 +1,6 @@
 // Runs a suite against every metadata database kind: PGlite (in memory) and, when reachable,
 // a scratch database on the PostgreSQL server. Both are migrated with the committed migrations.
+import { readFile } from "node:fs/promises";
 import { describe, inject } from "vitest";
 import { migrateDatabase, openDatabase, type Database } from "@/server/db/database";
 import { createScratchDatabase } from "./postgres";
@@ -19,7 +20,9 @@ export interface TestDatabase {
 export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const migrate = opts.migrate ?? true;
   if (kind === "pglite") {
-    const database = await openDatabase({ kind: "pglite", dataDir: null });
+    // Migrated suites start from the run's migrated template (global-setup.ts): no initdb each.
+    const template = migrate ? new Blob([await readFile(inject("pgliteTemplate"))]) : undefined;
+    const database = await openDatabase({ kind: "pglite", dataDir: null, ...(template ? { template } : {}) });
     if (migrate) await migrateDatabase(database);
     return { kind, database, destroy: () => database.close() };
   }

@@ -27,17 +27,19 @@ export async function createRunWorld(
   opts: { clock?: TestClock; engine?: Partial<RunEngine>; tenantSlug?: string } = {},
 ): Promise<RunWorld> {
   const root = await mkdtemp(path.join(os.tmpdir(), "autoloader-run-"));
-  let executor: DirectExecutor | undefined;
+  // The launcher calls the executor, which needs the deps: tie the knot through a holder.
+  const holder: { executor?: DirectExecutor } = {};
   const deps = testDeps(db, {
     localRoots: [root],
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.engine ? { engine: opts.engine } : {}),
     runs: {
       method: "direct",
-      start: (runId) => executor?.start(runId),
+      start: (runId) => holder.executor?.start(runId),
     },
   });
-  executor = createDirectExecutor(() => deps);
+  const executor = createDirectExecutor(() => deps);
+  holder.executor = executor;
   const tenant = await ensureTenant(deps, opts.tenantSlug ?? `t-${Math.random().toString(36).slice(2, 10)}`);
   return {
     deps,
@@ -45,7 +47,7 @@ export async function createRunWorld(
     root,
     tenant,
     async cleanup() {
-      await executor?.idle();
+      await executor.idle();
       await deps.engine.warehouse.close();
       await rm(root, { recursive: true, force: true });
       await rm(path.dirname(deps.engine.settings.stagingDir), { recursive: true, force: true });

@@ -18,13 +18,24 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** Where the data lives, for logs: a directory, "memory", or the server URL without password. */
   location: string;
+  /** PGlite only: the data directory as a tarball, to start other databases from (see `template`). */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
 export type DatabaseConfig =
   | { kind: "postgres"; url: string }
-  /** `dataDir: null` keeps everything in memory (tests). */
-  | { kind: "pglite"; dataDir: string | null };
+  /**
+   * `dataDir: null` keeps everything in memory (tests); `template` starts from a dumped data
+   * directory (PGlite's dumpDataDir) instead of running initdb, which is slow and memory-hungry.
+   */
+  | { kind: "pglite"; dataDir: string | null; template?: Blob };
+
+/**
+ * Metadata is small; PostgreSQL's default 128 MB of shared buffers would only inflate the
+ * process (PGlite runs inside it).
+ */
+const PGLITE_CONF = "shared_buffers = 32MB";
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === "postgres") {
@@ -44,12 +55,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     };
   }
   let pglite: PGlite;
+  const options = { postgresqlconf: PGLITE_CONF, ...(config.template ? { loadDataDir: config.template } : {}) };
   if (config.dataDir === null) {
-    pglite = new PGlite();
+    pglite = new PGlite(options);
   } else {
     const dir = path.join(config.dataDir, "pglite");
     await mkdir(dir, { recursive: true });
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, options);
   }
   await pglite.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -58,6 +70,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     sql: pgliteRunner(pglite),
     kind: "pglite",
     location: config.dataDir === null ? "memory" : path.join(config.dataDir, "pglite"),
+    dumpDataDir: () => pglite.dumpDataDir("none"),
     async close() {
       await prisma.$disconnect();
       await pglite.close();

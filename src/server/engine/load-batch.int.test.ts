@@ -28,8 +28,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A load target plus the directory its test files are written to. */
+type TestTarget = LoadTarget & { readRoot: string };
+
 /** A fresh target (own table and ingestion id) reading from its own directory under `dir`. */
-async function target(opts: { mode?: EvolutionModeValue; root?: string } = {}): Promise<LoadTarget> {
+async function target(opts: { mode?: EvolutionModeValue; root?: string } = {}): Promise<TestTarget> {
   tableNo += 1;
   const readRoot = opts.root ?? path.join(dir, `staging-${tableNo}`);
   return {
@@ -45,7 +48,7 @@ async function target(opts: { mode?: EvolutionModeValue; root?: string } = {}): 
   };
 }
 
-const batchOf = (t: LoadTarget, paths: string[]): BatchFile[] =>
+const batchOf = (t: TestTarget, paths: string[]): BatchFile[] =>
   paths.map((p) => ({ id: `id:${p}`, path: p, localPath: path.join(t.readRoot, p) }));
 
 const withC = <T>(fn: (c: DuckDBConnection) => Promise<T>) => warehouse.withConnection("acme", fn);
@@ -240,7 +243,7 @@ describe("loadBatch", () => {
     ]);
   });
 
-  // _source_file strips readRoot by its length; JavaScript counts UTF-16 units, DuckDB characters.
+  // Paths outside the BMP: JavaScript counts them in UTF-16 units, DuckDB in characters.
   it("records _source_file and row counts right when the read root has characters outside the BMP", async () => {
     const t = await target({ root: path.join(dir, "staging-📦") });
     await writeFiles(t.readRoot, { "a.jsonl": jsonl(rowsFor(1, 2)) });

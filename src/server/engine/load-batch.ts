@@ -19,7 +19,7 @@ export interface BatchFile {
   id: string;
   /** Path relative to the source, as recorded in the file history. */
   path: string;
-  /** Where DuckDB reads it: `readRoot` + "/" + path. */
+  /** Where DuckDB reads it (the local file, or the staged copy of an S3 object); unique per batch. */
   localPath: string;
 }
 
@@ -31,9 +31,7 @@ export interface LoadTarget {
   format: FormatSpec;
   mode: EvolutionModeValue;
   hints: Record<string, string>;
-  /** Directory the local paths are under (the local source, or the S3 staging directory). */
-  readRoot: string;
-  /** What `_source_file` holds for a file: uriPrefix + relative path. */
+  /** What `_source_file` holds for a file: uriPrefix + its relative path. */
   uriPrefix: string;
 }
 
@@ -67,31 +65,56 @@ export async function describeFiles(c: DuckDBConnection, format: FormatSpec, fil
   }));
 }
 
-function sourceFileExpr(t: LoadTarget): string {
-  return `${literal(t.uriPrefix)} || substr(${ident(FILE_COLUMN)}, ${t.readRoot.length + 2})`;
+const MAP_LOCAL = "__al_local";
+const MAP_URI = "__al_uri";
+
+/** The batch's reader joined to (local path → source URI), so every row knows its file's URI. */
+function readerWithUris(t: LoadTarget, files: BatchFile[]): string {
+  const values = files.map((f) => `(${literal(f.localPath)}, ${literal(t.uriPrefix + f.path)})`).join(", ");
+  return `${readerSql(t.format, files.map((f) => f.localPath))} AS __al_r
+    JOIN (VALUES ${values}) AS __al_map(${MAP_LOCAL}, ${MAP_URI}) ON __al_r.${ident(FILE_COLUMN)} = __al_map.${MAP_LOCAL}`;
 }
 
-function projectionSql(t: LoadTarget, plan: EvolutionPlan): string {
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"]);
+
+/** A value that would change when cast to an integer type: DuckDB rounds 1.5 to 2 without a word. */
+function roundsAway(src: string, to: string): string {
+  if (!INTEGER_TYPES.has(to.toUpperCase())) return "false";
+  const asDouble = `TRY_CAST(${src} AS DOUBLE)`;
+  return `(${asDouble} IS NOT NULL AND ${asDouble} <> TRY_CAST(${asDouble} AS ${to}))`;
+}
+
+function castSql(src: string, to: string, strict: boolean): string {
+  const lossy = roundsAway(src, to);
+  if (strict) {
+    if (lossy === "false") return `CAST(${src} AS ${to})`;
+    return `CASE WHEN ${lossy} THEN error('Could not convert ' || CAST(${src} AS VARCHAR) || ' to ${to} without losing its fraction') ELSE CAST(${src} AS ${to}) END`;
+  }
+  return lossy === "false" ? `TRY_CAST(${src} AS ${to})` : `CASE WHEN ${lossy} THEN NULL ELSE TRY_CAST(${src} AS ${to}) END`;
+}
+
+/** A non-null value that does not convert to `to` (or would lose its fraction). */
+function doesNotConvert(src: string, to: string): string {
+  return `(${src} IS NOT NULL AND (TRY_CAST(${src} AS ${to}) IS NULL OR ${roundsAway(src, to)}))`;
+}
+
+function projectionSql(plan: EvolutionPlan): string {
   const cols = plan.projection.map((p) => {
     const src = ident(p.source);
-    const expr =
-      p.expr.kind === "identity" ? src : `${p.expr.strict ? "CAST" : "TRY_CAST"}(${src} AS ${p.expr.to})`;
+    const expr = p.expr.kind === "identity" ? src : castSql(src, p.expr.to, p.expr.strict);
     return `${expr} AS ${ident(p.target)}`;
   });
-  cols.push(`${sourceFileExpr(t)} AS ${ident(SOURCE_FILE_COLUMN)}`);
+  cols.push(`${MAP_URI} AS ${ident(SOURCE_FILE_COLUMN)}`);
   const { whole, mistyped } = plan.rescue;
   if (whole.length > 0 || mistyped.length > 0) {
     const conditions = [
       ...whole.map((n) => `${ident(n)} IS NOT NULL`),
-      ...mistyped.map((m) => `(${ident(m.name)} IS NOT NULL AND TRY_CAST(${ident(m.name)} AS ${m.type}) IS NULL)`),
+      ...mistyped.map((m) => doesNotConvert(ident(m.name), m.type)),
     ];
     const pairs = [
       ...whole.map((n) => `${literal(n)}, ${ident(n)}`),
-      ...mistyped.map(
-        (m) =>
-          `${literal(m.name)}, CASE WHEN TRY_CAST(${ident(m.name)} AS ${m.type}) IS NULL THEN ${ident(m.name)} END`,
-      ),
-      `'_file_path', ${sourceFileExpr(t)}`,
+      ...mistyped.map((m) => `${literal(m.name)}, CASE WHEN ${doesNotConvert(ident(m.name), m.type)} THEN ${ident(m.name)} END`),
+      `'_file_path', ${MAP_URI}`,
     ];
     // json_merge_patch drops the keys whose value is NULL.
     cols.push(
@@ -112,11 +135,15 @@ async function alreadyLoaded(c: DuckDBConnection, t: LoadTarget, files: BatchFil
   );
 }
 
-/** Files of the batch with a non-null value in any of `columns` (they carry a refused change). */
-async function filesCarrying(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], columns: string[]) {
+/** Files of the batch that carry a refused change: a value in a new column, or one that does not convert. */
+async function filesCarrying(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan) {
+  const conditions = [
+    ...plan.failOn.newColumns.map((n) => `${ident(n)} IS NOT NULL`),
+    ...plan.failOn.mistyped.map((m) => doesNotConvert(ident(m.name), m.from)),
+  ];
   const r = await c.runAndReadAll(
     `SELECT DISTINCT ${ident(FILE_COLUMN)} AS f FROM ${readerSql(t.format, files.map((f) => f.localPath))}
-     WHERE ${columns.map((n) => `${ident(n)} IS NOT NULL`).join(" OR ")}`,
+     WHERE ${conditions.join(" OR ")}`,
   );
   const carriers = new Set((r.getRowObjectsJson() as { f: string }[]).map((row) => row.f));
   return files.filter((f) => carriers.has(f.localPath));
@@ -141,8 +168,7 @@ async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[
     for (const w of plan.widen) await c.run(`ALTER TABLE ${target} ALTER ${ident(w.name)} TYPE ${w.to}`);
     const before = await c.runAndReadAll(`SELECT coalesce(max(rowid), -1) AS m FROM ${target}`);
     const lastRow = String((before.getRowObjectsJson()[0] as { m: string | number }).m);
-    const reader = readerSql(t.format, files.map((f) => f.localPath));
-    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(t, plan)}\nFROM ${reader}`);
+    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(plan)}\nFROM ${readerWithUris(t, files)}`);
     // Per-file counts from the rows just appended (rowids grow; one writer per table).
     const counts = await c.runAndReadAll(
       `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE rowid > ${lastRow} GROUP BY 1`,
@@ -179,7 +205,8 @@ export async function loadBatch(
     if (rows !== undefined) out.loaded.push({ id: f.id, path: f.path, rows });
   }
   const toLoad = batch.filter((f) => !ledger.has(f.path));
-  const message = (error: unknown) => engineMessage(error).replaceAll(t.readRoot + "/", t.uriPrefix);
+  // Engine messages name the file DuckDB read; users know it by its source URI.
+  const message = (error: unknown, file: BatchFile) => engineMessage(error).replaceAll(file.localPath, t.uriPrefix + file.path);
 
   const load = async (files: BatchFile[]): Promise<void> => {
     if (files.length === 0) return;
@@ -190,9 +217,8 @@ export async function loadBatch(
     } catch (error) {
       return split(files, error);
     }
-    const refused = [...plan.failOn.newColumns, ...plan.failOn.mistyped.map((m) => m.name)];
-    if (refused.length > 0) {
-      const carriers = await filesCarrying(c, t, files, refused).catch(() => files);
+    if (plan.failOn.newColumns.length > 0 || plan.failOn.mistyped.length > 0) {
+      const carriers = await filesCarrying(c, t, files, plan).catch(() => files);
       if (carriers.length > 0) {
         for (const f of carriers) out.failed.push({ id: f.id, path: f.path, error: failReason(plan) });
         return load(files.filter((f) => !carriers.includes(f)));
@@ -213,7 +239,7 @@ export async function loadBatch(
   const split = async (files: BatchFile[], error: unknown): Promise<void> => {
     const only = files[0];
     if (files.length === 1 && only) {
-      out.failed.push({ id: only.id, path: only.path, error: message(error) });
+      out.failed.push({ id: only.id, path: only.path, error: message(error, only) });
       return;
     }
     const mid = Math.ceil(files.length / 2);

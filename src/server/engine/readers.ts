@@ -8,13 +8,22 @@ export type FormatSpec = z.infer<typeof formatSchema>;
 /** Name of the column DuckDB fills with each row's file (unlikely to meet a data column). */
 export const FILE_COLUMN = "__al_file";
 
-/** AUTO leaves detection to DuckDB (by extension); its readers spell the enum differently. */
+/**
+ * AUTO leaves detection to DuckDB (by extension). NONE is "uncompressed", the one spelling both
+ * read_json and read_csv accept.
+ */
 function compression(value: "AUTO" | "NONE" | "GZIP" | "ZSTD"): string {
-  return value === "AUTO" ? "" : `compression = ${literal(value.toLowerCase())}, `;
+  if (value === "AUTO") return "";
+  return `compression = ${literal(value === "NONE" ? "uncompressed" : value.toLowerCase())}, `;
+}
+
+/** DuckDB reads every path as a glob pattern: a literal "[", "*" or "?" goes in brackets. */
+export function escapeGlob(p: string): string {
+  return p.replace(/[[*?]/g, "[$&]");
 }
 
 export function readerSql(format: FormatSpec, files: string[]): string {
-  const list = `[${files.map(literal).join(", ")}]`;
+  const list = `[${files.map((f) => literal(escapeGlob(f))).join(", ")}]`;
   const common = `filename = ${literal(FILE_COLUMN)}, union_by_name = true`;
   switch (format.type) {
     case "JSON": {

@@ -85,7 +85,19 @@ export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promi
       const id = idByPath.get(l.path);
       return id ? [{ id, rows: Number(l.row_count) }] : [];
     });
-    await markLoaded(deps.db, ctx.runId, loaded, deps.clock());
+    const now = deps.clock();
+    await markLoaded(deps.db, ctx.runId, loaded, now);
+    // The reconciling run reports these files: no other run ever will.
+    const sizes = await deps.db.processedFile.findMany({ where: { id: { in: loaded.map((l) => l.id) } }, select: { size: true } });
+    await deps.db.run.update({
+      where: { id: ctx.runId },
+      data: {
+        filesLoaded: { increment: loaded.length },
+        rowsLoaded: { increment: BigInt(loaded.reduce((n, l) => n + l.rows, 0)) },
+        bytesLoaded: { increment: sizes.reduce((n, f) => n + f.size, 0n) },
+        updatedAt: now,
+      },
+    });
     reconciled += loaded.length;
   }
   if (reconciled > 0) deps.log.warn(`[run ${ctx.runId}] reconciled ${reconciled} file(s) from the warehouse ledger`);
@@ -176,7 +188,7 @@ async function localizeBatch(deps: RunDeps, source: Source, runId: string, files
     if (r.ok) ready.push(r.file);
     else failed.push({ id: r.id, path: r.path, error: r.error });
   }
-  return { ready, failed, readRoot: source.type === "S3" ? path.resolve(staging) : source.uri };
+  return { ready, failed };
 }
 
 async function recordSchemaVersion(deps: RunDeps, ctx: RunContext, columns: Column[] | null) {
@@ -212,7 +224,7 @@ export async function loadClaimedBatch(
     orderBy: [{ lastModified: "asc" }, { path: "asc" }],
   });
   const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
-  const { ready, failed: fetchFailed, readRoot } = await localizeBatch(deps, source, ctx.runId, files);
+  const { ready, failed: fetchFailed } = await localizeBatch(deps, source, ctx.runId, files);
   const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
   const outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
     loadBatch(
@@ -225,7 +237,6 @@ export async function loadClaimedBatch(
         format,
         mode: ingestion.evolutionMode,
         hints: z.record(z.string(), z.string()).parse(ingestion.schemaHints ?? {}),
-        readRoot,
         uriPrefix: source.uriOf(""),
       },
       ready,
@@ -257,12 +268,13 @@ export async function loadClaimedBatch(
   return { loaded: outcome.loaded.length, failed: failed.length, rows, bytes };
 }
 
-export async function finishRun(deps: RunDeps, ctx: RunContext, claimed: number): Promise<{ status: string }> {
+/** `handled`: files this run claimed or reconciled; none means there was nothing new. */
+export async function finishRun(deps: RunDeps, ctx: RunContext, handled: number): Promise<{ status: string }> {
   const run = await deps.db.run.findUniqueOrThrow({
     where: { id: ctx.runId },
     select: { startedAt: true, filesLoaded: true, filesFailed: true, status: true },
   });
-  const status = runStatusFrom({ claimed, loaded: run.filesLoaded, failed: run.filesFailed });
+  const status = runStatusFrom({ claimed: handled, loaded: run.filesLoaded, failed: run.filesFailed });
   assertRunTransition(run.status, status);
   const firstError =
     status === "FAILED"
@@ -313,11 +325,11 @@ export async function failRun(deps: RunDeps, runId: string, message: string): Pr
 /** The whole run, as steps. */
 export async function runPipeline(step: Step, deps: RunDeps, runId: string): Promise<{ status: string }> {
   const ctx = await step.run("start", () => startRun(deps, runId));
-  await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
+  const { reconciled } = await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
   await step.run("discover", () => discoverFiles(deps, ctx));
   const { batches, claimed } = await step.run("claim", () => claimForRun(deps, ctx));
   for (const [i, batch] of batches.entries()) {
     await step.run(`load-batch-${i + 1}`, () => loadClaimedBatch(deps, ctx, batch));
   }
-  return step.run("finish", () => finishRun(deps, ctx, claimed));
+  return step.run("finish", () => finishRun(deps, ctx, claimed + reconciled));
 }

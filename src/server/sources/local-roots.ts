@@ -32,8 +32,17 @@ export async function localSourceError(dir: string, roots: string[]): Promise<st
   const lexical = path.resolve(dir);
   const outside = `Local source ${lexical} is outside the allowed roots (${roots.join(", ")}); set AUTOLOADER_LOCAL_ROOTS to allow it`;
   if (!roots.some((r) => isWithin(lexical, r))) return outside;
-  const real = await realPathOfPrefix(lexical);
-  const realRoots = await Promise.all(roots.map(realPathOfPrefix));
+  let real: string;
+  let realRoots: string[];
+  try {
+    real = await realPathOfPrefix(lexical);
+    realRoots = await Promise.all(roots.map(realPathOfPrefix));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return `Local source ${lexical} is not a directory (part of the path is a file)`;
+    if (code === "ELOOP") return `Local source ${lexical} cannot be resolved: its symlinks form a loop`;
+    return `Local source ${lexical} cannot be checked (${code ?? "error"})`;
+  }
   if (!realRoots.some((r) => isWithin(real, r))) {
     return `Local source ${lexical} resolves through a symlink to ${real}, outside the allowed roots (${roots.join(", ")})`;
   }

@@ -1,5 +1,5 @@
 // A local directory under one of the allowed roots, listed recursively in path order.
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { localSourceError } from "./local-roots";
 import { SourceError, type ListPage, type Source, type SourceObject } from "./source";
@@ -83,8 +83,8 @@ export class LocalSource implements Source {
     await this.root();
     const full = this.resolve(relPath);
     try {
-      const l = await lstat(full);
-      if (l.isSymbolicLink() && (await localSourceError(await realpath(full), this.roots))) return null;
+      // Any component may be a symlink (a linked directory too): judge the resolved path.
+      if (await localSourceError(await realpath(full), this.roots)) return null;
       const s = await stat(full);
       if (!s.isFile()) return null;
       return { path: relPath, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` };

@@ -3,7 +3,7 @@
 // Where s3rver cannot produce an answer a real store gives (a policy refusal, a bad signature,
 // throttling), a tiny loopback HTTP server answers with S3's own error XML instead.
 import { createHash, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -202,22 +202,25 @@ describe("S3Source against s3rver", () => {
       expect(await src.stat("a.jsonl")).toMatchObject({ path: "a.jsonl", size: 9 });
     });
 
-    it("downloads the exact bytes into the staging directory, mirroring the relative path", async () => {
+    it("downloads the exact bytes into the staging directory under a flat name that keeps the extension", async () => {
       const src = source();
       const local = await src.localize("2026/01/blob.bin", staging.path);
-      expect(local).toBe(path.join(staging.path, "2026", "01", "blob.bin"));
+      expect(path.dirname(local)).toBe(staging.path);
+      expect(path.basename(local)).toMatch(/^[0-9a-f]{24}\.bin$/);
       expect((await readFile(local)).equals(bytes)).toBe(true);
       const spaced = await src.localize("dt=2026-01-01/part 1.jsonl", staging.path);
-      expect(spaced).toBe(path.join(staging.path, "dt=2026-01-01", "part 1.jsonl"));
+      expect(path.dirname(spaced)).toBe(staging.path);
+      expect(path.basename(spaced)).toMatch(/^[0-9a-f]{24}\.jsonl$/);
+      expect(spaced).not.toBe(local);
       expect(await readFile(spaced, "utf8")).toBe('{"id":3}\n');
     });
 
-    it("refuses to stage a path that leaves the staging directory, and says so for a missing key", async () => {
+    it("stages a key with '..' inside the staging directory, and says so for a missing key", async () => {
       const src = source();
-      expect(await sourceError(src.localize("../ordersx.jsonl", staging.path))).toMatchObject({
-        code: "STORAGE",
-        message: "Object key orders/../ordersx.jsonl cannot be staged safely (it leaves the staging directory)",
-      });
+      // Staged names are flat hashes: a '..' in a key cannot place a file outside the directory.
+      const local = await src.localize("../ordersx.jsonl", staging.path);
+      expect(path.dirname(local)).toBe(staging.path);
+      expect((await readdir(path.dirname(staging.path))).filter((n) => n.endsWith("ordersx.jsonl"))).toEqual([]);
       expect(await sourceError(src.localize("2026/01/gone.jsonl", staging.path))).toMatchObject({
         code: "NOT_FOUND",
         message: `s3://${BUCKET}/orders/2026/01/gone.jsonl does not exist`,

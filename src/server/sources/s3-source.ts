@@ -2,6 +2,7 @@
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AUTOLOADER_S3_<REF>_ACCESS_KEY_ID /
 // _SECRET_ACCESS_KEY for an ingestion's credentials reference. The SDK's default chain is not
 // used: it would probe the cloud metadata endpoint, which is wrong off-cloud.
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -151,12 +152,14 @@ export class S3Source implements Source {
 
   async localize(relPath: string, stagingDir: string): Promise<string> {
     const key = this.prefix + relPath;
-    const dest = path.resolve(stagingDir, relPath);
-    if (!dest.startsWith(path.resolve(stagingDir) + path.sep)) {
-      throw new SourceError("STORAGE", `Object key ${key} cannot be staged safely (it leaves the staging directory)`);
-    }
-    await mkdir(path.dirname(dest), { recursive: true });
+    // A flat, collision-free name: keys "x" and "x/y.jsonl" are both legal in S3, and a key can
+    // hold "..". The extensions stay, for DuckDB's compression detection (.gz, .zst).
+    const base = path.posix.basename(relPath);
+    const dot = base.indexOf(".", 1);
+    const ext = dot === -1 ? "" : base.slice(dot).replace(/[^A-Za-z0-9.]/g, "_");
+    const dest = path.join(stagingDir, `${createHash("sha256").update(relPath).digest("hex").slice(0, 24)}${ext}`);
     try {
+      await mkdir(stagingDir, { recursive: true });
       const res = await this.s3().send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
       if (!res.Body) throw new SourceError("STORAGE", `S3 returned no body for s3://${this.options.bucket}/${key}`);
       await pipeline(res.Body as Readable, createWriteStream(dest));

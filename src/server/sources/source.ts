@@ -24,7 +24,7 @@ export interface Source {
   stat(path: string): Promise<SourceObject | null>;
   /**
    * Makes the object readable as a local file and returns its path: local sources answer in
-   * place, S3 downloads into `stagingDir` (mirroring the relative path).
+   * place, S3 downloads into `stagingDir` under a unique flat name.
    */
   localize(path: string, stagingDir: string): Promise<string>;
   /** Full URI of one object, for lineage and messages. */

@@ -41,7 +41,7 @@ export async function signIn(
     data: { tenantId: auth.tenantId, apiKeyId: auth.apiKeyId, tokenHash: hashSecret(token), expiresAt },
   });
   // Expired sessions are swept here rather than by a job: sign-ins are rare and this is cheap.
-  await deps.db.session.deleteMany({ where: { expiresAt: { lt: now } } });
+  await deps.db.session.deleteMany({ where: { expiresAt: { lte: now } } });
   const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: auth.tenantId }, select: { id: true, name: true } });
   return { cookieValue: signSessionToken(token, secret), expiresAt, tenant };
 }

@@ -44,6 +44,9 @@ export async function createIngestion(
           maxFilesPerRun: input.limits.maxFilesPerRun,
           maxBytesPerRun: input.limits.maxBytesPerRun === null ? null : BigInt(input.limits.maxBytesPerRun),
           alertRecipients: input.alertRecipients,
+          // From the service clock, like every later update, so the two never disagree.
+          createdAt: deps.clock(),
+          updatedAt: deps.clock(),
         },
         select: ingestionSelect,
       }),

@@ -12,7 +12,8 @@ export async function listIngestions(
   const where: Prisma.IngestionWhereInput = {
     tenantId,
     ...(input.status ? { status: input.status } : {}),
-    ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}),
+    // LIKE wildcards in a search are literal characters (Prisma passes them through).
+    ...(input.search ? { name: { contains: input.search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } } : {}),
     // Ids are UUIDv7, ordered by creation: the cursor is the last id seen, newest first.
     ...(input.cursor ? { id: { lt: input.cursor } } : {}),
   };

@@ -14,13 +14,20 @@ export interface RunDetail {
 export async function getRun(deps: ServiceDeps, tenantId: string, id: string): Promise<RunDetail> {
   const row = await deps.db.run.findFirst({ where: { id, ingestion: { tenantId } }, select: runSelect });
   if (!row) throw notFound("run", id);
-  const [files, filesTotal, versions] = await Promise.all([
+  const select = { id: true, path: true, status: true, size: true, rowCount: true, retryCount: true, error: true } as const;
+  // Failures first, whatever the enum order: they are what a reader of a run looks for.
+  const failedFiles = await deps.db.processedFile.findMany({
+    where: { runId: id, status: "FAILED" },
+    orderBy: { path: "asc" },
+    take: FILES_SHOWN,
+    select,
+  });
+  const [otherFiles, filesTotal, versions] = await Promise.all([
     deps.db.processedFile.findMany({
-      where: { runId: id },
-      // Failures first: they are what a reader of a run looks for.
-      orderBy: [{ status: "asc" }, { path: "asc" }],
-      take: FILES_SHOWN,
-      select: { id: true, path: true, status: true, size: true, rowCount: true, retryCount: true, error: true },
+      where: { runId: id, status: { not: "FAILED" } },
+      orderBy: { path: "asc" },
+      take: FILES_SHOWN - failedFiles.length,
+      select,
     }),
     deps.db.processedFile.count({ where: { runId: id } }),
     deps.db.schemaVersion.findMany({
@@ -31,7 +38,7 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
   ]);
   return {
     run: toRunView(row),
-    files: files.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
+    files: [...failedFiles, ...otherFiles].map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
     filesTotal,
     schemaVersions: versions,
   };
