@@ -25,6 +25,9 @@ describe("loadConfig", () => {
       databaseUrl: undefined,
       dataDir: "/srv/app/.data",
       localRoots: ["/srv/app/.data/files"],
+      warehouseDir: "/srv/app/.data/warehouse",
+      stagingDir: "/srv/app/.data/staging",
+      maxFileRetries: 3,
       sessionSecret: undefined,
       sessionTtlHours: 168,
       secureCookies: "auto",
@@ -42,6 +45,9 @@ describe("loadConfig", () => {
           AUTOLOADER_SESSION_SECRET: SECRET,
           AUTOLOADER_SESSION_TTL_HOURS: "24",
           AUTOLOADER_SECURE_COOKIES: "always",
+          AUTOLOADER_WAREHOUSE_DIR: "wh",
+          AUTOLOADER_STAGING_DIR: "/scratch/staging",
+          AUTOLOADER_MAX_FILE_RETRIES: "5",
           PORT: "8080",
         }),
         "/srv/app",
@@ -50,11 +56,20 @@ describe("loadConfig", () => {
       databaseUrl: "postgresql://loader:pw@db.internal:5432/autoloader",
       dataDir: "/var/lib/autoloader",
       localRoots: ["/mnt/landing", "/srv/exports"],
+      warehouseDir: "/srv/app/wh",
+      stagingDir: "/scratch/staging",
+      maxFileRetries: 5,
       sessionSecret: SECRET,
       sessionTtlHours: 24,
       secureCookies: "always",
       port: 8080,
     });
+  });
+
+  it("refuses a retry limit outside 1–100", () => {
+    expect(configErrorOf({ AUTOLOADER_MAX_FILE_RETRIES: "0" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_MAX_FILE_RETRIES: AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100",
+    );
   });
 
   it("resolves a relative data directory against the working directory, and the default root under it", () => {
