@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createAutoloaderClient } from "../src/client";
 import { adminKey, expect, localRoot, test } from "./fixtures";
 
@@ -111,4 +112,28 @@ test("signing out ends the session", async ({ signedIn: page }) => {
   await expect(page).toHaveURL(/\/sign-in$/);
   await page.goto("/ingestions");
   await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("Run now loads the landing files and the run shows its outcome per file", async ({ signedIn: page }) => {
+  const dir = `${localRoot}/runs-e2e`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/a.jsonl`, '{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n');
+  writeFileSync(`${dir}/broken.jsonl`, '{"id":3,"name":\n');
+
+  await page.goto("/ingestions/new");
+  await page.getByLabel("Name", { exact: true }).fill("runs e2e");
+  await page.getByLabel("Source", { exact: true }).fill(dir);
+  await page.getByLabel("Destination table").fill("runs_e2e");
+  await page.getByRole("button", { name: "Create ingestion" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "runs e2e" })).toBeVisible();
+  await expect(page.getByText("No runs yet")).toBeVisible();
+
+  await page.getByRole("button", { name: "Run now" }).click();
+  await expect(page.getByTestId("run-status").first()).toHaveText("Partial", { timeout: 30_000 });
+  await page.getByRole("link", { name: "Details" }).first().click();
+  await expect(page.getByTestId("run-status")).toHaveText("Partial");
+  const failed = page.getByRole("row", { name: /broken\.jsonl/ });
+  await expect(failed).toContainText("Failed");
+  await expect(failed).toContainText("Malformed JSON");
+  await expect(page.getByRole("row", { name: /^a\.jsonl/ })).toContainText("Loaded");
 });
