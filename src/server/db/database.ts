@@ -35,7 +35,7 @@ export type DatabaseConfig =
  * Metadata is small; PostgreSQL's default 128 MB of shared buffers would only inflate the
  * process (PGlite runs inside it).
  */
-const PGLITE_CONF = "shared_buffers = 32MB";
+const PGLITE_CONF = "shared_buffers = 16MB";
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === "postgres") {

@@ -68,10 +68,18 @@ export async function describeFiles(c: DuckDBConnection, format: FormatSpec, fil
 const MAP_LOCAL = "__al_local";
 const MAP_URI = "__al_uri";
 
-/** The batch's reader joined to (local path → source URI), so every row knows its file's URI. */
+/**
+ * The batch's reader, with every row's source URI in column MAP_URI. When DuckDB reads the files
+ * where they are (local sources) the file name is the URI; staged files (S3) are joined to a
+ * (local path, URI) list. The join costs ~15% on large files, so it is used only when needed.
+ */
 function readerWithUris(t: LoadTarget, files: BatchFile[]): string {
+  const reader = readerSql(t.format, files.map((f) => f.localPath));
+  if (files.every((f) => f.localPath === t.uriPrefix + f.path)) {
+    return `(SELECT *, ${ident(FILE_COLUMN)} AS ${MAP_URI} FROM ${reader})`;
+  }
   const values = files.map((f) => `(${literal(f.localPath)}, ${literal(t.uriPrefix + f.path)})`).join(", ");
-  return `${readerSql(t.format, files.map((f) => f.localPath))} AS __al_r
+  return `${reader} AS __al_r
     JOIN (VALUES ${values}) AS __al_map(${MAP_LOCAL}, ${MAP_URI}) ON __al_r.${ident(FILE_COLUMN)} = __al_map.${MAP_LOCAL}`;
 }
 

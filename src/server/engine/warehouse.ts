@@ -46,7 +46,7 @@ export class Warehouse {
         const instance = await DuckDBInstance.create(this.fileFor(tenantKey), {
           autoinstall_known_extensions: "false",
           autoload_known_extensions: "true",
-          memory_limit: this.options.memoryLimit ?? "512MB",
+          memory_limit: this.options.memoryLimit ?? "384MB",
           // Loads count rows per file from rowids, not from row order; dropping the order
           // guarantee lets DuckDB stream large inserts with less memory.
           preserve_insertion_order: "false",

@@ -126,31 +126,27 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     const ing = await makeIngestion(world);
     const listed = objects(5_000);
     const operations: string[] = [];
+    // Every statement, raw ones included, so "one per file" could not hide.
     const counted = world.deps.db.$extends({
       query: {
-        $allModels: {
-          $allOperations({ model, operation, args, query }) {
-            operations.push(`${model}.${operation}`);
-            return query(args);
-          },
+        $allOperations({ model, operation, args, query }) {
+          operations.push(model ? `${model}.${operation}` : operation);
+          return query(args);
         },
       },
     }) as unknown as Db;
 
-    const started = performance.now();
     const first = await registerFiles(counted, ing.id, listed);
-    const elapsed = performance.now() - started;
     expect(first).toEqual({ registered: 5_000, skipped: 10 });
     // Chunks of 2,000: one lookup and one insert per chunk, never one statement per file.
     expect(operations).toEqual([
       "ProcessedFile.findMany",
-      "ProcessedFile.createMany",
+      "$executeRaw",
       "ProcessedFile.findMany",
-      "ProcessedFile.createMany",
+      "$executeRaw",
       "ProcessedFile.findMany",
-      "ProcessedFile.createMany",
+      "$executeRaw",
     ]);
-    expect(elapsed).toBeLessThan(15_000);
 
     operations.length = 0;
     expect(await registerFiles(counted, ing.id, listed)).toEqual({ registered: 0, skipped: 0 });

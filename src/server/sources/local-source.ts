@@ -37,6 +37,16 @@ export class LocalSource implements Source {
     let more = false;
     // Entries are visited in the lexicographic order of their full relative paths (a directory
     // sorts as "name/"), so "everything after cursor" is a prefix-pruned walk, not a full one.
+    // Files are stat'ed in parallel, a directory's worth at a time, in listing order.
+    const pending: { key: string; full: string }[] = [];
+    const flush = async () => {
+      const stats = await Promise.all(pending.map((p) => stat(p.full)));
+      pending.forEach((p, i) => {
+        const s = stats[i];
+        if (s) objects.push({ path: p.key, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` });
+      });
+      pending.length = 0;
+    };
     const walk = async (dir: string, rel: string): Promise<boolean> => {
       const entries = await readdir(dir, { withFileTypes: true });
       const keyed = entries
@@ -47,6 +57,7 @@ export class LocalSource implements Source {
         if (cursor !== null && key <= cursor && !(key.endsWith("/") && cursor.startsWith(key))) continue;
         const full = path.join(dir, e.name);
         if (e.isDirectory()) {
+          await flush();
           if (await walk(full, key)) return true;
           continue;
         }
@@ -57,16 +68,16 @@ export class LocalSource implements Source {
           const ts = await stat(target);
           if (!ts.isFile()) continue;
         }
-        if (objects.length === pageSize) {
+        if (objects.length + pending.length === pageSize) {
           more = true;
           return true;
         }
-        const s = await stat(full);
-        objects.push({ path: key, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` });
+        pending.push({ key, full });
       }
       return false;
     };
     await walk(root, "");
+    await flush();
     const last = objects[objects.length - 1];
     return { objects, nextCursor: more && last ? last.path : null };
   }
