@@ -40,7 +40,7 @@ if (command !== "tenants" && !values.tenant) {
 const err = (m: string) => console.error(m);
 let exitCode = 0;
 try {
-  const runtime = await openRuntime(loadConfig(), { info: err, warn: err, error: err }, { bootstrap: false });
+  const runtime = await openRuntime(loadConfig(), { info: () => {}, warn: err, error: err }, { bootstrap: false });
   try {
     const deps = runtime.deps;
     if (command === "tenants") {

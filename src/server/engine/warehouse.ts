@@ -1,7 +1,8 @@
 // The embedded DuckDB warehouse: one database file per tenant under the warehouse directory
 // (`<tenant>.duckdb`), so tenants' tables can never meet, each holding the ledger of loaded
 // files in schema `_autoloader`.
-import { mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 
@@ -76,9 +77,10 @@ export class Warehouse {
     }
   }
 
-  /** Checks that the warehouse directory is usable (for health). */
+  /** Checks that the warehouse directory exists and is writable (for health). */
   async check(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.W_OK);
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,13 @@
 import { getRuntime } from "@/server/runtime";
+import { checkHealth } from "@/server/services/health";
 
 export const dynamic = "force-dynamic";
 
 export async function GET() {
   try {
-    const runtime = await getRuntime();
-    await runtime.database.sql.query("SELECT 1");
-    return Response.json({ status: "ok", database: { kind: runtime.database.kind, status: "ok" } });
+    const health = await checkHealth(await getRuntime());
+    return Response.json(health, { status: health.status === "ok" ? 200 : 503 });
   } catch (error) {
-    return Response.json({ status: "error", database: { status: "error", message: (error as Error).message } }, { status: 503 });
+    return Response.json({ status: "error", error: (error as Error).message }, { status: 503 });
   }
 }

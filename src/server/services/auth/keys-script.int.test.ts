@@ -1,0 +1,87 @@
+// `npm run keys` as a user runs it: a real child process on a real data directory.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "@/env";
+import { openRuntime } from "@/server/runtime";
+import { authenticateApiKey } from "./authenticate-api-key";
+import { recordingLogger } from "@/test/service-deps";
+
+const root = process.cwd();
+
+function keys(dataDir: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/keys.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, AUTOLOADER_DATA_DIR: dataDir, DATABASE_URL: "" },
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+}
+
+describe("npm run keys", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "autoloader-keys-"));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it("creates a tenant and a key (only the key on stdout), lists and revokes keys", async () => {
+    const created = keys(dataDir, "create", "--tenant", "acme", "--name", "orders loader");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^al_[A-Za-z0-9_-]{32}$/);
+    expect(created.stderr).toContain("Created tenant 'acme'; new key 'orders loader'");
+
+    const admin = keys(dataDir, "create", "--tenant", "acme", "--name", "ops", "--admin");
+    expect(admin.stderr).toContain("Tenant 'acme'; new admin key 'ops'");
+
+    const listed = keys(dataDir, "list", "--tenant", "acme");
+    const lines = listed.stdout.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => l.split("\t").slice(2, 5))).toEqual([
+      ["ops", "admin", "active"],
+      ["orders loader", "member", "active"],
+    ]);
+    const loaderId = lines[1]?.split("\t")[0] ?? "";
+
+    // The key works against the same database, scoped to tenant acme.
+    const runtime = await openRuntime(loadConfig({ AUTOLOADER_DATA_DIR: dataDir }), recordingLogger(), { bootstrap: false });
+    try {
+      const auth = await authenticateApiKey(runtime.deps, created.stdout);
+      const tenant = await runtime.deps.db.tenant.findUniqueOrThrow({ where: { slug: "acme" } });
+      expect(auth).toMatchObject({ tenantId: tenant.id, isAdmin: false, via: "api-key" });
+    } finally {
+      await runtime.close();
+    }
+
+    const revoked = keys(dataDir, "revoke", "--tenant", "acme", "--id", loaderId);
+    expect(revoked).toMatchObject({ code: 0, stderr: `Revoked key 'orders loader' (${loaderId}).` });
+    expect(keys(dataDir, "list", "--tenant", "acme").stdout).toContain("revoked");
+
+    expect(keys(dataDir, "tenants").stdout).toMatch(/^acme\t2 key\(s\)\t0 ingestion\(s\)\tcreated /);
+  });
+
+  it("explains its usage and refuses bad input with a clear message", () => {
+    expect(keys(dataDir, "create")).toMatchObject({ code: 2, stderr: expect.stringContaining("--tenant is required for create") });
+    expect(keys(dataDir, "frobnicate")).toMatchObject({ code: 2, stderr: expect.stringContaining("Usage:") });
+    expect(keys(dataDir, "create", "--tenant", "Not Valid")).toMatchObject({
+      code: 1,
+      stderr: 'Tenant "Not Valid" is invalid: use lowercase letters, digits and hyphens',
+    });
+    expect(keys(dataDir, "revoke", "--tenant", "acme", "--id", "nope")).toMatchObject({ code: 1, stderr: "No API key 'nope'" });
+  });
+
+  it("refuses to open the embedded database while another live process holds it", async () => {
+    const holder = spawn("sleep", ["30"]);
+    try {
+      await writeFile(path.join(dataDir, "pglite.lock"), String(holder.pid));
+      const r = keys(dataDir, "list", "--tenant", "acme");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`The embedded database in ${dataDir} is in use by process ${holder.pid}`);
+    } finally {
+      holder.kill();
+      await rm(path.join(dataDir, "pglite.lock"), { force: true });
+    }
+  });
+});
