@@ -160,7 +160,7 @@ async function measure(caseName: string, mode: string, dir: string) {
         settings: { ...DEFAULT_RUN_SETTINGS, stagingDir: path.join(work, "staging") },
       },
       // Started by hand below, so the measurement covers exactly the run.
-      runs: { method: "direct", start: () => {} },
+      runs: { kind: "direct", launch: async () => ({ method: "direct" }) },
     };
     const tenant = await ensureTenant(deps, "bench");
     const ingestion = await createIngestion(

@@ -46,6 +46,22 @@ export const envSchema = z.object({
     blankAsUnset,
     z.enum(["auto", "always", "never"], { error: "AUTOLOADER_SECURE_COOKIES must be auto, always or never" }).default("auto"),
   ),
+  INNGEST_EVENT_KEY: optionalString,
+  INNGEST_SIGNING_KEY: optionalString,
+  INNGEST_DEV: optionalString,
+  INNGEST_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    "INNGEST_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8288",
+  ),
+  AUTOLOADER_INNGEST_SEND_TIMEOUT_MS: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_INNGEST_SEND_TIMEOUT_MS must be a number of milliseconds from 100 to 60000" })
+      .int("AUTOLOADER_INNGEST_SEND_TIMEOUT_MS must be a number of milliseconds from 100 to 60000")
+      .min(100, "AUTOLOADER_INNGEST_SEND_TIMEOUT_MS must be a number of milliseconds from 100 to 60000")
+      .max(60_000, "AUTOLOADER_INNGEST_SEND_TIMEOUT_MS must be a number of milliseconds from 100 to 60000")
+      .default(3000),
+  ),
   PORT: z.preprocess(
     blankAsUnset,
     z.coerce
@@ -67,6 +83,13 @@ export interface AppConfig {
   /** Per-run directories for S3 objects being loaded. */
   stagingDir: string;
   maxFileRetries: number;
+  inngest: {
+    eventKey: string | undefined;
+    signingKey: string | undefined;
+    dev: boolean;
+    baseUrl: string | undefined;
+    sendTimeoutMs: number;
+  };
   sessionSecret: string | undefined;
   sessionTtlHours: number;
   secureCookies: "auto" | "always" | "never";
@@ -103,6 +126,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouseDir: path.resolve(cwd, e.AUTOLOADER_WAREHOUSE_DIR ?? path.join(dataDir, "warehouse")),
     stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
     maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
+    inngest: {
+      eventKey: e.INNGEST_EVENT_KEY,
+      signingKey: e.INNGEST_SIGNING_KEY,
+      // INNGEST_DEV=1 (or a dev server URL) as the Inngest SDK reads it; "0"/"false" is off.
+      dev: e.INNGEST_DEV !== undefined && !["0", "false"].includes(e.INNGEST_DEV.toLowerCase()),
+      baseUrl: e.INNGEST_BASE_URL ?? (e.INNGEST_DEV && /^https?:\/\//.test(e.INNGEST_DEV) ? e.INNGEST_DEV : undefined),
+      sendTimeoutMs: e.AUTOLOADER_INNGEST_SEND_TIMEOUT_MS,
+    },
     sessionSecret: e.AUTOLOADER_SESSION_SECRET,
     sessionTtlHours: e.AUTOLOADER_SESSION_TTL_HOURS,
     secureCookies: e.AUTOLOADER_SECURE_COOKIES,

@@ -11,6 +11,9 @@ import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
 import { consoleLogger, type Logger, type ServiceDeps } from "@/server/services/deps";
 import { expireStaleRuns } from "@/server/services/runs/trigger-run";
 import { createSourceFactory } from "@/server/sources/source-factory";
+import { createInngestClient, inngestConfigured } from "@/server/inngest/client";
+import { createInngestLauncher } from "@/server/orchestration/inngest-launcher";
+import type { Inngest } from "inngest";
 import { bootstrapDefaultTenant } from "@/server/services/auth/tenants";
 
 export interface Runtime {
@@ -18,6 +21,8 @@ export interface Runtime {
   database: Database;
   deps: ServiceDeps;
   executor: DirectExecutor;
+  /** The Inngest client when Inngest is configured (runs and the scheduler go there). */
+  inngest: Inngest | null;
   sessionSecret: string;
   close(): Promise<void>;
 }
@@ -86,6 +91,7 @@ export async function openRuntime(
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
   const warehouse = new Warehouse(config.warehouseDir);
   const executor = createDirectExecutor(() => deps);
+  const inngest = inngestConfigured(config.inngest) ? createInngestClient(config.inngest) : null;
   const deps: ServiceDeps = {
     db: database.prisma,
     clock: () => new Date(),
@@ -98,6 +104,18 @@ export async function openRuntime(
     },
     runs: executor,
   };
+  if (inngest) {
+    deps.runs = createInngestLauncher({
+      inngest,
+      fallback: executor,
+      db: deps.db,
+      log,
+      timeoutMs: config.inngest.sendTimeoutMs,
+    });
+    log.info(`[orchestrator] Inngest${config.inngest.dev ? " dev server" : ""} at ${config.inngest.baseUrl ?? "its default URL"}`);
+  } else {
+    log.info("[orchestrator] Inngest is not configured: runs and schedules execute in this process");
+  }
   if (database.kind === "pglite") {
     // The embedded database has one process (the lock above), so any run still active belongs
     // to a process that is gone: fail it now rather than after the heartbeat timeout.
@@ -129,6 +147,7 @@ export async function openRuntime(
     database,
     deps,
     executor,
+    inngest,
     sessionSecret,
     async close() {
       if (closed) return;

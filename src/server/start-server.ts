@@ -1,14 +1,18 @@
 // Server start: opens the database (applying migrations, creating the first admin key) before
 // the first request, and closes it cleanly on shutdown.
+import { startEmbeddedScheduler } from "./orchestration/embedded-scheduler";
 import { closeRuntime, getRuntime } from "./runtime";
 
 export async function startServer(): Promise<void> {
-  await getRuntime();
+  const runtime = await getRuntime();
+  // With Inngest, its cron function ticks; without it, this process does (once per process).
+  const scheduler = runtime.inngest ? null : startEmbeddedScheduler(runtime.deps);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     console.log(`[server] ${signal}: closing the database`);
+    scheduler?.stop();
     closeRuntime()
       .catch((error: unknown) => console.error("[server] close failed:", error))
       .finally(() => process.exit(0));

@@ -34,8 +34,11 @@ export async function createRunWorld(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.engine ? { engine: opts.engine } : {}),
     runs: {
-      method: "direct",
-      start: (runId) => holder.executor?.start(runId),
+      kind: "direct",
+      launch: async (request) => {
+        holder.executor?.start(request.runId);
+        return { method: "direct" };
+      },
     },
   });
   const executor = createDirectExecutor(() => deps);

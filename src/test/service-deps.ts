@@ -66,9 +66,9 @@ export function testDeps(
     engine,
     // Tests that trigger runs pass a launcher (usually the direct executor); others never start one.
     runs: opts.runs ?? {
-      method: "direct",
-      start(runId) {
-        throw new Error(`testDeps: no run launcher given, cannot start run ${runId}`);
+      kind: "direct",
+      launch(request) {
+        throw new Error(`testDeps: no run launcher given, cannot start run ${request.runId}`);
       },
     },
   };

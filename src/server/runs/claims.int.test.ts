@@ -38,7 +38,7 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
   const holdingDeps = (db: Db, started: string[] = []): ServiceDeps => ({
     ...world.deps,
     db,
-    runs: { method: "direct", start: (runId) => void started.push(runId) },
+    runs: { kind: "direct", launch: async ({ runId }) => (started.push(runId), { method: "direct" }) },
   });
 
   const objects = (count: number, prefix = "f", start = new Date("2026-01-01T00:00:00Z")): SourceObject[] =>

@@ -10,6 +10,8 @@ import type { Step } from "./step";
 const HEARTBEAT_MS = 30_000;
 
 export interface DirectExecutor extends RunLauncher {
+  /** Starts a run in the background and returns at once. */
+  start(runId: string): void;
   /** Runs a QUEUED run to the end and returns its final status. */
   runNow(runId: string): Promise<{ status: string }>;
   /** Resolves when every run started in the background has ended. */
@@ -49,14 +51,20 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     }
   }
 
+  function start(runId: string) {
+    const p = runNow(runId)
+      .catch((error: unknown) => getDeps().log.error(`[run ${runId}] executor error: ${String(error)}`))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
   return {
-    method: "direct",
+    kind: "direct",
     runNow,
-    start(runId) {
-      const p = runNow(runId)
-        .catch((error: unknown) => getDeps().log.error(`[run ${runId}] executor error: ${String(error)}`))
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
+    start,
+    async launch(request) {
+      start(request.runId);
+      return { method: "direct" };
     },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

@@ -7,7 +7,9 @@ import { z } from "zod";
 import { formatSchema } from "@/server/domain/ingestion-input";
 import { partitionBatches, runStatusFrom } from "@/server/domain/run-outcome";
 import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-evolution";
+import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
+import { scheduleOf } from "@/server/services/ingestions/ingestion-rules";
 import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
 import { LEDGER } from "@/server/engine/warehouse";
 import { literal } from "@/server/engine/sql";
@@ -296,7 +298,33 @@ export async function finishRun(deps: RunDeps, ctx: RunContext, handled: number)
     }),
     deps.db.ingestion.update({ where: { id: ctx.ingestionId }, data: { lastRunAt: now, lastRunStatus: status } }),
   ]);
+  await refreshNextRun(deps, ctx.ingestionId, now);
   return { status };
+}
+
+/**
+ * Keeps an active ingestion's next fire time in the future after a run (a run can outlast its
+ * slot); the scheduler tick normally advances it already.
+ */
+async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Date): Promise<void> {
+  const ing = await deps.db.ingestion.findUnique({
+    where: { id: ingestionId },
+    select: {
+      status: true,
+      nextRunAt: true,
+      scheduleFrequency: true,
+      scheduleTime: true,
+      scheduleWeekday: true,
+      scheduleCron: true,
+      scheduleTimezone: true,
+    },
+  });
+  if (!ing || ing.status !== "ACTIVE" || ing.scheduleFrequency === null) return;
+  if (ing.nextRunAt && ing.nextRunAt > now) return;
+  await deps.db.ingestion.updateMany({
+    where: { id: ingestionId, status: "ACTIVE", nextRunAt: ing.nextRunAt },
+    data: { nextRunAt: nextRunAt(scheduleOf(ing), now, (m) => deps.log.warn(m)) },
+  });
 }
 
 /** Marks a run FAILED with `message` (for errors outside the per-file ones) and frees its claims. */
@@ -320,6 +348,7 @@ export async function failRun(deps: RunDeps, runId: string, message: string): Pr
     }),
     deps.db.ingestion.update({ where: { id: run.ingestionId }, data: { lastRunAt: now, lastRunStatus: "FAILED" } }),
   ]);
+  await refreshNextRun(deps, run.ingestionId, now);
 }
 
 /** The whole run, as steps. */

@@ -19,13 +19,24 @@ export interface ServiceDeps {
   };
   /** Warehouse, sources and run settings. */
   engine: RunEngine;
-  /** Starts executing a QUEUED run in the background (the direct executor, or Inngest). */
+  /** Starts executing a QUEUED run in the background: on Inngest, or in-process. */
   runs: RunLauncher;
 }
 
+export interface LaunchRequest {
+  runId: string;
+  ingestionId: string;
+  tenantId: string;
+  /** Idempotency id of the Inngest event (`${ingestionId}:${slot}` for scheduled runs). */
+  eventId: string;
+}
+
+export type LaunchResult = { method: "inngest"; eventId: string } | { method: "direct" };
+
 export interface RunLauncher {
-  readonly method: "direct";
-  start(runId: string): void;
+  /** Where runs go first: Inngest when configured (falling back to direct), or direct. */
+  readonly kind: "inngest" | "direct";
+  launch(request: LaunchRequest): Promise<LaunchResult>;
 }
 
 export const consoleLogger: Logger = {

@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { testDeps } from "@/test/service-deps";
 import { checkHealth } from "./health";
 
+const INNGEST_OFF = { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 1000 };
+
 describe("checkHealth", () => {
   let t: TestDatabase;
   let dir: string;
@@ -22,10 +24,12 @@ describe("checkHealth", () => {
 
   it("reports the database and the warehouse as ok", async () => {
     const deps = testDeps(t.database.prisma, { engine: { warehouse: new Warehouse(path.join(dir, "wh")) } });
-    expect(await checkHealth({ database: t.database, deps })).toEqual({
+    expect(await checkHealth({ database: t.database, deps, inngest: null, config: { inngest: INNGEST_OFF } })).toEqual({
       status: "ok",
       database: { kind: "pglite", status: "ok" },
       warehouse: { dir: path.join(dir, "wh"), status: "ok" },
+      inngest: "not-configured",
+      scheduler: "embedded",
     });
   });
 
@@ -34,7 +38,7 @@ describe("checkHealth", () => {
     const blocked = path.join(dir, "file");
     await import("node:fs/promises").then((fs) => fs.writeFile(blocked, "x"));
     const deps = testDeps(t.database.prisma, { engine: { warehouse: new Warehouse(path.join(blocked, "wh")) } });
-    const health = await checkHealth({ database: t.database, deps });
+    const health = await checkHealth({ database: t.database, deps, inngest: null, config: { inngest: INNGEST_OFF } });
     expect(health.status).toBe("error");
     expect(health.warehouse).toMatchObject({ status: "error", message: expect.stringContaining("ENOTDIR") });
   });

@@ -30,7 +30,7 @@ describeEachDatabase("runs router", (kind) => {
     const admin = await createTestKey(world.deps, world.tenant.id, "acme admin", true);
     api = callerAs(world.deps, admin.auth).caller;
     held = [];
-    const holdingDeps: ServiceDeps = { ...world.deps, runs: { method: "direct", start: (runId) => void held.push(runId) } };
+    const holdingDeps: ServiceDeps = { ...world.deps, runs: { kind: "direct", launch: async ({ runId }) => (held.push(runId), { method: "direct" }) } };
     holding = callerAs(holdingDeps, admin.auth).caller;
     otherTenant = await ensureTenant(world.deps, "globex");
     otherApi = callerAs(world.deps, (await createTestKey(world.deps, otherTenant.id, "globex admin", true)).auth).caller;

@@ -11,7 +11,12 @@ const runId = z.string({ error: "Run id is required" }).min(1, "Run id is requir
 export const runsRouter = router({
   trigger: protectedProcedure
     .input(z.object({ ingestionId }))
-    .output(z.object({ method: z.literal("direct"), runId: z.string() }))
+    .output(
+      z.discriminatedUnion("method", [
+        z.object({ method: z.literal("direct"), runId: z.string() }),
+        z.object({ method: z.literal("inngest"), runId: z.string(), eventId: z.string() }),
+      ]),
+    )
     .mutation(({ ctx, input }) => triggerRun(ctx.deps, ctx.auth.tenantId, input.ingestionId)),
   list: protectedProcedure
     .input(

@@ -24,12 +24,14 @@ export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: 
   return stale.length;
 }
 
+export type TriggerResult = { method: "direct"; runId: string } | { method: "inngest"; runId: string; eventId: string };
+
 export async function triggerRun(
   deps: ServiceDeps,
   tenantId: string,
   ingestionId: string,
-  options: { trigger?: RunTriggerKind; retryOfRunId?: string } = {},
-): Promise<{ method: "direct"; runId: string }> {
+  options: { trigger?: RunTriggerKind; retryOfRunId?: string; eventId?: string } = {},
+): Promise<TriggerResult> {
   const ingestion = await findOwnedIngestion(deps, tenantId, ingestionId);
   await expireStaleRuns(deps, { ingestionId });
   let runId: string;
@@ -57,6 +59,12 @@ export async function triggerRun(
         : `Ingestion '${ingestion.name}' already has an active run; wait for it to finish`,
     );
   }
-  deps.runs.start(runId);
-  return { method: "direct", runId };
+  const launched = await deps.runs.launch({
+    runId,
+    ingestionId,
+    tenantId,
+    // Manual runs are unique by their run; scheduled ones by their slot (see scheduler-tick).
+    eventId: options.eventId ?? `run:${runId}`,
+  });
+  return launched.method === "inngest" ? { method: "inngest", runId, eventId: launched.eventId } : { method: "direct", runId };
 }

@@ -1,0 +1,62 @@
+// One scheduler tick: start a run for every active ingestion whose next fire time has come.
+// The same logic runs in Inngest's cron function and in the embedded ticker.
+import { DomainError } from "@/server/domain/errors";
+import { nextRunAt } from "@/server/domain/schedule";
+import type { ServiceDeps } from "@/server/services/deps";
+import { scheduleOf } from "@/server/services/ingestions/ingestion-rules";
+import { triggerRun } from "@/server/services/runs/trigger-run";
+
+export interface TickResult {
+  due: number;
+  started: { ingestionId: string; runId: string; method: "direct" | "inngest"; slot: string }[];
+  skipped: { ingestionId: string; reason: string }[];
+}
+
+/** The minute a scheduled run belongs to, e.g. 2026-11-22T14:30: the dedup key of its event. */
+export function slotOf(at: Date): string {
+  return at.toISOString().slice(0, 16);
+}
+
+export async function runSchedulerTick(deps: ServiceDeps, now: Date = deps.clock()): Promise<TickResult> {
+  // One indexed query (status, nextRunAt) for every due ingestion.
+  const due = await deps.db.ingestion.findMany({
+    where: { status: "ACTIVE", nextRunAt: { lte: now } },
+    orderBy: { nextRunAt: "asc" },
+    select: {
+      id: true,
+      tenantId: true,
+      nextRunAt: true,
+      scheduleFrequency: true,
+      scheduleTime: true,
+      scheduleWeekday: true,
+      scheduleCron: true,
+      scheduleTimezone: true,
+    },
+  });
+  const result: TickResult = { due: due.length, started: [], skipped: [] };
+  for (const ing of due) {
+    if (!ing.nextRunAt) continue;
+    const slot = slotOf(ing.nextRunAt);
+    // Fire times missed while the server was down are not replayed: the next one is after now.
+    const next = nextRunAt(scheduleOf(ing), now, (m) => deps.log.warn(`[scheduler] ${ing.id}: ${m}`));
+    // Compare-and-set on the fire time: of two ticks for one slot, only one goes on.
+    const { count } = await deps.db.ingestion.updateMany({
+      where: { id: ing.id, status: "ACTIVE", nextRunAt: ing.nextRunAt },
+      data: { nextRunAt: next },
+    });
+    if (count === 0) {
+      result.skipped.push({ ingestionId: ing.id, reason: "another tick took this slot" });
+      continue;
+    }
+    try {
+      const r = await triggerRun(deps, ing.tenantId, ing.id, { trigger: "SCHEDULE", eventId: `${ing.id}:${slot}` });
+      result.started.push({ ingestionId: ing.id, runId: r.runId, method: r.method, slot });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      // Usually CONFLICT: the previous run is still going; this slot is skipped, not queued.
+      deps.log.warn(`[scheduler] ${ing.id} slot ${slot} skipped: ${error.message}`);
+      result.skipped.push({ ingestionId: ing.id, reason: error.message });
+    }
+  }
+  return result;
+}
