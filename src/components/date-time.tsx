@@ -5,18 +5,30 @@ import { useSyncExternalStore } from "react";
 
 const LOCALE = "en-GB";
 
-/** e.g. "12 May 2026, 14:30 CEST": a date and a 24-hour time in the given IANA zone. */
-export function formatInTimeZone(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat(LOCALE, {
-    timeZone,
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).format(date);
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * e.g. "12 May 2026, 14:30 CEST": a date and a 24-hour time in the given IANA zone; with
+ * `seconds`, "12 May 2026, 14:30:05 CEST".
+ */
+export function formatInTimeZone(date: Date, timeZone: string, { seconds = false } = {}): string {
+  const key = `${timeZone} ${seconds}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(LOCALE, {
+      timeZone,
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: seconds ? "2-digit" : undefined,
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(date);
 }
 
 const subscribeNever = () => () => undefined;
@@ -38,14 +50,27 @@ export function browserTimeZone(): string {
   }
 }
 
-/** A <time> element; in `timeZone` when given, otherwise in the viewer's own zone. */
-export function DateTime({ value, timeZone, empty = "—" }: { value: Date | null; timeZone?: string; empty?: string }) {
+/**
+ * A <time> element; in `timeZone` when given, otherwise in the viewer's own zone. `seconds` for
+ * times to the second (runs often start and end within a minute).
+ */
+export function DateTime({
+  value,
+  timeZone,
+  empty = "—",
+  seconds = false,
+}: {
+  value: Date | null;
+  timeZone?: string;
+  empty?: string;
+  seconds?: boolean;
+}) {
   const hydrated = useHydrated();
   if (!value) return <span className="muted">{empty}</span>;
   const zone = timeZone ?? (hydrated ? browserTimeZone() : "UTC");
   return (
     <time dateTime={value.toISOString()} title={value.toISOString()}>
-      {formatInTimeZone(value, zone)}
+      {formatInTimeZone(value, zone, { seconds })}
     </time>
   );
 }

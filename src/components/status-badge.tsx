@@ -32,7 +32,7 @@ const RUN_TONES = {
   FAILED: "red",
 } as const satisfies Record<string, BadgeTone>;
 
-const RUN_LABELS: Record<keyof typeof RUN_TONES, string> = {
+const RUN_LABELS: Record<RunStatusName, string> = {
   QUEUED: "Queued",
   RUNNING: "Running",
   SUCCEEDED: "Succeeded",
@@ -41,6 +41,8 @@ const RUN_LABELS: Record<keyof typeof RUN_TONES, string> = {
   FAILED: "Failed",
 };
 
-export function RunStatusBadge({ status }: { status: keyof typeof RUN_TONES }) {
+export type RunStatusName = keyof typeof RUN_TONES;
+
+export function RunStatusBadge({ status }: { status: RunStatusName }) {
   return <Badge tone={RUN_TONES[status]}>{RUN_LABELS[status]}</Badge>;
 }

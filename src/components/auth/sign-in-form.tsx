@@ -1,25 +1,15 @@
 "use client";
 // Exchanges an API key for a session cookie (set by /api/trpc), then opens the dashboard.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/trpc/react";
+import { useSessionChange } from "./use-session-change";
 
 export function SignInForm() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const router = useRouter();
+  const changeSession = useSessionChange();
   const [apiKey, setApiKey] = useState("");
-  const signIn = useMutation(
-    trpc.auth.signIn.mutationOptions({
-      onSuccess: () => {
-        // Whatever was cached belonged to whoever was signed in before.
-        queryClient.clear();
-        router.push("/ingestions");
-        router.refresh();
-      },
-    }),
-  );
+  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => changeSession("/ingestions") }));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,21 +1,16 @@
 "use client";
 // Ends the session on the server (which clears the cookie) and returns to the sign-in page.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/trpc/react";
+import { useSessionChange } from "./use-session-change";
 
 export function SignOutButton() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const router = useRouter();
+  const changeSession = useSessionChange();
   const signOut = useMutation(
     trpc.auth.signOut.mutationOptions({
       // Even when the session had already ended on the server, the way forward is to sign in.
-      onSettled: () => {
-        queryClient.clear();
-        router.push("/sign-in");
-        router.refresh();
-      },
+      onSettled: () => changeSession("/sign-in"),
     }),
   );
   return (

@@ -22,35 +22,23 @@ export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
   const resume = useMutation(trpc.ingestions.resume.mutationOptions(statusChange));
   const failed = pause.error ?? resume.error;
   const busy = pause.isPending || resume.isPending;
+  // One button: Pause while active, Resume while paused; it clears the other one's error.
+  const [toggle, other, label] = ingestion.status === "ACTIVE" ? [pause, resume, "Pause"] : [resume, pause, "Resume"];
 
   return (
     <div className="actions">
       <RunNowButton ingestionId={ingestion.id} />
-      {ingestion.status === "ACTIVE" ? (
-        <button
-          type="button"
-          className="button"
-          disabled={busy}
-          onClick={() => {
-            resume.reset();
-            pause.mutate({ id: ingestion.id });
-          }}
-        >
-          Pause
-        </button>
-      ) : (
-        <button
-          type="button"
-          className="button"
-          disabled={busy}
-          onClick={() => {
-            pause.reset();
-            resume.mutate({ id: ingestion.id });
-          }}
-        >
-          Resume
-        </button>
-      )}
+      <button
+        type="button"
+        className="button"
+        disabled={busy}
+        onClick={() => {
+          other.reset();
+          toggle.mutate({ id: ingestion.id });
+        }}
+      >
+        {label}
+      </button>
       <DeleteIngestionDialog ingestion={ingestion} />
       {failed ? (
         <p className="notice notice-error actions-error" role="alert">

@@ -2,14 +2,15 @@
 // Everything about one ingestion: its definition, schedule, limits, latest run and its runs.
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { ReactNode } from "react";
 import { DateTime, formatInTimeZone } from "@/components/date-time";
 import { QueryError } from "@/components/query-error";
+import { Property, PropertiesCard } from "@/components/properties";
 import { IngestionRuns } from "@/components/runs/ingestion-runs";
 import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
 import { IngestionActions } from "./ingestion-actions";
+import { LastRun } from "./last-run";
 
 type Ingestion = inferRouterOutputs<AppRouter>["ingestions"]["get"];
 
@@ -59,31 +60,12 @@ function LastRunSummary({ ingestion }: { ingestion: Ingestion }) {
   );
 }
 
-function Card({ title, children }: { title: string; children: ReactNode }) {
-  const headingId = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-  return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{title}</h2>
-      <dl className="properties">{children}</dl>
-    </section>
-  );
-}
-
-function Property({ name, children }: { name: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{name}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 const none = <span className="muted">—</span>;
 
 function SourceCard({ ingestion }: { ingestion: Ingestion }) {
   const { source } = ingestion;
   return (
-    <Card title="Source">
+    <PropertiesCard title="Source">
       <Property name="Location">
         <code className="wrap">{source.uri}</code> <span className="muted">({source.type === "S3" ? "S3" : "local directory"})</span>
       </Property>
@@ -103,7 +85,7 @@ function SourceCard({ ingestion }: { ingestion: Ingestion }) {
           </Property>
         </>
       ) : null}
-    </Card>
+    </PropertiesCard>
   );
 }
 
@@ -115,7 +97,7 @@ function Char({ value }: { value: string }) {
 
 function FormatCard({ format }: { format: Ingestion["format"] }) {
   return (
-    <Card title="Format">
+    <PropertiesCard title="Format">
       <Property name="Format">{format.type}</Property>
       {format.type === "JSON" ? (
         <>
@@ -141,7 +123,7 @@ function FormatCard({ format }: { format: Ingestion["format"] }) {
           <Property name="Compression">{format.options.compression}</Property>
         </>
       ) : null}
-    </Card>
+    </PropertiesCard>
   );
 }
 
@@ -149,7 +131,7 @@ function DestinationCard({ ingestion }: { ingestion: Ingestion }) {
   const { destination, schemaPolicy } = ingestion;
   const hints = Object.entries(schemaPolicy.hints);
   return (
-    <Card title="Destination">
+    <PropertiesCard title="Destination">
       <Property name="Table">
         <code>
           {destination.schema}.{destination.table}
@@ -172,7 +154,7 @@ function DestinationCard({ ingestion }: { ingestion: Ingestion }) {
           <span className="muted">None: every column's type is inferred</span>
         )}
       </Property>
-    </Card>
+    </PropertiesCard>
   );
 }
 
@@ -188,11 +170,11 @@ function ScheduleCard({ ingestion }: { ingestion: Ingestion }) {
     none
   );
   return (
-    <Card title="Schedule">
+    <PropertiesCard title="Schedule">
       <Property name="Schedule">{schedule.description}</Property>
       <Property name="Next run">{nextRun}</Property>
       <Property name="Time zone">{schedule.timezone}</Property>
-    </Card>
+    </PropertiesCard>
   );
 }
 
@@ -211,29 +193,22 @@ function formatBytes(bytes: number): string {
 
 function LimitsCard({ limits }: { limits: Ingestion["limits"] }) {
   return (
-    <Card title="Limits per run">
+    <PropertiesCard title="Limits per run">
       <Property name="Max files per run">
         {limits.maxFilesPerRun === null ? <span className="muted">No limit</span> : limits.maxFilesPerRun.toLocaleString("en-US")}
       </Property>
       <Property name="Max bytes per run">
         {limits.maxBytesPerRun === null ? <span className="muted">No limit</span> : formatBytes(limits.maxBytesPerRun)}
       </Property>
-    </Card>
+    </PropertiesCard>
   );
 }
 
 function ActivityCard({ ingestion }: { ingestion: Ingestion }) {
   return (
-    <Card title="Activity">
+    <PropertiesCard title="Activity">
       <Property name="Last run">
-        {ingestion.lastRunAt ? (
-          <span className="cell-stack">
-            <DateTime value={ingestion.lastRunAt} />
-            {ingestion.lastRunStatus ? <RunStatusBadge status={ingestion.lastRunStatus} /> : null}
-          </span>
-        ) : (
-          <span className="muted">Never</span>
-        )}
+        <LastRun at={ingestion.lastRunAt} status={ingestion.lastRunStatus} />
       </Property>
       <Property name="Created">
         <DateTime value={ingestion.createdAt} />
@@ -244,6 +219,6 @@ function ActivityCard({ ingestion }: { ingestion: Ingestion }) {
       <Property name="Id">
         <code>{ingestion.id}</code>
       </Property>
-    </Card>
+    </PropertiesCard>
   );
 }

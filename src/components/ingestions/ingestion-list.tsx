@@ -3,12 +3,13 @@
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { DateTime } from "@/components/date-time";
+import { LoadMore } from "@/components/load-more";
 import { QueryError } from "@/components/query-error";
-import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
+import { IngestionStatusBadge } from "@/components/status-badge";
 import { useDebouncedValue } from "@/components/use-debounced-value";
 import { useTRPC } from "@/trpc/react";
 import { ingestionListQuery, type IngestionFilters } from "./ingestion-list-query";
+import { LastRun } from "./last-run";
 
 type StatusFilter = "" | "ACTIVE" | "PAUSED";
 
@@ -99,32 +100,14 @@ export function IngestionList({ initialFilters }: { initialFilters: IngestionFil
                     </td>
                     <td>{ingestion.schedule.description}</td>
                     <td>
-                      {ingestion.lastRunAt ? (
-                        <span className="cell-stack">
-                          <DateTime value={ingestion.lastRunAt} />
-                          {ingestion.lastRunStatus ? <RunStatusBadge status={ingestion.lastRunStatus} /> : null}
-                        </span>
-                      ) : (
-                        <span className="muted">Never</span>
-                      )}
+                      <LastRun at={ingestion.lastRunAt} status={ingestion.lastRunStatus} />
                     </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          {list.hasNextPage ? (
-            <p className="load-more">
-              <button
-                type="button"
-                className="button"
-                onClick={() => void list.fetchNextPage()}
-                disabled={list.isFetchingNextPage}
-              >
-                {list.isFetchingNextPage ? "Loading…" : "Load more"}
-              </button>
-            </p>
-          ) : null}
+          <LoadMore pages={list} />
         </>
       )}
     </>

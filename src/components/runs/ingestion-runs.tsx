@@ -2,6 +2,7 @@
 // The "Runs" section of an ingestion's page: newest first, a page at a time, re-read every
 // moment while a run is queued or running so it visibly progresses.
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { LoadMore } from "@/components/load-more";
 import { QueryError } from "@/components/query-error";
 import { useTRPC } from "@/trpc/react";
 import { ingestionRunsQuery } from "./run-list-query";
@@ -49,18 +50,7 @@ export function IngestionRuns({ ingestionId }: { ingestionId: string }) {
         <>
           {runs.isError ? <QueryError error={runs.error} what="more runs" /> : null}
           <RunsTable runs={items} busy={runs.isFetchingNextPage} />
-          {runs.hasNextPage ? (
-            <p className="load-more">
-              <button
-                type="button"
-                className="button"
-                onClick={() => void runs.fetchNextPage()}
-                disabled={runs.isFetchingNextPage}
-              >
-                {runs.isFetchingNextPage ? "Loading…" : "Load more"}
-              </button>
-            </p>
-          ) : null}
+          <LoadMore pages={runs} />
         </>
       )}
     </section>

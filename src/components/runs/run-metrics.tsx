@@ -1,9 +1,10 @@
 // A run's numbers at a glance, then when and how it ran.
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { DateTime } from "@/components/date-time";
+import { Property, PropertiesCard } from "@/components/properties";
 import { formatBytes, formatCount } from "./format";
 import { RunDuration } from "./run-duration";
-import { RunTime } from "./run-time";
 import { METHOD_LABELS, TRIGGER_LABELS, isActiveRun, type Run } from "./run-types";
 
 export function RunMetrics({ run }: { run: Run }) {
@@ -38,48 +39,36 @@ function Metric({ name, tone, title, children }: { name: string; tone?: "bad"; t
 
 export function RunTimeline({ run }: { run: Run }) {
   return (
-    <section className="card" aria-labelledby="run-timeline-title">
-      <h2 id="run-timeline-title">How it ran</h2>
-      <dl className="properties">
-        <Property name="Trigger">{TRIGGER_LABELS[run.trigger]}</Property>
-        <Property name="Method">{METHOD_LABELS[run.method]}</Property>
-        {isActiveRun(run) ? (
-          <Property name="Current step">{run.currentStep ? <code>{run.currentStep}</code> : <span className="muted">—</span>}</Property>
-        ) : null}
-        <Property name="Queued">
-          <RunTime value={run.queuedAt} />
+    <PropertiesCard title="How it ran" headingId="run-timeline-title">
+      <Property name="Trigger">{TRIGGER_LABELS[run.trigger]}</Property>
+      <Property name="Method">{METHOD_LABELS[run.method]}</Property>
+      {isActiveRun(run) ? (
+        <Property name="Current step">{run.currentStep ? <code>{run.currentStep}</code> : <span className="muted">—</span>}</Property>
+      ) : null}
+      <Property name="Queued">
+        <DateTime seconds value={run.queuedAt} />
+      </Property>
+      <Property name="Started">
+        <DateTime seconds value={run.startedAt} empty="Not started" />
+      </Property>
+      <Property name="Finished">
+        <DateTime seconds value={run.finishedAt} empty={isActiveRun(run) ? "Not yet" : "—"} />
+      </Property>
+      {run.retryOfRunId ? (
+        <Property name="Retry of">
+          <Link href={`/runs/${run.retryOfRunId}`}>
+            <code>{run.retryOfRunId}</code>
+          </Link>
         </Property>
-        <Property name="Started">
-          <RunTime value={run.startedAt} empty="Not started" />
+      ) : null}
+      {run.eventId ? (
+        <Property name="Event id">
+          <code>{run.eventId}</code>
         </Property>
-        <Property name="Finished">
-          <RunTime value={run.finishedAt} empty={isActiveRun(run) ? "Not yet" : "—"} />
-        </Property>
-        {run.retryOfRunId ? (
-          <Property name="Retry of">
-            <Link href={`/runs/${run.retryOfRunId}`}>
-              <code>{run.retryOfRunId}</code>
-            </Link>
-          </Property>
-        ) : null}
-        {run.eventId ? (
-          <Property name="Event id">
-            <code>{run.eventId}</code>
-          </Property>
-        ) : null}
-        <Property name="Run id">
-          <code>{run.id}</code>
-        </Property>
-      </dl>
-    </section>
-  );
-}
-
-function Property({ name, children }: { name: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{name}</dt>
-      <dd>{children}</dd>
-    </div>
+      ) : null}
+      <Property name="Run id">
+        <code>{run.id}</code>
+      </Property>
+    </PropertiesCard>
   );
 }

@@ -1,6 +1,7 @@
 // The destination table's schema versions this run created: columns added, removed or widened.
 import { z } from "zod";
 import { DateTime } from "@/components/date-time";
+import { Property } from "@/components/properties";
 import type { SchemaVersionEntry } from "./run-types";
 
 const column = z.object({ name: z.string(), type: z.string() });
@@ -51,34 +52,25 @@ function SchemaDiffLines({ diff }: { diff: SchemaDiff }) {
   return (
     <dl className="schema-diff">
       {diff.added.length > 0 ? (
-        <div>
-          <dt>Added columns</dt>
-          <dd>
-            <ColumnList columns={diff.added} />
-          </dd>
-        </div>
+        <Property name="Added columns">
+          <ColumnList columns={diff.added} />
+        </Property>
       ) : null}
       {diff.typeChanged.length > 0 ? (
-        <div>
-          <dt>Type changes</dt>
-          <dd>
-            <ul className="plain column-list">
-              {diff.typeChanged.map((c) => (
-                <li key={c.name}>
-                  <code>{c.name}</code> {c.from} → {c.to}
-                </li>
-              ))}
-            </ul>
-          </dd>
-        </div>
+        <Property name="Type changes">
+          <ul className="plain column-list">
+            {diff.typeChanged.map((c) => (
+              <li key={c.name}>
+                <code>{c.name}</code> {c.from} → {c.to}
+              </li>
+            ))}
+          </ul>
+        </Property>
       ) : null}
       {diff.removed.length > 0 ? (
-        <div>
-          <dt>Removed columns</dt>
-          <dd>
-            <ColumnList columns={diff.removed} />
-          </dd>
-        </div>
+        <Property name="Removed columns">
+          <ColumnList columns={diff.removed} />
+        </Property>
       ) : null}
     </dl>
   );

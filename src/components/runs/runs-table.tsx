@@ -1,10 +1,10 @@
 "use client";
 // One row per run: outcome, timing and volume, with a link to the run's page.
 import Link from "next/link";
+import { DateTime } from "@/components/date-time";
 import { formatBytes, formatCount } from "./format";
 import { RunDuration } from "./run-duration";
 import { RunStatus } from "./run-status";
-import { RunTime } from "./run-time";
 import { TRIGGER_LABELS, shortRunId, type Run } from "./run-types";
 
 export function RunsTable({ runs, busy }: { runs: Run[]; busy: boolean }) {
@@ -49,7 +49,7 @@ function RunRow({ run }: { run: Run }) {
         <RunStatus run={run} />
       </td>
       <td>{TRIGGER_LABELS[run.trigger]}</td>
-      <td>{run.startedAt ? <RunTime value={run.startedAt} /> : <span className="muted">Not started</span>}</td>
+      <td>{run.startedAt ? <DateTime seconds value={run.startedAt} /> : <span className="muted">Not started</span>}</td>
       <td>
         <RunDuration run={run} />
       </td>

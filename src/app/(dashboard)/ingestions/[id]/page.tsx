@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { IngestionDetails } from "@/components/ingestions/ingestion-details";
 import { ingestionRunsQuery } from "@/components/runs/run-list-query";
 import { createServerContext, getQueryClient, HydrateClient, prefetchInfinite, requireAuth, trpc } from "@/trpc/server";
+import { nullIfMissing } from "@/app/(dashboard)/null-if-missing";
 
 interface IngestionPageProps {
   params: Promise<{ id: string }>;
@@ -11,12 +11,7 @@ interface IngestionPageProps {
 
 /** The ingestion, or null when this tenant has none with that id (or the id is malformed). */
 async function loadIngestion(id: string) {
-  try {
-    return await getQueryClient().fetchQuery(trpc.ingestions.get.queryOptions({ id }));
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-    throw error;
-  }
+  return nullIfMissing(getQueryClient().fetchQuery(trpc.ingestions.get.queryOptions({ id })));
 }
 
 export async function generateMetadata({ params }: IngestionPageProps): Promise<Metadata> {

@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { RunDetails } from "@/components/runs/run-details";
 import { shortRunId } from "@/components/runs/run-types";
 import { createServerContext, getQueryClient, HydrateClient, requireAuth, trpc } from "@/trpc/server";
+import { nullIfMissing } from "@/app/(dashboard)/null-if-missing";
 
 interface RunPageProps {
   params: Promise<{ id: string }>;
@@ -11,12 +11,7 @@ interface RunPageProps {
 
 /** The run, or null when this tenant has none with that id (or the id is malformed). */
 async function loadRun(id: string) {
-  try {
-    return await getQueryClient().fetchQuery(trpc.runs.get.queryOptions({ id }));
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return null;
-    throw error;
-  }
+  return nullIfMissing(getQueryClient().fetchQuery(trpc.runs.get.queryOptions({ id })));
 }
 
 export async function generateMetadata({ params }: RunPageProps): Promise<Metadata> {
