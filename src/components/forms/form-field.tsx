@@ -1,5 +1,5 @@
 // A labelled form control with its hint and its errors beneath it, wired for screen readers.
-import type { ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode } from "react";
 import { errorIdOf, fieldIdOf } from "./field-errors";
 
 /** What a control needs to be labelled and described. */
@@ -57,6 +57,64 @@ export function FormField({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** One form value as a field shows it: where its errors are reported, what it holds, how it changes. */
+export interface BoundField<T> {
+  /** Dotted input path; the control's id and its error's id come from it. */
+  path: string;
+  errors: readonly string[] | undefined;
+  value: T;
+  onChange: (value: T) => void;
+}
+
+interface FieldText {
+  label: string;
+  hint?: ReactNode;
+}
+
+type InputAttributes = Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  "id" | "value" | "checked" | "onChange" | "aria-invalid" | "aria-describedby"
+>;
+
+/** A text <input> field; `type` may make it another text-like input (url, number…). */
+export function TextField({ path, errors, value, onChange, label, hint, ...input }: BoundField<string> & FieldText & InputAttributes) {
+  return (
+    <FormField path={path} label={label} hint={hint} errors={errors}>
+      {(control) => <input {...control} type="text" {...input} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </FormField>
+  );
+}
+
+/** A checkbox field, its label after it on the same line. */
+export function CheckboxField({ path, errors, value, onChange, label, hint }: BoundField<boolean> & FieldText) {
+  return (
+    <FormField path={path} label={label} hint={hint} errors={errors} inline>
+      {(control) => <input {...control} type="checkbox" checked={value} onChange={(e) => onChange(e.target.checked)} />}
+    </FormField>
+  );
+}
+
+/** A <select> field; its `children` are the <option>s, whose values are the values of T. */
+export function SelectField<T extends string>({
+  path,
+  errors,
+  value,
+  onChange,
+  label,
+  hint,
+  children,
+}: BoundField<T> & FieldText & { children: ReactNode }) {
+  return (
+    <FormField path={path} label={label} hint={hint} errors={errors}>
+      {(control) => (
+        <select {...control} value={value} onChange={(e) => onChange(e.target.value as T)}>
+          {children}
+        </select>
+      )}
+    </FormField>
   );
 }
 

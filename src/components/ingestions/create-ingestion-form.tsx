@@ -6,7 +6,14 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { browserTimeZone, useHydrated } from "@/components/date-time";
 import { fieldErrorsFromZod, placeFieldErrors, type FieldErrors } from "@/components/forms/field-errors";
-import { FormErrors, FormField } from "@/components/forms/form-field";
+import {
+  CheckboxField,
+  FormErrors,
+  FormField,
+  SelectField,
+  TextField,
+  type BoundField,
+} from "@/components/forms/form-field";
 import { createIngestionInput, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
 import { describeSchedule, SCHEDULE_FREQUENCIES, WEEKDAYS } from "@/server/domain/schedule";
 import { useTRPC } from "@/trpc/react";
@@ -17,7 +24,6 @@ import {
   toCreateIngestionDraft,
   visibleFieldPaths,
   type EvolutionMode,
-  type FormatType,
   type IngestionFormValues,
   type JsonLayout,
 } from "./ingestion-form-values";
@@ -92,6 +98,12 @@ export function CreateIngestionForm() {
     setEdited((paths) => (paths.has(FIELD_PATHS[key]) ? paths : new Set(paths).add(FIELD_PATHS[key])));
   }
 
+  /** Binds a field to one form value: its input path, its errors, its value and its setter. */
+  function bind<K extends keyof IngestionFormValues>(key: K): BoundField<IngestionFormValues[K]> {
+    const path = FIELD_PATHS[key];
+    return { path, errors: byField[path], value: values[key], onChange: (value) => set(key, value) };
+  }
+
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const draft = toCreateIngestionDraft(values, defaultTimeZone);
@@ -124,11 +136,7 @@ export function CreateIngestionForm() {
 
       <fieldset>
         <legend>About</legend>
-        <FormField path="name" label="Name" errors={byField["name"]}>
-          {(p) => (
-            <input {...p} type="text" value={values.name} maxLength={100} onChange={(e) => set("name", e.target.value)} />
-          )}
-        </FormField>
+        <TextField {...bind("name")} label="Name" maxLength={100} />
         <FormField path="description" label="Description" hint="Optional." errors={byField["description"]}>
           {(p) => (
             <textarea
@@ -144,79 +152,37 @@ export function CreateIngestionForm() {
 
       <fieldset>
         <legend>Source</legend>
-        <FormField
-          path="source.uri"
+        <TextField
+          {...bind("sourceUri")}
           label="Source"
           hint="An S3 prefix, or a local directory under the server's allowed roots."
-          errors={byField["source.uri"]}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="text"
-              spellCheck={false}
-              placeholder="s3://bucket/prefix or /data/landing"
-              value={values.sourceUri}
-              onChange={(e) => set("sourceUri", e.target.value)}
-            />
-          )}
-        </FormField>
-        <FormField
-          path="source.glob"
+          spellCheck={false}
+          placeholder="s3://bucket/prefix or /data/landing"
+        />
+        <TextField
+          {...bind("glob")}
           label="Glob"
           hint="Optional. Which files under the source to load, e.g. **/*.json."
-          errors={byField["source.glob"]}
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="text"
-              spellCheck={false}
-              placeholder="**/*.json"
-              value={values.glob}
-              onChange={(e) => set("glob", e.target.value)}
-            />
-          )}
-        </FormField>
+          spellCheck={false}
+          placeholder="**/*.json"
+        />
         {s3 ? (
           <div className="subgroup">
             <p className="subgroup-title">S3 options</p>
             <div className="grid-2">
-              <FormField path="source.s3.region" label="Region" hint="Optional, e.g. us-east-1." errors={byField["source.s3.region"]}>
-                {(p) => (
-                  <input {...p} type="text" spellCheck={false} value={values.s3Region} onChange={(e) => set("s3Region", e.target.value)} />
-                )}
-              </FormField>
-              <FormField
-                path="source.s3.endpoint"
+              <TextField {...bind("s3Region")} label="Region" hint="Optional, e.g. us-east-1." spellCheck={false} />
+              <TextField
+                {...bind("s3Endpoint")}
                 label="Endpoint"
                 hint="Optional, for S3-compatible stores."
-                errors={byField["source.s3.endpoint"]}
-              >
-                {(p) => (
-                  <input
-                    {...p}
-                    type="url"
-                    spellCheck={false}
-                    placeholder="https://s3.example.com"
-                    value={values.s3Endpoint}
-                    onChange={(e) => set("s3Endpoint", e.target.value)}
-                  />
-                )}
-              </FormField>
+                type="url"
+                spellCheck={false}
+                placeholder="https://s3.example.com"
+              />
             </div>
-            <FormField path="source.s3.forcePathStyle" label="Force path style" inline errors={byField["source.s3.forcePathStyle"]}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="checkbox"
-                  checked={values.s3ForcePathStyle}
-                  onChange={(e) => set("s3ForcePathStyle", e.target.checked)}
-                />
-              )}
-            </FormField>
-            <FormField
-              path="source.s3.credentialsRef"
+            <CheckboxField {...bind("s3ForcePathStyle")} label="Force path style" />
+            <TextField
+              {...bind("s3CredentialsRef")}
               label="Credentials reference"
               hint={
                 <>
@@ -225,81 +191,43 @@ export function CreateIngestionForm() {
                   the server&apos;s default credentials.
                 </>
               }
-              errors={byField["source.s3.credentialsRef"]}
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  spellCheck={false}
-                  value={values.s3CredentialsRef}
-                  onChange={(e) => set("s3CredentialsRef", e.target.value)}
-                />
-              )}
-            </FormField>
+              spellCheck={false}
+            />
           </div>
         ) : null}
       </fieldset>
 
       <fieldset>
         <legend>Format</legend>
-        <FormField path="format.type" label="Format" errors={byField["format.type"]}>
-          {(p) => (
-            <select {...p} value={values.format} onChange={(e) => set("format", e.target.value as FormatType)}>
-              <option value="JSON">JSON</option>
-              <option value="CSV">CSV</option>
-              <option value="PARQUET">PARQUET</option>
-            </select>
-          )}
-        </FormField>
+        <SelectField {...bind("format")} label="Format">
+          <option value="JSON">JSON</option>
+          <option value="CSV">CSV</option>
+          <option value="PARQUET">PARQUET</option>
+        </SelectField>
         {values.format === "JSON" ? (
-          <FormField path="format.options.layout" label="JSON layout" errors={byField["format.options.layout"]}>
-            {(p) => (
-              <select {...p} value={values.jsonLayout} onChange={(e) => set("jsonLayout", e.target.value as JsonLayout)}>
-                {(Object.keys(JSON_LAYOUT_LABELS) as JsonLayout[]).map((layout) => (
-                  <option key={layout} value={layout}>
-                    {layout} — {JSON_LAYOUT_LABELS[layout]}
-                  </option>
-                ))}
-              </select>
-            )}
-          </FormField>
+          <SelectField {...bind("jsonLayout")} label="JSON layout">
+            {(Object.keys(JSON_LAYOUT_LABELS) as JsonLayout[]).map((layout) => (
+              <option key={layout} value={layout}>
+                {layout} — {JSON_LAYOUT_LABELS[layout]}
+              </option>
+            ))}
+          </SelectField>
         ) : null}
         {values.format === "CSV" ? (
           <div className="subgroup">
             <p className="subgroup-title">CSV options</p>
             <div className="grid-3">
-              <FormField path="format.options.delimiter" label="Delimiter" errors={byField["format.options.delimiter"]}>
-                {(p) => (
-                  <input {...p} type="text" className="short" value={values.csvDelimiter} onChange={(e) => set("csvDelimiter", e.target.value)} />
-                )}
-              </FormField>
-              <FormField path="format.options.quote" label="Quote" errors={byField["format.options.quote"]}>
-                {(p) => (
-                  <input {...p} type="text" className="short" value={values.csvQuote} onChange={(e) => set("csvQuote", e.target.value)} />
-                )}
-              </FormField>
-              <FormField path="format.options.escape" label="Escape" errors={byField["format.options.escape"]}>
-                {(p) => (
-                  <input {...p} type="text" className="short" value={values.csvEscape} onChange={(e) => set("csvEscape", e.target.value)} />
-                )}
-              </FormField>
+              <TextField {...bind("csvDelimiter")} label="Delimiter" className="short" />
+              <TextField {...bind("csvQuote")} label="Quote" className="short" />
+              <TextField {...bind("csvEscape")} label="Escape" className="short" />
             </div>
-            <FormField path="format.options.header" label="Header" hint="The first line names the columns." inline errors={byField["format.options.header"]}>
-              {(p) => (
-                <input {...p} type="checkbox" checked={values.csvHeader} onChange={(e) => set("csvHeader", e.target.checked)} />
-              )}
-            </FormField>
-            <FormField
-              path="format.options.nullString"
+            <CheckboxField {...bind("csvHeader")} label="Header" hint="The first line names the columns." />
+            <TextField
+              {...bind("csvNullString")}
               label="Null string"
               hint="Values equal to this are loaded as NULL. Empty means empty fields."
-              errors={byField["format.options.nullString"]}
-            >
-              {(p) => (
-                <input {...p} type="text" className="medium" value={values.csvNullString} onChange={(e) => set("csvNullString", e.target.value)} />
-              )}
-            </FormField>
+              className="medium"
+            />
           </div>
         ) : null}
       </fieldset>
@@ -307,125 +235,69 @@ export function CreateIngestionForm() {
       <fieldset>
         <legend>Destination</legend>
         <div className="grid-2">
-          <FormField path="destination.schema" label="Destination schema" errors={byField["destination.schema"]}>
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                spellCheck={false}
-                value={values.destinationSchema}
-                onChange={(e) => set("destinationSchema", e.target.value)}
-              />
-            )}
-          </FormField>
-          <FormField path="destination.table" label="Destination table" errors={byField["destination.table"]}>
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                spellCheck={false}
-                placeholder="events"
-                value={values.destinationTable}
-                onChange={(e) => set("destinationTable", e.target.value)}
-              />
-            )}
-          </FormField>
+          <TextField {...bind("destinationSchema")} label="Destination schema" spellCheck={false} />
+          <TextField {...bind("destinationTable")} label="Destination table" spellCheck={false} placeholder="events" />
         </div>
-        <FormField
-          path="schemaPolicy.evolutionMode"
+        <SelectField
+          {...bind("evolutionMode")}
           label="Evolution mode"
           hint="What a run does when files bring columns the table does not have."
-          errors={byField["schemaPolicy.evolutionMode"]}
         >
-          {(p) => (
-            <select {...p} value={values.evolutionMode} onChange={(e) => set("evolutionMode", e.target.value as EvolutionMode)}>
-              {EVOLUTION_MODES.map((mode) => (
-                <option key={mode} value={mode}>
-                  {mode} — {EVOLUTION_LABELS[mode]}
-                </option>
-              ))}
-            </select>
-          )}
-        </FormField>
+          {EVOLUTION_MODES.map((mode) => (
+            <option key={mode} value={mode}>
+              {mode} — {EVOLUTION_LABELS[mode]}
+            </option>
+          ))}
+        </SelectField>
       </fieldset>
 
       <fieldset>
         <legend>Schedule</legend>
-        <FormField path="schedule.frequency" label="Schedule" hint={schedulePreview} errors={byField["schedule.frequency"]}>
-          {(p) => (
-            <select
-              {...p}
-              value={values.frequency}
-              onChange={(e) => set("frequency", e.target.value as IngestionFormValues["frequency"])}
-            >
-              {SCHEDULE_FREQUENCIES.map((f) => (
-                <option key={f} value={f}>
-                  {FREQUENCY_LABELS[f]}
-                </option>
-              ))}
-            </select>
-          )}
-        </FormField>
+        <SelectField {...bind("frequency")} label="Schedule" hint={schedulePreview}>
+          {SCHEDULE_FREQUENCIES.map((f) => (
+            <option key={f} value={f}>
+              {FREQUENCY_LABELS[f]}
+            </option>
+          ))}
+        </SelectField>
         <div className="grid-3">
           {values.frequency === "DAILY" || values.frequency === "WEEKLY" ? (
-            <FormField path="schedule.time" label="Time" hint="HH:MM, 24-hour." errors={byField["schedule.time"]}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  inputMode="numeric"
-                  className="short"
-                  placeholder="14:30"
-                  value={values.time}
-                  onChange={(e) => set("time", e.target.value)}
-                />
-              )}
-            </FormField>
+            <TextField
+              {...bind("time")}
+              label="Time"
+              hint="HH:MM, 24-hour."
+              inputMode="numeric"
+              className="short"
+              placeholder="14:30"
+            />
           ) : null}
           {values.frequency === "WEEKLY" ? (
-            <FormField path="schedule.weekday" label="Weekday" errors={byField["schedule.weekday"]}>
-              {(p) => (
-                <select {...p} value={values.weekday} onChange={(e) => set("weekday", e.target.value)}>
-                  {WEEKDAYS.map((day, index) => (
-                    <option key={day} value={String(index)}>
-                      {day}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </FormField>
+            <SelectField {...bind("weekday")} label="Weekday">
+              {WEEKDAYS.map((day, index) => (
+                <option key={day} value={String(index)}>
+                  {day}
+                </option>
+              ))}
+            </SelectField>
           ) : null}
           {values.frequency === "CUSTOM" ? (
-            <FormField
-              path="schedule.cron"
+            <TextField
+              {...bind("cron")}
               label="Cron"
               hint="5 fields: minute hour day-of-month month day-of-week."
-              errors={byField["schedule.cron"]}
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  type="text"
-                  spellCheck={false}
-                  placeholder="*/15 * * * *"
-                  value={values.cron}
-                  onChange={(e) => set("cron", e.target.value)}
-                />
-              )}
-            </FormField>
+              spellCheck={false}
+              placeholder="*/15 * * * *"
+            />
           ) : null}
-          <FormField path="schedule.timezone" label="Time zone" hint="An IANA name, e.g. Europe/Berlin." errors={byField["schedule.timezone"]}>
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                spellCheck={false}
-                list="time-zones"
-                value={timezone}
-                onChange={(e) => set("timezone", e.target.value)}
-              />
-            )}
-          </FormField>
+          {/* Until edited, the browser's own zone. */}
+          <TextField
+            {...bind("timezone")}
+            value={timezone}
+            label="Time zone"
+            hint="An IANA name, e.g. Europe/Berlin."
+            spellCheck={false}
+            list="time-zones"
+          />
         </div>
         {hydrated ? <TimeZoneOptions /> : null}
       </fieldset>
@@ -433,30 +305,8 @@ export function CreateIngestionForm() {
       <fieldset>
         <legend>Limits per run</legend>
         <div className="grid-2">
-          <FormField path="limits.maxFilesPerRun" label="Max files per run" hint="Optional." errors={byField["limits.maxFilesPerRun"]}>
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={1}
-                step={1}
-                value={values.maxFilesPerRun}
-                onChange={(e) => set("maxFilesPerRun", e.target.value)}
-              />
-            )}
-          </FormField>
-          <FormField path="limits.maxBytesPerRun" label="Max bytes per run" hint="Optional." errors={byField["limits.maxBytesPerRun"]}>
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={1}
-                step={1}
-                value={values.maxBytesPerRun}
-                onChange={(e) => set("maxBytesPerRun", e.target.value)}
-              />
-            )}
-          </FormField>
+          <TextField {...bind("maxFilesPerRun")} label="Max files per run" hint="Optional." type="number" min={1} step={1} />
+          <TextField {...bind("maxBytesPerRun")} label="Max bytes per run" hint="Optional." type="number" min={1} step={1} />
         </div>
       </fieldset>
 

@@ -2,7 +2,7 @@
 // Creates an API key and shows its secret exactly once.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { FormErrors, FormField } from "@/components/forms/form-field";
+import { CheckboxField, FormErrors, TextField } from "@/components/forms/form-field";
 import { useTRPC } from "@/trpc/react";
 
 export function CreateApiKeyForm({ isAdmin }: { isAdmin: boolean }) {
@@ -49,21 +49,16 @@ export function CreateApiKeyForm({ isAdmin }: { isAdmin: boolean }) {
       )}
       {created ? <NewKeyBox name={created.name} secret={created.key} onDone={() => setCreated(null)} /> : null}
       <form className="inline-form" onSubmit={submit} noValidate aria-label="Create key">
-        <FormField path="name" label="Key name" errors={nameErrors}>
-          {(p) => (
-            <input
-              {...p}
-              type="text"
-              maxLength={100}
-              placeholder="e.g. reporting-service"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </FormField>
-        <FormField path="isAdmin" label="Admin" inline errors={undefined}>
-          {(p) => <input {...p} type="checkbox" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />}
-        </FormField>
+        <TextField
+          path="name"
+          errors={nameErrors}
+          value={name}
+          onChange={setName}
+          label="Key name"
+          maxLength={100}
+          placeholder="e.g. reporting-service"
+        />
+        <CheckboxField path="isAdmin" errors={undefined} value={admin} onChange={setAdmin} label="Admin" />
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           Create key
         </button>
