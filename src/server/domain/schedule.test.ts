@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { scheduleSchema } from "./ingestion-input";
 import {
   cronError,
   describeSchedule,
@@ -16,6 +17,27 @@ function recorder() {
 }
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+
+/** An instant as a clock on the wall in `timeZone` shows it, with the offset: "2026-03-08 03:00 GMT-04:00". */
+function wallClock(timeZone: string, d: Date): string {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "longOffset",
+  }).formatToParts(d);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+/** `count` whole UTC hours from `first`: what an hourly schedule must give, by plain arithmetic. */
+function everyHour(first: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => new Date(Date.parse(first) + i * 3_600_000).toISOString());
+}
 
 const FIVE_FIELDS =
   'A custom schedule needs a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "*/15 * * * *"; got';
@@ -35,6 +57,9 @@ describe("scheduleToCron", () => {
     ["weekly on Saturday at 18:00", { frequency: "WEEKLY", weekday: 6, time: "18:00", timezone: "UTC" }, "0 18 * * 6"],
     ["custom", { frequency: "CUSTOM", cron: "*/15 * * * *", timezone: "UTC" }, "*/15 * * * *"],
     ["custom with extra spaces", { frequency: "CUSTOM", cron: "  0   6 * *  1-5 ", timezone: "UTC" }, "0 6 * * 1-5"],
+    ["custom on 29 February", { frequency: "CUSTOM", cron: "0 12 29 2 *", timezone: "UTC" }, "0 12 29 2 *"],
+    ["custom with names", { frequency: "CUSTOM", cron: "0 12 * JAN,JUL MON", timezone: "UTC" }, "0 12 * JAN,JUL MON"],
+    ["weekly on Sunday at 14:30 in Sydney", { frequency: "WEEKLY", weekday: 0, time: "14:30", timezone: "Australia/Sydney" }, "30 14 * * 0"],
   ])("%s", (_label, schedule, expected) => {
     const { messages, warn } = recorder();
     expect(scheduleToCron(schedule, warn)).toBe(expected);
@@ -55,6 +80,23 @@ describe("scheduleToCron", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("falls back for a stored time the API would have refused, and says so in both places", () => {
+    // A row written before validation (or by hand) can hold "25:99": the scheduler keeps going at
+    // midnight and logs why, while the API never lets such a value in.
+    const { messages, warn } = recorder();
+    const stored: Schedule = { frequency: "DAILY", time: "25:99", timezone: "Europe/Berlin" };
+    expect(scheduleToCron(stored, warn)).toBe("0 0 * * *");
+    expect(messages).toEqual(['Stored schedule time "25:99" is not HH:MM; using 00:00']);
+    // Midnight in Berlin (UTC+1 in November) is 23:00Z the day before.
+    expect(iso(nextFireTimes(stored, new Date("2026-11-22T12:00:00Z"), 1, warn))).toEqual(["2026-11-22T23:00:00.000Z"]);
+
+    const parsed = scheduleSchema.safeParse({ frequency: "DAILY", time: "25:99", timezone: "Europe/Berlin" });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["time", "Time must be HH:MM in 24-hour form, e.g. 14:30"],
+    ]);
   });
 
   it("keeps a weekly day when only the stored time is invalid", () => {
@@ -198,6 +240,144 @@ describe("nextFireTimes", () => {
     const schedule: Schedule = { frequency: "CUSTOM", cron: "0 0 30 2 *", timezone: "UTC" };
     expect(nextFireTimes(schedule, new Date("2026-01-01T00:00:00Z"), 3, warn)).toEqual([]);
     expect(messages).toEqual(['The cron expression "0 0 30 2 *" never fires; the schedule is treated as manual-only']);
+  });
+});
+
+describe("nextFireTimes across clock changes and calendars", () => {
+  it("moves a daily time that falls in New York's spring-forward gap to 03:00 EDT, once", () => {
+    // 8 March 2026, 02:00 EST (07:00Z) the clocks jump to 03:00 EDT, so 02:00–02:59 do not exist.
+    // croner fires a time inside the gap at the first valid minute after it, 03:00 EDT = 07:00Z:
+    // not 03:30 (it does not shift by the gap), and not skipped. Any minute of the gap lands there.
+    const schedule: Schedule = { frequency: "DAILY", time: "02:30", timezone: "America/New_York" };
+    const fires = nextFireTimes(schedule, new Date("2026-03-07T00:00:00Z"), 3);
+    expect(fires.map((d) => wallClock("America/New_York", d))).toEqual([
+      "2026-03-07 02:30 GMT-05:00",
+      "2026-03-08 03:00 GMT-04:00",
+      "2026-03-09 02:30 GMT-04:00",
+    ]);
+    for (const time of ["02:00", "02:59"]) {
+      const s: Schedule = { frequency: "DAILY", time, timezone: "America/New_York" };
+      expect(iso(nextFireTimes(s, new Date("2026-03-08T00:00:00Z"), 1))).toEqual(["2026-03-08T07:00:00.000Z"]);
+    }
+  });
+
+  it("fires a daily time in New York's repeated hour once, at the first of the two", () => {
+    // 1 November 2026, 02:00 EDT (06:00Z) the clocks go back to 01:00 EST, so 01:30 happens at
+    // 05:30Z (EDT, UTC−4) and again at 06:30Z (EST, UTC−5). The schedule fires at the first only:
+    // asked from between the two, the next fire time is the next day's.
+    const schedule: Schedule = { frequency: "DAILY", time: "01:30", timezone: "America/New_York" };
+    expect(iso(nextFireTimes(schedule, new Date("2026-11-01T05:30:00Z"), 2))).toEqual([
+      "2026-11-02T06:30:00.000Z",
+      "2026-11-03T06:30:00.000Z",
+    ]);
+    expect(nextFireTimes(schedule, new Date("2026-10-31T12:00:00Z"), 2).map((d) => wallClock("America/New_York", d))).toEqual([
+      "2026-11-01 01:30 GMT-04:00",
+      "2026-11-02 01:30 GMT-05:00",
+    ]);
+  });
+
+  it("keeps a Berlin weekly schedule at its local time across the 29 March 2026 change", () => {
+    // Sundays 22 March (CET, UTC+1), 29 March (the change: 02:00 CET → 03:00 CEST) and 5 April
+    // (CEST, UTC+2): 10:00 local is 09:00Z, then 08:00Z twice. 02:30 does not exist on 29 March
+    // and fires at 03:00 CEST = 01:00Z, like the New York gap.
+    const tenOClock: Schedule = { frequency: "WEEKLY", weekday: 0, time: "10:00", timezone: "Europe/Berlin" };
+    expect(iso(nextFireTimes(tenOClock, new Date("2026-03-20T00:00:00Z"), 3))).toEqual([
+      "2026-03-22T09:00:00.000Z",
+      "2026-03-29T08:00:00.000Z",
+      "2026-04-05T08:00:00.000Z",
+    ]);
+    const inTheGap: Schedule = { frequency: "WEEKLY", weekday: 0, time: "02:30", timezone: "Europe/Berlin" };
+    expect(iso(nextFireTimes(inTheGap, new Date("2026-03-20T00:00:00Z"), 3))).toEqual([
+      "2026-03-22T01:30:00.000Z",
+      "2026-03-29T01:00:00.000Z",
+      "2026-04-05T00:30:00.000Z",
+    ]);
+  });
+
+  it("fires hourly 23 times on New York's 23-hour day (8 March 2026)", () => {
+    // The local day runs 00:00 EST (05:00Z) to midnight EDT (04:00Z on 9 March): 23 real hours,
+    // one fire on each, with no fire at the missing 02:00.
+    const schedule: Schedule = { frequency: "HOURLY", timezone: "America/New_York" };
+    const fires = nextFireTimes(schedule, new Date("2026-03-08T04:59:59Z"), 24);
+    const day = fires.filter((d) => d < new Date("2026-03-09T04:00:00Z"));
+    expect(iso(day)).toEqual(everyHour("2026-03-08T05:00:00Z", 23));
+    expect(day.slice(0, 4).map((d) => wallClock("America/New_York", d))).toEqual([
+      "2026-03-08 00:00 GMT-05:00",
+      "2026-03-08 01:00 GMT-05:00",
+      "2026-03-08 03:00 GMT-04:00",
+      "2026-03-08 04:00 GMT-04:00",
+    ]);
+  });
+
+  it("fires hourly 25 times on New York's 25-hour day (1 November 2026), both 01:00s included", () => {
+    // 00:00 EDT (04:00Z) to midnight EST (05:00Z on 2 November): 25 real hours. Unlike a daily
+    // time, an hourly schedule fires in both copies of the repeated hour: every hour is an hour.
+    const schedule: Schedule = { frequency: "HOURLY", timezone: "America/New_York" };
+    const fires = nextFireTimes(schedule, new Date("2026-11-01T03:59:59Z"), 26);
+    const day = fires.filter((d) => d < new Date("2026-11-02T05:00:00Z"));
+    expect(iso(day)).toEqual(everyHour("2026-11-01T04:00:00Z", 25));
+    expect(day.slice(0, 4).map((d) => wallClock("America/New_York", d))).toEqual([
+      "2026-11-01 00:00 GMT-04:00",
+      "2026-11-01 01:00 GMT-04:00",
+      "2026-11-01 01:00 GMT-05:00",
+      "2026-11-01 02:00 GMT-05:00",
+    ]);
+  });
+
+  it("fires hourly on every real hour of Berlin's change days too (23 and 25)", () => {
+    // 29 March 2026: 00:00 CET = 23:00Z on the 28th, to 00:00 CEST = 22:00Z on the 29th.
+    // 25 October 2026: 00:00 CEST = 22:00Z on the 24th, to 00:00 CET = 23:00Z on the 25th.
+    const schedule: Schedule = { frequency: "HOURLY", timezone: "Europe/Berlin" };
+    const spring = nextFireTimes(schedule, new Date("2026-03-28T22:59:59Z"), 24).filter((d) => d < new Date("2026-03-29T22:00:00Z"));
+    expect(iso(spring)).toEqual(everyHour("2026-03-28T23:00:00Z", 23));
+    const autumn = nextFireTimes(schedule, new Date("2026-10-24T21:59:59Z"), 26).filter((d) => d < new Date("2026-10-25T23:00:00Z"));
+    expect(iso(autumn)).toEqual(everyHour("2026-10-24T22:00:00Z", 25));
+  });
+
+  it("fires a 29 February schedule only in leap years", () => {
+    // 2026 and 2027 have no 29 February; the next ones are 2028, 2032 and 2036.
+    const schedule: Schedule = { frequency: "CUSTOM", cron: "0 12 29 2 *", timezone: "UTC" };
+    expect(iso(nextFireTimes(schedule, new Date("2026-01-01T00:00:00Z"), 3))).toEqual([
+      "2028-02-29T12:00:00.000Z",
+      "2032-02-29T12:00:00.000Z",
+      "2036-02-29T12:00:00.000Z",
+    ]);
+    // 2100 is divisible by 4 but not by 400: no 29 February, so 2096 is followed by 2104.
+    expect(iso(nextFireTimes(schedule, new Date("2096-03-01T00:00:00Z"), 1))).toEqual(["2104-02-29T12:00:00.000Z"]);
+  });
+
+  it("follows Sydney's clock changes, which run the other way round (April back, October forward)", () => {
+    // 5 April 2026, 03:00 AEDT (UTC+11) → 02:00 AEST (UTC+10): 02:30 happens twice, fires once,
+    // at the first (15:30Z on the 4th). 4 October 2026, 02:00 AEST → 03:00 AEDT: 02:30 does not
+    // exist and fires at 03:00 AEDT = 16:00Z on the 3rd.
+    const schedule: Schedule = { frequency: "DAILY", time: "02:30", timezone: "Australia/Sydney" };
+    expect(nextFireTimes(schedule, new Date("2026-04-03T00:00:00Z"), 3).map((d) => wallClock("Australia/Sydney", d))).toEqual([
+      "2026-04-04 02:30 GMT+11:00",
+      "2026-04-05 02:30 GMT+11:00",
+      "2026-04-06 02:30 GMT+10:00",
+    ]);
+    expect(iso(nextFireTimes(schedule, new Date("2026-10-02T00:00:00Z"), 3))).toEqual([
+      "2026-10-02T16:30:00.000Z",
+      "2026-10-03T16:00:00.000Z",
+      "2026-10-04T15:30:00.000Z",
+    ]);
+    // Monday 09:00: 30 March is still AEDT (22:00Z on the 29th); from 6 April it is AEST (23:00Z).
+    const weekly: Schedule = { frequency: "WEEKLY", weekday: 1, time: "09:00", timezone: "Australia/Sydney" };
+    expect(iso(nextFireTimes(weekly, new Date("2026-03-28T00:00:00Z"), 3))).toEqual([
+      "2026-03-29T22:00:00.000Z",
+      "2026-04-05T23:00:00.000Z",
+      "2026-04-12T23:00:00.000Z",
+    ]);
+  });
+
+  it("handles Lord Howe Island's half-hour change", () => {
+    // 4 October 2026, 02:00 LHST (UTC+10:30) → 02:30 LHDT (UTC+11): 02:30 exists and is 15:30Z.
+    const schedule: Schedule = { frequency: "DAILY", time: "02:30", timezone: "Australia/Lord_Howe" };
+    expect(nextFireTimes(schedule, new Date("2026-10-02T00:00:00Z"), 3).map((d) => wallClock("Australia/Lord_Howe", d))).toEqual([
+      "2026-10-03 02:30 GMT+10:30",
+      "2026-10-04 02:30 GMT+11:00",
+      "2026-10-05 02:30 GMT+11:00",
+    ]);
   });
 });
 
