@@ -25,7 +25,6 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     const deps = getDeps();
     const step: Step = {
       async run(id, fn) {
-        await deps.db.run.update({ where: { id: runId }, data: { currentStep: id, updatedAt: deps.clock() } });
         const started = performance.now();
         const result = await fn();
         deps.log.info(`[run ${runId}] ${id}: ${Math.round(performance.now() - started)} ms`);

@@ -351,8 +351,21 @@ export async function failRun(deps: RunDeps, runId: string, message: string): Pr
   await refreshNextRun(deps, run.ingestionId, now);
 }
 
-/** The whole run, as steps. */
-export async function runPipeline(step: Step, deps: RunDeps, runId: string): Promise<{ status: string }> {
+/**
+ * The whole run, as steps. Each step first records its name on the run row (which is also the
+ * run's heartbeat), inside the step, so a durable executor does it once per step.
+ */
+export async function runPipeline(executor: Step, deps: RunDeps, runId: string): Promise<{ status: string }> {
+  const step: Step = {
+    run: (id, fn) =>
+      executor.run(id, async () => {
+        await deps.db.run.updateMany({
+          where: { id: runId, status: { in: ["QUEUED", "RUNNING"] } },
+          data: { currentStep: id, updatedAt: deps.clock() },
+        });
+        return fn();
+      }),
+  };
   const ctx = await step.run("start", () => startRun(deps, runId));
   const { reconciled } = await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
   await step.run("discover", () => discoverFiles(deps, ctx));
