@@ -69,6 +69,7 @@ describeEachDatabase("ingestions router", (kind) => {
         description: "Daily at 14:30 (Europe/Berlin)",
         // 14:30 in Berlin (CET, UTC+1) on 22 November is 13:30 UTC, after the clock's 12:00 UTC.
         nextRunAt: new Date("2026-11-22T13:30:00.000Z"),
+        upcoming: ["22", "23", "24", "25", "26"].map((day) => new Date(`2026-11-${day}T13:30:00.000Z`)),
       },
       limits: { maxFilesPerRun: 100, maxBytesPerRun: 5_000_000_000 },
       alertRecipients: ["ops@example.com"],
@@ -103,7 +104,7 @@ describeEachDatabase("ingestions router", (kind) => {
       format: { type: "PARQUET", options: {} },
       destination: { partitionColumns: [] },
       schemaPolicy: { evolutionMode: "ADD_NEW_COLUMNS", hints: {} },
-      schedule: { frequency: "NONE", timezone: "UTC", description: "Manual only", nextRunAt: null },
+      schedule: { frequency: "NONE", timezone: "UTC", description: "Manual only", nextRunAt: null, upcoming: [] },
       limits: { maxFilesPerRun: null, maxBytesPerRun: null },
       alertRecipients: [],
     });
@@ -346,7 +347,7 @@ describeEachDatabase("ingestions router", (kind) => {
 
     clock.advance(HOUR);
     const paused = await api.ingestions.pause({ id: created.id });
-    expect(paused).toMatchObject({ status: "PAUSED", schedule: { nextRunAt: null }, updatedAt: clock.now });
+    expect(paused).toMatchObject({ status: "PAUSED", schedule: { nextRunAt: null, upcoming: [] }, updatedAt: clock.now });
     await expect(api.ingestions.pause({ id: created.id })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: "Ingestion 'pausable' is already paused",
@@ -357,7 +358,10 @@ describeEachDatabase("ingestions router", (kind) => {
     const resumed = await api.ingestions.resume({ id: created.id });
     expect(resumed).toMatchObject({
       status: "ACTIVE",
-      schedule: { nextRunAt: new Date("2026-11-26T13:30:00.000Z") },
+      schedule: {
+        nextRunAt: new Date("2026-11-26T13:30:00.000Z"),
+        upcoming: ["26", "27", "28", "29", "30"].map((day) => new Date(`2026-11-${day}T13:30:00.000Z`)),
+      },
       updatedAt: clock.now,
     });
     await expect(api.ingestions.resume({ id: created.id })).rejects.toMatchObject({

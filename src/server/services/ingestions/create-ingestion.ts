@@ -52,5 +52,5 @@ export async function createIngestion(
       }),
   );
   deps.log.info(`[ingestions] created '${row.name}' (${row.id}) for tenant ${tenantId}`);
-  return toIngestionView(row);
+  return toIngestionView(row, deps.clock());
 }

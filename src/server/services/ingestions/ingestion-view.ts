@@ -1,9 +1,8 @@
 // What the API returns for an ingestion: the columns it selects and the shape it maps them to.
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
-import { describeSchedule } from "@/server/domain/schedule";
 import { EVOLUTION_MODES, formatSchema, INGESTION_STATUSES } from "@/server/domain/ingestion-input";
-import { SCHEDULE_FREQUENCIES } from "@/server/domain/schedule";
+import { describeSchedule, nextFireTimes, SCHEDULE_FREQUENCIES } from "@/server/domain/schedule";
 
 export const ingestionSelect = {
   id: true,
@@ -71,6 +70,8 @@ export const ingestionView = z.object({
     timezone: z.string(),
     description: z.string(),
     nextRunAt: z.date().nullable(),
+    /** The next fire times from now, in the schedule's zone; empty when manual-only or paused. */
+    upcoming: z.array(z.date()),
   }),
   limits: z.object({ maxFilesPerRun: z.number().nullable(), maxBytesPerRun: z.number().nullable() }),
   alertRecipients: z.array(z.string()),
@@ -90,7 +91,11 @@ const storedS3 = z
   })
   .partial();
 
-export function toIngestionView(row: IngestionRow): IngestionView {
+/** How many upcoming fire times a view lists. */
+export const UPCOMING_RUNS = 5;
+
+/** `now` is the service clock's, for the upcoming fire times. */
+export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
   const s3 = storedS3.parse(row.sourceOptions ?? {});
   const schedule = {
     frequency: row.scheduleFrequency ?? ("NONE" as const),
@@ -125,7 +130,13 @@ export function toIngestionView(row: IngestionRow): IngestionView {
       evolutionMode: row.evolutionMode,
       hints: z.record(z.string(), z.string()).parse(row.schemaHints ?? {}),
     },
-    schedule: { ...schedule, description: describeSchedule(schedule), nextRunAt: row.nextRunAt },
+    schedule: {
+      ...schedule,
+      description: describeSchedule(schedule),
+      nextRunAt: row.nextRunAt,
+      // Silent on a bad stored value: the scheduler warns when it computes the real next run.
+      upcoming: row.status === "ACTIVE" ? nextFireTimes(schedule, now, UPCOMING_RUNS, () => {}) : [],
+    },
     limits: {
       maxFilesPerRun: row.maxFilesPerRun,
       maxBytesPerRun: row.maxBytesPerRun === null ? null : Number(row.maxBytesPerRun),

@@ -24,8 +24,9 @@ export async function listIngestions(
     select: ingestionSelect,
   });
   const page = rows.slice(0, input.limit);
+  const now = deps.clock();
   return {
-    items: page.map(toIngestionView),
+    items: page.map((row) => toIngestionView(row, now)),
     nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }

@@ -23,5 +23,5 @@ export async function setIngestionStatus(
     throw new DomainError("CONFLICT", `Ingestion '${current.name}' changed while it was being ${action}d; try again`);
   }
   const row = await deps.db.ingestion.findFirstOrThrow({ where: { id, tenantId }, select: ingestionSelect });
-  return toIngestionView(row);
+  return toIngestionView(row, deps.clock());
 }

@@ -32,7 +32,7 @@ export async function updateIngestion(
   { id, patch }: UpdateIngestionInput,
 ): Promise<IngestionView> {
   const current = await findOwnedIngestion(deps, tenantId, id);
-  const view = toIngestionView(current);
+  const view = toIngestionView(current, deps.clock());
 
   // The file history records which files of *this* source were loaded with *this* format; a new
   // source or format would make that history describe files that were never read this way.
@@ -97,5 +97,5 @@ export async function updateIngestion(
     () => assertUnique(deps, tenantId, wanted, id),
     () => deps.db.ingestion.update({ where: { id: current.id }, data, select: ingestionSelect }),
   );
-  return toIngestionView(row);
+  return toIngestionView(row, deps.clock());
 }
