@@ -30,6 +30,8 @@ export function createInngestClient(s: InngestSettings, fetchImpl: typeof fetch 
   return new Inngest({
     id: "autoloader",
     ...(s.eventKey ? { eventKey: s.eventKey } : {}),
+    // Verifies that calls to /api/inngest come from Inngest (cloud mode needs it to serve).
+    ...(s.signingKey ? { signingKey: s.signingKey } : {}),
     ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}),
     isDev: s.dev,
     fetch: boundedFetch(s.sendTimeoutMs, fetchImpl),
