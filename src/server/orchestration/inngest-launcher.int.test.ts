@@ -1,0 +1,215 @@
+// The Inngest launcher with the real Inngest client: a run goes to Inngest when its event API
+// takes the event, and runs in-process (promptly) when the API refuses it, cannot be reached, or
+// does not answer. msw stands in for Inngest's event API only (third-party HTTP); the database,
+// the warehouse, the files and the direct executor are real.
+import net, { type AddressInfo } from "node:net";
+import path from "node:path";
+import { delay, http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DomainError } from "@/server/domain/errors";
+import { createInngestClient } from "@/server/inngest/client";
+import { RUN_REQUESTED } from "@/server/inngest/events";
+import { triggerRun } from "@/server/services/runs/trigger-run";
+import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { recordingLogger, type RecordingLogger } from "@/test/service-deps";
+import { createInngestLauncher } from "./inngest-launcher";
+
+const INNGEST = "http://inngest.test";
+/** Where the SDK posts events: `${baseUrl}/e/${eventKey}`. */
+const EVENT_API = `${INNGEST}/e/test`;
+const TIMEOUT_MS = 500;
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const server = setupServer();
+
+describe("Inngest launcher against Inngest's event API", () => {
+  let t: TestDatabase;
+  let world: RunWorld;
+  let log: RecordingLogger;
+  /**
+   * Sends the launcher gave up on: the SDK goes on retrying them in the background (a late event
+   * is what the run-ingestion function skips), so each test waits for its own before the next.
+   */
+  let sends: Promise<unknown>[] = [];
+
+  beforeAll(async () => {
+    // Requests to 127.0.0.1 go to the network (the refused-connection case); any other request
+    // msw has no handler for fails the test.
+    server.listen({
+      onUnhandledRequest: (request, print) => {
+        if (new URL(request.url).hostname !== "127.0.0.1") print.error();
+      },
+    });
+    t = await createTestDatabase("pglite");
+    world = await createRunWorld(t.database.prisma);
+  });
+  afterEach(async () => {
+    await Promise.allSettled(sends);
+    sends = [];
+    server.resetHandlers();
+    await world.executor.idle();
+  });
+  afterAll(async () => {
+    server.close();
+    await world.cleanup();
+    await t.destroy();
+  });
+
+  /** Points the world's runs at Inngest (at `baseUrl`), falling back to its direct executor. */
+  function useInngest(baseUrl = INNGEST, timeoutMs = TIMEOUT_MS) {
+    log = recordingLogger();
+    const inngest = createInngestClient({ eventKey: "test", dev: false, baseUrl, sendTimeoutMs: timeoutMs, signingKey: undefined });
+    const send: typeof inngest.send = (payload) => {
+      const sent = inngest.send(payload);
+      sends.push(sent);
+      return sent;
+    };
+    world.deps.runs = createInngestLauncher({ inngest: { send }, fallback: world.executor, db: world.deps.db, log, timeoutMs });
+  }
+
+  async function ingestionWithFiles(name: string) {
+    const landing = path.join(world.root, name);
+    await writeFiles(landing, { "a.jsonl": jsonl([{ id: 1 }, { id: 2 }]) });
+    return makeIngestion(world, { source: { uri: landing }, destination: { schema: "raw", table: name } });
+  }
+
+  const runRow = (id: string) =>
+    world.deps.db.run.findUniqueOrThrow({ where: { id }, select: { status: true, method: true, eventId: true, rowsLoaded: true } });
+  const warnings = () => log.lines.filter((l) => l.level === "warn").map((l) => l.message);
+
+  /** Triggers a run, expects the direct fallback, and that the direct executor loaded the files. */
+  async function expectFallback(ingestionId: string) {
+    const started = performance.now();
+    const trigger = await triggerRun(world.deps, world.tenant.id, ingestionId);
+    const elapsed = performance.now() - started;
+    expect(trigger).toEqual({ method: "direct", runId: trigger.runId });
+    await world.executor.idle();
+    expect(await runRow(trigger.runId)).toEqual({ status: "SUCCEEDED", method: "DIRECT", eventId: null, rowsLoaded: 2n });
+    return { runId: trigger.runId, elapsed };
+  }
+
+  it("sends the event when Inngest takes it: the run is Inngest's, with the event id", async () => {
+    useInngest();
+    const received: unknown[] = [];
+    server.use(
+      http.post(EVENT_API, async ({ request }) => {
+        received.push(await request.json());
+        return HttpResponse.json({ ids: ["01JEVENT"], status: 200 });
+      }),
+    );
+    const ing = await ingestionWithFiles("accepted");
+    const trigger = await triggerRun(world.deps, world.tenant.id, ing.id);
+    expect(trigger).toEqual({ method: "inngest", runId: trigger.runId, eventId: `run:${trigger.runId}` });
+    expect(received).toEqual([
+      [
+        expect.objectContaining({
+          name: RUN_REQUESTED,
+          id: `run:${trigger.runId}`,
+          data: { runId: trigger.runId, ingestionId: ing.id, tenantId: world.tenant.id },
+        }),
+      ],
+    ]);
+    // Left for Inngest to execute: the direct executor did not start it.
+    await world.executor.idle();
+    expect(await runRow(trigger.runId)).toEqual({ status: "QUEUED", method: "INNGEST", eventId: `run:${trigger.runId}`, rowsLoaded: 0n });
+    expect(warnings()).toEqual([]);
+  });
+
+  it("runs in-process when Inngest refuses the event (401), and says so", async () => {
+    useInngest();
+    let attempts = 0;
+    server.use(
+      http.post(EVENT_API, () => {
+        attempts += 1;
+        return HttpResponse.json({ error: "Event key not found", status: 401 }, { status: 401 });
+      }),
+    );
+    const ing = await ingestionWithFiles("refused");
+    const { runId, elapsed } = await expectFallback(ing.id);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
+    // The SDK retries a refused event too (backing off from 100 ms), so within the bound the
+    // launcher sees no answer rather than the 401.
+    expect(warnings()).toEqual([
+      `[runs] Inngest did not take run ${runId} (no answer within ${TIMEOUT_MS} ms); running it in-process instead`,
+    ]);
+    await Promise.allSettled(sends);
+    expect(attempts).toBeGreaterThan(1);
+  });
+
+  it("with the default 3 s bound, the warning carries Inngest's reason for refusing", async () => {
+    useInngest(INNGEST, 3000);
+    server.use(http.post(EVENT_API, () => HttpResponse.json({ error: "Event key not found", status: 401 }, { status: 401 })));
+    const ing = await ingestionWithFiles("refused_default_bound");
+    const { runId } = await expectFallback(ing.id);
+    expect(warnings()).toEqual([
+      `[runs] Inngest did not take run ${runId} (Inngest API Error: 401 Event key not found); running it in-process instead`,
+    ]);
+  });
+
+  it("runs in-process when nothing listens at Inngest's address, within the bound", async () => {
+    useInngest(`http://127.0.0.1:${await closedPort()}`);
+    const ing = await ingestionWithFiles("refused_connection");
+    const { runId, elapsed } = await expectFallback(ing.id);
+    // The SDK alone retries a refused connection for about 1.75 s.
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
+    expect(warnings()).toEqual([
+      `[runs] Inngest did not take run ${runId} (no answer within ${TIMEOUT_MS} ms); running it in-process instead`,
+    ]);
+  });
+
+  it("runs in-process when Inngest does not answer, without waiting for it", async () => {
+    useInngest();
+    let answered = false;
+    server.use(
+      http.post(EVENT_API, async () => {
+        await delay(10_000);
+        answered = true;
+        return HttpResponse.json({ ids: ["late"], status: 200 });
+      }),
+    );
+    const ing = await ingestionWithFiles("hanging");
+    const { runId, elapsed } = await expectFallback(ing.id);
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
+    expect(answered).toBe(false);
+    expect(warnings()).toEqual([
+      `[runs] Inngest did not take run ${runId} (no answer within ${TIMEOUT_MS} ms); running it in-process instead`,
+    ]);
+  });
+
+  it("of concurrent triggers of one ingestion, one run goes to Inngest and the others get CONFLICT", async () => {
+    useInngest();
+    const events: { data: { ingestionId: string } }[] = [];
+    server.use(
+      http.post(EVENT_API, async ({ request }) => {
+        events.push(...((await request.json()) as { data: { ingestionId: string } }[]));
+        return HttpResponse.json({ ids: [`01JEVENT${events.length}`], status: 200 });
+      }),
+    );
+    const ing = await ingestionWithFiles("concurrent");
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => triggerRun(world.deps, world.tenant.id, ing.id)));
+    const accepted = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]).toEqual({ method: "inngest", runId: accepted[0]!.runId, eventId: `run:${accepted[0]!.runId}` });
+    expect(refused).toHaveLength(4);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already has an active run") });
+    }
+    expect(await world.deps.db.run.findMany({ where: { ingestionId: ing.id }, select: { id: true, method: true } })).toEqual([
+      { id: accepted[0]!.runId, method: "INNGEST" },
+    ]);
+    expect(events.map((e) => e.data.ingestionId)).toEqual([ing.id]);
+  });
+});
