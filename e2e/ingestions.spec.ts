@@ -36,6 +36,7 @@ test("a newcomer signs in with the admin key, creates, pauses, resumes and delet
   await expect(page.getByRole("heading", { level: 1, name: "orders landing" })).toBeVisible();
   await expect(page.getByTestId("ingestion-status")).toHaveText("Active");
   await expect(page.getByText("Daily at 14:30 (Europe/Berlin)")).toBeVisible();
+  await expect(page.getByTestId("upcoming-runs").getByRole("listitem")).toHaveCount(5);
 
   await page.getByRole("link", { name: "Ingestions" }).first().click();
   const row = page.getByRole("row", { name: /orders landing/ });

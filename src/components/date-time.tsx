@@ -9,14 +9,15 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * e.g. "12 May 2026, 14:30 CEST": a date and a 24-hour time in the given IANA zone; with
- * `seconds`, "12 May 2026, 14:30:05 CEST".
+ * `seconds`, "12 May 2026, 14:30:05 CEST"; with `weekday`, "Tue, 12 May 2026, 14:30 CEST".
  */
-export function formatInTimeZone(date: Date, timeZone: string, { seconds = false } = {}): string {
-  const key = `${timeZone} ${seconds}`;
+export function formatInTimeZone(date: Date, timeZone: string, { seconds = false, weekday = false } = {}): string {
+  const key = `${timeZone} ${seconds} ${weekday}`;
   let formatter = formatters.get(key);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat(LOCALE, {
       timeZone,
+      weekday: weekday ? "short" : undefined,
       year: "numeric",
       month: "short",
       day: "numeric",

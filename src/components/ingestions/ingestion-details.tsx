@@ -160,19 +160,27 @@ function DestinationCard({ ingestion }: { ingestion: Ingestion }) {
 
 function ScheduleCard({ ingestion }: { ingestion: Ingestion }) {
   const { schedule } = ingestion;
-  const nextRun = schedule.nextRunAt ? (
-    <time dateTime={schedule.nextRunAt.toISOString()}>{formatInTimeZone(schedule.nextRunAt, schedule.timezone)}</time>
-  ) : schedule.frequency === "NONE" ? (
-    <span className="muted">Not scheduled: runs only when triggered</span>
-  ) : ingestion.status === "PAUSED" ? (
-    <span className="muted">None while paused</span>
-  ) : (
-    none
-  );
+  // Fire times in the ingestion's own zone, where "14:30" was meant, whatever the viewer's zone.
+  const nextRuns =
+    schedule.frequency === "NONE" ? (
+      <span className="muted">Manual only</span>
+    ) : ingestion.status === "PAUSED" ? (
+      <span className="muted">Paused: no scheduled runs</span>
+    ) : schedule.upcoming.length === 0 ? (
+      none
+    ) : (
+      <ul className="plain" data-testid="upcoming-runs">
+        {schedule.upcoming.map((at) => (
+          <li key={at.toISOString()}>
+            <time dateTime={at.toISOString()}>{formatInTimeZone(at, schedule.timezone, { weekday: true })}</time>
+          </li>
+        ))}
+      </ul>
+    );
   return (
     <PropertiesCard title="Schedule">
       <Property name="Schedule">{schedule.description}</Property>
-      <Property name="Next run">{nextRun}</Property>
+      <Property name="Next runs">{nextRuns}</Property>
       <Property name="Time zone">{schedule.timezone}</Property>
     </PropertiesCard>
   );
