@@ -28,6 +28,7 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/.data/warehouse",
       stagingDir: "/srv/app/.data/staging",
       maxFileRetries: 3,
+      inngest: { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 3000 },
       sessionSecret: undefined,
       sessionTtlHours: 168,
       secureCookies: "auto",
@@ -48,6 +49,11 @@ describe("loadConfig", () => {
           AUTOLOADER_WAREHOUSE_DIR: "wh",
           AUTOLOADER_STAGING_DIR: "/scratch/staging",
           AUTOLOADER_MAX_FILE_RETRIES: "5",
+          INNGEST_EVENT_KEY: "evt",
+          INNGEST_SIGNING_KEY: "signkey-prod-1",
+          INNGEST_DEV: "0",
+          INNGEST_BASE_URL: "https://inngest.internal",
+          AUTOLOADER_INNGEST_SEND_TIMEOUT_MS: "1500",
           PORT: "8080",
         }),
         "/srv/app",
@@ -59,11 +65,21 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/wh",
       stagingDir: "/scratch/staging",
       maxFileRetries: 5,
+      inngest: { eventKey: "evt", signingKey: "signkey-prod-1", dev: false, baseUrl: "https://inngest.internal", sendTimeoutMs: 1500 },
       sessionSecret: SECRET,
       sessionTtlHours: 24,
       secureCookies: "always",
       port: 8080,
     });
+  });
+
+  it("reads INNGEST_DEV as the SDK does: 1 or a dev server URL is on, 0 or false is off", () => {
+    expect(loadConfig(env({ INNGEST_DEV: "1" })).inngest).toMatchObject({ dev: true, baseUrl: undefined });
+    expect(loadConfig(env({ INNGEST_DEV: "http://127.0.0.1:8288" })).inngest).toMatchObject({ dev: true, baseUrl: "http://127.0.0.1:8288" });
+    expect(loadConfig(env({ INNGEST_DEV: "false" })).inngest.dev).toBe(false);
+    expect(configErrorOf({ INNGEST_BASE_URL: "inngest:8288" })).toBe(
+      "Invalid environment:\n  INNGEST_BASE_URL: INNGEST_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8288",
+    );
   });
 
   it("refuses a retry limit outside 1–100", () => {

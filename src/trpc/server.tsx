@@ -22,8 +22,10 @@ import { makeQueryClient } from "./query-client";
 
 /** The context of this request's server render, built once per request. */
 export const createServerContext = cache(async (): Promise<ContextInner> => {
-  const runtime = await getRuntime();
+  // cookies() first: it marks the page dynamic, so a build's prerender attempt stops here
+  // instead of opening (and locking) the database.
   const cookieHeader = (await cookies()).toString();
+  const runtime = await getRuntime();
   const { auth, authError } = await resolveAuth(runtime, { authorization: null, cookie: cookieHeader || null });
   return createContextInner({
     deps: runtime.deps,

@@ -14,6 +14,8 @@ import { triggerRun } from "@/server/services/runs/trigger-run";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
 import { recordingLogger, type RecordingLogger } from "@/test/service-deps";
+import { reasonToSkip } from "@/server/inngest/functions/run-ingestion";
+import { failRun } from "@/server/runs/pipeline";
 import { createInngestLauncher } from "./inngest-launcher";
 
 const INNGEST = "http://inngest.test";
@@ -185,6 +187,36 @@ describe("Inngest launcher against Inngest's event API", () => {
     expect(warnings()).toEqual([
       `[runs] Inngest did not take run ${runId} (no answer within ${TIMEOUT_MS} ms); running it in-process instead`,
     ]);
+  });
+
+  it("when Inngest starts the run before the send's answer comes back, the run stays Inngest's alone", async () => {
+    useInngest();
+    let took: string | null | undefined;
+    server.use(
+      http.post(EVENT_API, async ({ request }) => {
+        // Inngest delivered the event and its function took the run; the answer to the send is
+        // lost. (The SDK sends again after its own timeout: only the first delivery takes it.)
+        const [event] = (await request.json()) as { data: { runId: string; ingestionId: string; tenantId: string } }[];
+        if (event && took === undefined) took = await reasonToSkip(world.deps, event.data);
+        await delay(10_000);
+        return HttpResponse.json({ ids: ["late"], status: 200 });
+      }),
+    );
+    const ing = await ingestionWithFiles("raced");
+    const result = await triggerRun(world.deps, world.tenant.id, ing.id);
+    expect(took).toBeNull();
+    expect(result).toEqual({ method: "inngest", runId: result.runId, eventId: `run:${result.runId}` });
+    await world.executor.idle();
+    // Not executed in-process: it is RUNNING on Inngest, no file claimed by a second executor.
+    expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: result.runId } })).toMatchObject({
+      status: "RUNNING",
+      method: "INNGEST",
+      filesLoaded: 0,
+    });
+    expect(await world.deps.db.processedFile.count({ where: { ingestionId: ing.id } })).toBe(0);
+    expect(warnings()).toEqual([]);
+    // Leave the ingestion free for the next test.
+    await failRun(world.deps, result.runId, "test over");
   });
 
   it("of concurrent triggers of one ingestion, one run goes to Inngest and the others get CONFLICT", async () => {

@@ -25,10 +25,16 @@ export function createInngestLauncher(opts: {
         await withTimeout(opts.inngest.send({ name: RUN_REQUESTED, id: request.eventId, data }), opts.timeoutMs);
         return { method: "inngest", eventId: request.eventId };
       } catch (error) {
+        // Take the run back only if Inngest has not started it: the event may still arrive
+        // (the SDK retries in the background), and its function takes the run the same way.
+        const { count } = await opts.db.run.updateMany({
+          where: { id: request.runId, status: "QUEUED", method: "INNGEST" },
+          data: { method: "DIRECT", eventId: null },
+        });
+        if (count === 0) return { method: "inngest", eventId: request.eventId };
         opts.log.warn(
           `[runs] Inngest did not take run ${request.runId} (${(error as Error).message}); running it in-process instead`,
         );
-        await opts.db.run.update({ where: { id: request.runId }, data: { method: "DIRECT", eventId: null } });
         opts.fallback.start(request.runId);
         return { method: "direct" };
       }

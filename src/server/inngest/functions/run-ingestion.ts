@@ -15,8 +15,18 @@ export const RUN_INGESTION_RETRIES = 3;
 /** Like the direct executor's: a long step keeps the run from being taken for dead. */
 const HEARTBEAT_MS = 30_000;
 
-/** Why this event must not execute its run, or null when the run is Inngest's to execute. */
+/**
+ * Takes the run for this function, or says why not. Taking it is one conditional update (QUEUED
+ * and INNGEST → RUNNING); the launcher's fallback is the same kind of update (QUEUED and INNGEST
+ * → DIRECT), so exactly one of Inngest and the direct executor ever executes a run.
+ */
 export async function reasonToSkip(deps: ServiceDeps, data: RunRequestedData): Promise<string | null> {
+  const now = deps.clock();
+  const { count } = await deps.db.run.updateMany({
+    where: { id: data.runId, ingestionId: data.ingestionId, status: "QUEUED", method: "INNGEST" },
+    data: { status: "RUNNING", startedAt: now, updatedAt: now },
+  });
+  if (count === 1) return null;
   const run = await deps.db.run.findUnique({
     where: { id: data.runId },
     select: { status: true, method: true, ingestionId: true },
@@ -29,14 +39,14 @@ export async function reasonToSkip(deps: ServiceDeps, data: RunRequestedData): P
   if (run.method === "DIRECT") {
     return `run ${data.runId} is executed in-process: the trigger fell back to the direct executor`;
   }
+  // RUNNING on Inngest: this function took it in an attempt whose result was not recorded.
   return null;
 }
 
-/** One pipeline step's work: it names the step on the run row and keeps the heartbeat going. */
+/** One pipeline step's work (the pipeline names the step on the run row), with a heartbeat. */
 async function trackedStep<T>(deps: ServiceDeps, runId: string, id: string, fn: () => Promise<T>): Promise<T> {
-  const touch = (data: { currentStep?: string; updatedAt: Date }) =>
+  const touch = (data: { updatedAt: Date }) =>
     deps.db.run.updateMany({ where: { id: runId, status: { in: ["QUEUED", "RUNNING"] } }, data });
-  await touch({ currentStep: id, updatedAt: deps.clock() });
   const heartbeat = setInterval(() => {
     touch({ updatedAt: deps.clock() }).catch(() => undefined);
   }, HEARTBEAT_MS);
