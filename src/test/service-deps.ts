@@ -5,7 +5,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Warehouse } from "@/server/engine/warehouse";
 import { DEFAULT_RUN_SETTINGS, type RunEngine } from "@/server/runs/run-deps";
-import type { Logger, RunLauncher, ServiceDeps } from "@/server/services/deps";
+import type { LaunchRequest, Logger, RunLauncher, ServiceDeps } from "@/server/services/deps";
 import { createSourceFactory } from "@/server/sources/source-factory";
 
 export interface TestClock {
@@ -70,6 +70,19 @@ export function testDeps(
       launch(request) {
         throw new Error(`testDeps: no run launcher given, cannot start run ${request.runId}`);
       },
+    },
+  };
+}
+
+/** A launcher that only records what it was asked to launch (the runs stay QUEUED). */
+export function recordingLauncher(): RunLauncher & { launched: LaunchRequest[] } {
+  const launched: LaunchRequest[] = [];
+  return {
+    kind: "direct",
+    launched,
+    async launch(request) {
+      launched.push(request);
+      return { method: "direct" };
     },
   };
 }

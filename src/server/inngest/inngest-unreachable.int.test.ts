@@ -2,7 +2,6 @@
 // listens): health says so without failing, runs triggered through the API fall back to this
 // process and finish, and /api/inngest still answers. Without Inngest the endpoint answers 404.
 import { readFile } from "node:fs/promises";
-import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,15 +15,7 @@ import { writeFiles, jsonl } from "@/test/run-fixtures";
 import { recordingLogger, type RecordingLogger } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { createInngestRoute, INNGEST_NOT_CONFIGURED } from ".";
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from "@/test/ports";
 
 const SEND_TIMEOUT_MS = 500;
 
@@ -36,7 +27,7 @@ describe("the app with Inngest unreachable", () => {
 
   beforeAll(async () => {
     dir = await makeTempDir("inngest-down");
-    inngestUrl = `http://127.0.0.1:${await closedPort()}`;
+    inngestUrl = `http://127.0.0.1:${await freePort()}`;
     log = recordingLogger();
     runtime = await openRuntime(
       loadConfig({

@@ -10,7 +10,7 @@ import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
-import { recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
+import { recordingLauncher, recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
 import { startEmbeddedScheduler, type EmbeddedScheduler } from "./embedded-scheduler";
 
 // 14:30 in Berlin on 22 November 2026 (CET, UTC+1) is 13:30Z; the clock starts before it.
@@ -37,19 +37,9 @@ interface SchedulerWorld {
 async function schedulerWorld(db: ServiceDeps["db"]): Promise<SchedulerWorld> {
   const clock = testClock(START);
   const log = recordingLogger();
-  const launched: LaunchRequest[] = [];
-  const base = testDeps(db, {
-    clock,
-    log,
-    localRoots: [ROOT],
-    runs: {
-      kind: "direct",
-      launch: async (request) => {
-        launched.push(request);
-        return { method: "direct" };
-      },
-    },
-  });
+  const launcher = recordingLauncher();
+  const launched = launcher.launched;
+  const base = testDeps(db, { clock, log, localRoots: [ROOT], runs: launcher });
   let reads = 0;
   const ingestion = new Proxy(db.ingestion, {
     get: (target, prop) => {

@@ -2,7 +2,6 @@
 // takes the event, and runs in-process (promptly) when the API refuses it, cannot be reached, or
 // does not answer. msw stands in for Inngest's event API only (third-party HTTP); the database,
 // the warehouse, the files and the direct executor are real.
-import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
@@ -17,20 +16,12 @@ import { recordingLogger, type RecordingLogger } from "@/test/service-deps";
 import { reasonToSkip } from "@/server/inngest/functions/run-ingestion";
 import { failRun } from "@/server/runs/pipeline";
 import { createInngestLauncher } from "./inngest-launcher";
+import { freePort } from "@/test/ports";
 
 const INNGEST = "http://inngest.test";
 /** Where the SDK posts events: `${baseUrl}/e/${eventKey}`. */
 const EVENT_API = `${INNGEST}/e/test`;
 const TIMEOUT_MS = 500;
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const server = setupServer();
 
@@ -159,7 +150,7 @@ describe("Inngest launcher against Inngest's event API", () => {
   });
 
   it("runs in-process when nothing listens at Inngest's address, within the bound", async () => {
-    useInngest(`http://127.0.0.1:${await closedPort()}`);
+    useInngest(`http://127.0.0.1:${await freePort()}`);
     const ing = await ingestionWithFiles("refused_connection");
     const { runId, elapsed } = await expectFallback(ing.id);
     // The SDK alone retries a refused connection for about 1.75 s.

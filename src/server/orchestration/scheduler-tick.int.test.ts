@@ -13,7 +13,7 @@ import { triggerRun } from "@/server/services/runs/trigger-run";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
 import { createRunWorld, jsonl, writeFiles } from "@/test/run-fixtures";
-import { recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
+import { recordingLauncher, recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
 import { runSchedulerTick, type TickResult } from "./scheduler-tick";
 
 // 22 November 2026 is a Sunday in winter: Berlin is on CET (UTC+1), so 14:30 there is 13:30Z.
@@ -38,19 +38,9 @@ interface TickWorld {
 async function tickWorld(db: ServiceDeps["db"]): Promise<TickWorld> {
   const clock = testClock(START);
   const log = recordingLogger();
-  const launched: LaunchRequest[] = [];
-  const deps = testDeps(db, {
-    clock,
-    log,
-    localRoots: [ROOT],
-    runs: {
-      kind: "direct",
-      launch: async (request) => {
-        launched.push(request);
-        return { method: "direct" };
-      },
-    },
-  });
+  const launcher = recordingLauncher();
+  const launched = launcher.launched;
+  const deps = testDeps(db, { clock, log, localRoots: [ROOT], runs: launcher });
   const tenant = await ensureTenant(deps, `t-${randomBytes(4).toString("hex")}`);
   return {
     deps,

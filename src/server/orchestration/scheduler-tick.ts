@@ -3,7 +3,7 @@
 import { DomainError } from "@/server/domain/errors";
 import { nextRunAt } from "@/server/domain/schedule";
 import type { ServiceDeps } from "@/server/services/deps";
-import { scheduleOf } from "@/server/services/ingestions/ingestion-rules";
+import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 
 export interface TickResult {
@@ -22,16 +22,7 @@ export async function runSchedulerTick(deps: ServiceDeps, now: Date = deps.clock
   const due = await deps.db.ingestion.findMany({
     where: { status: "ACTIVE", nextRunAt: { lte: now } },
     orderBy: { nextRunAt: "asc" },
-    select: {
-      id: true,
-      tenantId: true,
-      nextRunAt: true,
-      scheduleFrequency: true,
-      scheduleTime: true,
-      scheduleWeekday: true,
-      scheduleCron: true,
-      scheduleTimezone: true,
-    },
+    select: { id: true, tenantId: true, nextRunAt: true, ...scheduleSelect },
   });
   const result: TickResult = { due: due.length, started: [], skipped: [] };
   for (const ing of due) {

@@ -9,7 +9,7 @@ import { partitionBatches, runStatusFrom } from "@/server/domain/run-outcome";
 import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-evolution";
 import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
-import { scheduleOf } from "@/server/services/ingestions/ingestion-rules";
+import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
 import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
 import { LEDGER } from "@/server/engine/warehouse";
 import { literal } from "@/server/engine/sql";
@@ -309,15 +309,7 @@ export async function finishRun(deps: RunDeps, ctx: RunContext, handled: number)
 async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Date): Promise<void> {
   const ing = await deps.db.ingestion.findUnique({
     where: { id: ingestionId },
-    select: {
-      status: true,
-      nextRunAt: true,
-      scheduleFrequency: true,
-      scheduleTime: true,
-      scheduleWeekday: true,
-      scheduleCron: true,
-      scheduleTimezone: true,
-    },
+    select: { status: true, nextRunAt: true, ...scheduleSelect },
   });
   if (!ing || ing.status !== "ACTIVE" || ing.scheduleFrequency === null) return;
   if (ing.nextRunAt && ing.nextRunAt > now) return;

@@ -108,7 +108,16 @@ export function scheduleColumns(schedule: CreateIngestionInput["schedule"]) {
   };
 }
 
-export function scheduleOf(row: Pick<IngestionRow, "scheduleFrequency" | "scheduleTime" | "scheduleWeekday" | "scheduleCron" | "scheduleTimezone">): Schedule {
+/** The columns `scheduleOf` reads, for queries that need only the schedule. */
+export const scheduleSelect = {
+  scheduleFrequency: true,
+  scheduleTime: true,
+  scheduleWeekday: true,
+  scheduleCron: true,
+  scheduleTimezone: true,
+} satisfies Prisma.IngestionSelect;
+
+export function scheduleOf(row: Pick<IngestionRow, keyof typeof scheduleSelect>): Schedule {
   return {
     frequency: row.scheduleFrequency ?? "NONE",
     time: row.scheduleTime,
