@@ -13,7 +13,7 @@ export interface Health {
 const INNGEST_CLOUD_API = "https://api.inngest.com";
 
 /** Any HTTP answer from Inngest's API counts as connected; no answer within the bound does not. */
-async function probeInngest(baseUrl: string | undefined, timeoutMs: number, fetchImpl: typeof fetch) {
+export async function probeInngest(baseUrl: string | undefined, timeoutMs: number, fetchImpl: typeof fetch) {
   try {
     await fetchImpl(`${(baseUrl ?? INNGEST_CLOUD_API).replace(/\/+$/, "")}/health`, {
       signal: AbortSignal.timeout(timeoutMs),
