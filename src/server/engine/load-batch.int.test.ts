@@ -104,6 +104,23 @@ describe("loadBatch", () => {
     ]);
   });
 
+  // From 100 files a batch is read once into a temporary table: the same isolation must hold.
+  it("isolates one bad file among 150 small ones, and counts every other file's rows", async () => {
+    const t = await target();
+    const files: Record<string, string> = {};
+    for (let k = 1; k <= 150; k++) files[`f${String(k).padStart(3, "0")}.jsonl`] = k === 77 ? '{"id": oops\n' : jsonl(rowsFor(k, 2));
+    await writeFiles(t.readRoot, files);
+    const out = await withC((c) => loadBatch(c, t, batchOf(t, Object.keys(files))));
+    expect(out.failed.map((f) => f.path)).toEqual(["f077.jsonl"]);
+    expect(out.failed[0]?.error).toMatch(/^Invalid Input Error: Malformed JSON in file "s3:\/\/bucket\/landing\/f077\.jsonl"/);
+    expect(out.loaded).toHaveLength(149);
+    expect(out.loaded.every((l) => l.rows === 2)).toBe(true);
+    const counts = await countsBySourceFile(t);
+    expect(Object.keys(counts)).toHaveLength(149);
+    expect(Object.values(counts).every((n) => n === 2)).toBe(true);
+    expect(await ledger(t)).toHaveLength(149);
+  });
+
   it("fails every file of a batch of bad files, each with its own message", async () => {
     const t = await target();
     await writeFiles(t.readRoot, { "a.jsonl": "{nope\n", "b.jsonl": "[1, 2\n" });

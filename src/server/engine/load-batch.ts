@@ -57,8 +57,8 @@ export async function tableColumns(c: DuckDBConnection, schema: string, table: s
   return rows.length === 0 ? null : rows.map((row) => ({ name: row.column_name, type: row.data_type }));
 }
 
-export async function describeFiles(c: DuckDBConnection, format: FormatSpec, files: string[]): Promise<Column[]> {
-  const r = await c.runAndReadAll(`DESCRIBE SELECT * EXCLUDE (${ident(FILE_COLUMN)}) FROM ${readerSql(format, files)}`);
+async function describeRows(c: DuckDBConnection, rows: string): Promise<Column[]> {
+  const r = await c.runAndReadAll(`DESCRIBE SELECT * EXCLUDE (${ident(FILE_COLUMN)}) FROM ${rows}`);
   return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((row) => ({
     name: row.column_name,
     type: row.column_type,
@@ -66,6 +66,9 @@ export async function describeFiles(c: DuckDBConnection, format: FormatSpec, fil
 }
 
 const MAP_LOCAL = "__al_local";
+const STAGE_TABLE = "__al_stage";
+/** From this many files a batch is read once into a temporary table (see load). */
+const STAGE_FROM_FILES = 100;
 const MAP_URI = "__al_uri";
 
 /**
@@ -73,8 +76,8 @@ const MAP_URI = "__al_uri";
  * where they are (local sources) the file name is the URI; staged files (S3) are joined to a
  * (local path, URI) list. The join costs ~15% on large files, so it is used only when needed.
  */
-function readerWithUris(t: LoadTarget, files: BatchFile[]): string {
-  const reader = readerSql(t.format, files.map((f) => f.localPath));
+function readerWithUris(t: LoadTarget, files: BatchFile[], rows: string): string {
+  const reader = rows;
   if (files.every((f) => f.localPath === t.uriPrefix + f.path)) {
     return `(SELECT *, ${ident(FILE_COLUMN)} AS ${MAP_URI} FROM ${reader})`;
   }
@@ -144,13 +147,13 @@ async function alreadyLoaded(c: DuckDBConnection, t: LoadTarget, files: BatchFil
 }
 
 /** Files of the batch that carry a refused change: a value in a new column, or one that does not convert. */
-async function filesCarrying(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan) {
+async function filesCarrying(c: DuckDBConnection, files: BatchFile[], plan: EvolutionPlan, rows: string) {
   const conditions = [
     ...plan.failOn.newColumns.map((n) => `${ident(n)} IS NOT NULL`),
     ...plan.failOn.mistyped.map((m) => doesNotConvert(ident(m.name), m.from)),
   ];
   const r = await c.runAndReadAll(
-    `SELECT DISTINCT ${ident(FILE_COLUMN)} AS f FROM ${readerSql(t.format, files.map((f) => f.localPath))}
+    `SELECT DISTINCT ${ident(FILE_COLUMN)} AS f FROM ${rows}
      WHERE ${conditions.join(" OR ")}`,
   );
   const carriers = new Set((r.getRowObjectsJson() as { f: string }[]).map((row) => row.f));
@@ -163,7 +166,7 @@ async function catalogOf(c: DuckDBConnection): Promise<string> {
   return String((r.getRowObjectsJson()[0] as { db: string }).db);
 }
 
-async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan) {
+async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan, rows: string) {
   const catalog = await catalogOf(c);
   const target = `${ident(catalog)}.${qualified(t.schema, t.table)}`;
   await c.run("BEGIN TRANSACTION");
@@ -176,7 +179,7 @@ async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[
     for (const w of plan.widen) await c.run(`ALTER TABLE ${target} ALTER ${ident(w.name)} TYPE ${w.to}`);
     const before = await c.runAndReadAll(`SELECT coalesce(max(rowid), -1) AS m FROM ${target}`);
     const lastRow = String((before.getRowObjectsJson()[0] as { m: string | number }).m);
-    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(plan)}\nFROM ${readerWithUris(t, files)}`);
+    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(plan)}\nFROM ${readerWithUris(t, files, rows)}`);
     // Per-file counts from the rows just appended (rowids grow; one writer per table).
     const counts = await c.runAndReadAll(
       `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE rowid > ${lastRow} GROUP BY 1`,
@@ -219,16 +222,30 @@ export async function loadBatch(
   const load = async (files: BatchFile[]): Promise<void> => {
     if (files.length === 0) return;
     let plan: EvolutionPlan;
+    // Many small files: DESCRIBE would open every file once more before the insert does (union
+    // by name reads each file's schema), doubling the work. They are read once into a temporary
+    // table instead; batches stay bounded in bytes, so the copy is too.
+    const staged = files.length >= STAGE_FROM_FILES;
+    const rows = staged ? STAGE_TABLE : readerSql(t.format, files.map((f) => f.localPath));
+    // Dropped before anything recurses: nested loads stage under the same name.
+    const dropStage = async () => {
+      if (staged) await c.run(`DROP TABLE IF EXISTS ${STAGE_TABLE}`).catch(() => undefined);
+    };
     try {
-      const batchColumns = await describeFiles(c, t.format, files.map((f) => f.localPath));
+      if (staged) {
+        await c.run(`CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS SELECT * FROM ${readerSql(t.format, files.map((f) => f.localPath))}`);
+      }
+      const batchColumns = await describeRows(c, rows);
       plan = planEvolution({ table: await tableColumns(c, t.schema, t.table), batch: batchColumns, mode: t.mode, hints: t.hints });
     } catch (error) {
+      await dropStage();
       return split(files, error);
     }
     if (plan.failOn.newColumns.length > 0 || plan.failOn.mistyped.length > 0) {
-      const carriers = await filesCarrying(c, t, files, plan).catch(() => files);
+      const carriers = await filesCarrying(c, files, plan, rows).catch(() => files);
       if (carriers.length > 0) {
         for (const f of carriers) out.failed.push({ id: f.id, path: f.path, error: failReason(plan) });
+        await dropStage();
         return load(files.filter((f) => !carriers.includes(f)));
       }
       // Only NULLs in the refused columns: nothing to refuse, nothing to write for them.
@@ -236,10 +253,12 @@ export async function loadBatch(
     }
     let loaded: BatchOutcome["loaded"];
     try {
-      loaded = await commitBatch(c, t, files, plan);
+      loaded = await commitBatch(c, t, files, plan, rows);
     } catch (error) {
+      await dropStage();
       return split(files, error);
     }
+    await dropStage();
     out.loaded.push(...loaded);
     await hooks.afterWarehouseCommit?.(files);
   };
