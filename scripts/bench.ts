@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --case NAME]`: generates data, loads it through the real run
+// `npm run bench [-- --quick] [-- --case NAME] [-- --repeat N]`: generates data, loads it through the real run
 // pipeline (metadata database + DuckDB warehouse), and loads the same files with one raw DuckDB
 // statement in the same run. One JSON line per case; ratios are pipeline speed / raw speed.
 // Each measurement runs in a child process of its own, so peak RSS belongs to that case alone.
@@ -14,6 +14,8 @@ import type { ServiceDeps } from "../src/server/services/deps";
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    // Measurements per case and side; the median is reported (this machine's speed wanders).
+    repeat: { type: "string" },
     case: { type: "string" },
     // internal: run one measurement and print its result
     measure: { type: "string" },
@@ -190,7 +192,23 @@ async function measure(caseName: string, mode: string, dir: string) {
   console.log(JSON.stringify({ rows, seconds, files: files.length, peakRssMb }));
 }
 
-function runChild(args: string[]): { rows: number; seconds: number; files: number; peakRssMb: number } {
+interface Measurement {
+  rows: number;
+  seconds: number;
+  files: number;
+  peakRssMb: number;
+}
+
+/** The measurement with the median time (its own RSS, rows and files go with it). */
+function median(ms: Measurement[]): Measurement {
+  const sorted = [...ms].sort((a, b) => a.seconds - b.seconds);
+  const m = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!m) throw new Error("no measurement");
+  // Peak RSS is a bound: report the highest seen, not the median's.
+  return { ...m, peakRssMb: Math.max(...ms.map((x) => x.peakRssMb)) };
+}
+
+function runChild(args: string[]): Measurement {
   const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? "scripts/bench.ts", ...args], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -198,7 +216,7 @@ function runChild(args: string[]): { rows: number; seconds: number; files: numbe
   });
   if (r.status !== 0) throw new Error(`bench child ${args.join(" ")} failed (exit ${r.status})`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(line) as { rows: number; seconds: number; files: number; peakRssMb: number };
+  return JSON.parse(line) as Measurement;
 }
 
 /** Child process: a migrated metadata database for the pipeline measurements to copy. */
@@ -221,6 +239,7 @@ async function main() {
     return;
   }
   const quick = values.quick;
+  const repeat = Math.max(1, Number.parseInt(values.repeat ?? (quick ? "1" : "3"), 10) || 1);
   const root = path.join(os.tmpdir(), `autoloader-bench-${quick ? "quick" : "full"}`);
   mkdirSync(root, { recursive: true });
   runChild(["--measure", "meta-template", "--dir", path.join(root, ".meta-template")]);
@@ -234,8 +253,15 @@ async function main() {
     }
     const bytes = filesIn(dir).reduce((n, f) => n + statSync(f).size, 0);
     const mb = bytes / 1e6;
-    const raw = runChild(["--measure", def.name, "--mode", "raw", "--dir", dir]);
-    const pipeline = runChild(["--measure", def.name, "--mode", "pipeline", "--dir", dir]);
+    // Alternating raw and pipeline, so a slow spell of the machine hits both sides alike.
+    const raws: Measurement[] = [];
+    const pipelines: Measurement[] = [];
+    for (let i = 0; i < repeat; i++) {
+      raws.push(runChild(["--measure", def.name, "--mode", "raw", "--dir", dir]));
+      pipelines.push(runChild(["--measure", def.name, "--mode", "pipeline", "--dir", dir]));
+    }
+    const raw = median(raws);
+    const pipeline = median(pipelines);
     if (raw.rows !== pipeline.rows) throw new Error(`${def.name}: pipeline loaded ${pipeline.rows} rows, raw ${raw.rows}`);
     const result = {
       case: def.name,
@@ -251,6 +277,7 @@ async function main() {
       raw_seconds: Number(raw.seconds.toFixed(3)),
       raw_peak_rss_mb: Number(raw.peakRssMb.toFixed(0)),
       ratio_vs_raw_duckdb: Number((raw.seconds / pipeline.seconds).toFixed(2)),
+      runs_per_side: repeat,
     };
     console.log(JSON.stringify(result));
     if (def.name !== "small-jsonl-files") calibration[def.format] = result.mb_per_s;
