@@ -12,6 +12,8 @@ import type { ServiceDeps } from "@/server/services/deps";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import type { Db } from "@/server/db/database";
+import { afterAll, beforeAll } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./databases";
 import { testDeps, type TestClock } from "./service-deps";
 
 export interface RunWorld {
@@ -54,6 +56,29 @@ export async function createRunWorld(
       await deps.engine.warehouse.close();
       await rm(root, { recursive: true, force: true });
       await rm(path.dirname(deps.engine.settings.stagingDir), { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Gives the calling suite a migrated PGlite database and a run world, torn down after it.
+ * Read `.world` inside hooks and tests (it exists once the suite has started).
+ */
+export function useRunWorld(opts?: Parameters<typeof createRunWorld>[1]): { readonly world: RunWorld } {
+  let t: TestDatabase | undefined;
+  let world: RunWorld | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase("pglite");
+    world = await createRunWorld(t.database.prisma, opts);
+  });
+  afterAll(async () => {
+    await world?.cleanup();
+    await t?.destroy();
+  });
+  return {
+    get world() {
+      if (!world) throw new Error("useRunWorld: the suite has not started yet");
+      return world;
     },
   };
 }

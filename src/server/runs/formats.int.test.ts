@@ -1,40 +1,29 @@
 // Each format and its options, end to end: the exact rows a run writes to the table.
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
 import { literal } from "@/server/engine/sql";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
-import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { jsonl, makeIngestion, tableRows, writeFiles, useRunWorld } from "@/test/run-fixtures";
 import { fileStates, runToEnd } from "@/test/run-inspection";
 
-let t: TestDatabase;
-let world: RunWorld;
-
-beforeAll(async () => {
-  t = await createTestDatabase("pglite");
-  world = await createRunWorld(t.database.prisma);
-});
-afterAll(async () => {
-  await world.cleanup();
-  await t.destroy();
-});
+const suite = useRunWorld();
 
 let n = 0;
 /** Writes `files` to a fresh landing directory, runs an ingestion of `format` over it once. */
 async function loadOnce(format: CreateIngestionDraft["format"], files: Record<string, string | Buffer>) {
   n += 1;
-  const landing = path.join(world.root, `landing-${n}`);
+  const landing = path.join(suite.world.root, `landing-${n}`);
   await writeFiles(landing, files);
-  const ing = await makeIngestion(world, { source: { uri: landing }, format, destination: { schema: "raw", table: `f${n}`, partitionColumns: [] } });
-  const run = await runToEnd(world, ing.id);
+  const ing = await makeIngestion(suite.world, { source: { uri: landing }, format, destination: { schema: "raw", table: `f${n}`, partitionColumns: [] } });
+  const run = await runToEnd(suite.world, ing.id);
   return { ing, run, landing, table: `raw.f${n}` };
 }
 
 async function columnsOf(table: string) {
   const [schema, name] = table.split(".") as [string, string];
-  return world.deps.engine.warehouse.withConnection(world.tenant.slug, async (c) => {
+  return suite.world.deps.engine.warehouse.withConnection(suite.world.tenant.slug, async (c) => {
     const r = await c.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${literal(schema)} AND table_name = ${literal(name)} ORDER BY ordinal_position`,
     );
@@ -42,7 +31,7 @@ async function columnsOf(table: string) {
   });
 }
 
-const rowsOf = (table: string, orderBy: string) => tableRows(world.deps.engine.warehouse, world.tenant.slug, table, orderBy);
+const rowsOf = (table: string, orderBy: string) => tableRows(suite.world.deps.engine.warehouse, suite.world.tenant.slug, table, orderBy);
 
 describe("formats", () => {
   it("JSON ARRAY: a file holding one top-level array of records", async () => {
@@ -106,24 +95,24 @@ describe("formats", () => {
 
   it("ZSTD-compressed CSV and JSON Lines (written by DuckDB)", async () => {
     n += 1;
-    const dir = path.join(world.root, `zstd-${n}`);
+    const dir = path.join(suite.world.root, `zstd-${n}`);
     await writeFiles(dir, { "csv/.keep": "", "json/.keep": "" });
     await withMemoryDuckDb(async (c) => {
       await c.run(`COPY (SELECT 1 AS id, 'x' AS v) TO ${literal(path.join(dir, "csv", "a.csv.zst"))} (FORMAT csv, HEADER true, COMPRESSION zstd)`);
       await c.run(`COPY (SELECT 2 AS id, 'y' AS v) TO ${literal(path.join(dir, "json", "b.jsonl.zst"))} (FORMAT json, COMPRESSION zstd)`);
     });
-    const csv = await makeIngestion(world, {
+    const csv = await makeIngestion(suite.world, {
       source: { uri: path.join(dir, "csv") },
       format: { type: "CSV", options: { delimiter: ",", header: true, quote: '"', escape: '"', nullString: "", compression: "ZSTD" } },
       destination: { schema: "raw", table: `zcsv${n}`, partitionColumns: [] },
     });
-    const json = await makeIngestion(world, {
+    const json = await makeIngestion(suite.world, {
       source: { uri: path.join(dir, "json") },
       format: { type: "JSON", options: { layout: "NEWLINE_DELIMITED", compression: "ZSTD" } },
       destination: { schema: "raw", table: `zjson${n}`, partitionColumns: [] },
     });
-    expect(await runToEnd(world, csv.id)).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n, error: null });
-    expect(await runToEnd(world, json.id)).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n, error: null });
+    expect(await runToEnd(suite.world, csv.id)).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n, error: null });
+    expect(await runToEnd(suite.world, json.id)).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n, error: null });
     expect(await rowsOf(`raw.zcsv${n}`, "id")).toEqual([{ id: "1", v: "x", _source_file: `${dir}/csv/a.csv.zst` }]);
     expect(await rowsOf(`raw.zjson${n}`, "id")).toEqual([{ id: "2", v: "y", _source_file: `${dir}/json/b.jsonl.zst` }]);
   });
@@ -157,7 +146,7 @@ describe("formats", () => {
 
   it("Parquet written by DuckDB: types are kept, files with different columns are loaded by name", async () => {
     n += 1;
-    const landing = path.join(world.root, `landing-${n}`);
+    const landing = path.join(suite.world.root, `landing-${n}`);
     await writeFiles(landing, { "README.txt": "not data" });
     await withMemoryDuckDb(async (c) => {
       await c.run(
@@ -169,14 +158,14 @@ describe("formats", () => {
         `COPY (SELECT 3::INTEGER AS id, 'c' AS name, true AS flag) TO ${literal(path.join(landing, "p2.parquet"))} (FORMAT parquet)`,
       );
     });
-    const ing = await makeIngestion(world, {
+    const ing = await makeIngestion(suite.world, {
       source: { uri: landing, glob: "*.parquet" },
       format: { type: "PARQUET" },
       destination: { schema: "raw", table: `f${n}`, partitionColumns: [] },
     });
-    const run = await runToEnd(world, ing.id);
+    const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 3n });
-    expect(Object.fromEntries(Object.entries(await fileStates(world, ing.id)).map(([p, s]) => [p, s.rowCount]))).toEqual({ "p1.parquet": 2, "p2.parquet": 1 });
+    expect(Object.fromEntries(Object.entries(await fileStates(suite.world, ing.id)).map(([p, s]) => [p, s.rowCount]))).toEqual({ "p1.parquet": 2, "p2.parquet": 1 });
     const table = `raw.f${n}`;
     expect(await columnsOf(table)).toEqual(["id INTEGER", "name VARCHAR", "day DATE", "amount DECIMAL(10,2)", "flag BOOLEAN", "_source_file VARCHAR"]);
     expect(await rowsOf(table, "id")).toEqual([

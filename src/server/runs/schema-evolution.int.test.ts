@@ -1,31 +1,20 @@
 // Schema evolution across runs, per mode, on real files and a real DuckDB warehouse: what the
 // table becomes, which rows land where, and the schema versions recorded with their runs.
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
 import { literal } from "@/server/engine/sql";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
-import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { jsonl, makeIngestion, tableRows, writeFiles, useRunWorld } from "@/test/run-fixtures";
 import { fileStates, runToEnd } from "@/test/run-inspection";
 
-let t: TestDatabase;
-let world: RunWorld;
-
-beforeAll(async () => {
-  t = await createTestDatabase("pglite");
-  world = await createRunWorld(t.database.prisma);
-});
-afterAll(async () => {
-  await world.cleanup();
-  await t.destroy();
-});
+const suite = useRunWorld();
 
 let n = 0;
 async function ingestion(schemaPolicy: CreateIngestionDraft["schemaPolicy"], format: CreateIngestionDraft["format"] = { type: "JSON" }) {
   n += 1;
-  const landing = path.join(world.root, `landing-${n}`);
-  const ing = await makeIngestion(world, {
+  const landing = path.join(suite.world.root, `landing-${n}`);
+  const ing = await makeIngestion(suite.world, {
     source: { uri: landing },
     format,
     schemaPolicy,
@@ -36,7 +25,7 @@ async function ingestion(schemaPolicy: CreateIngestionDraft["schemaPolicy"], for
 
 async function columnsOf(table: string): Promise<string[]> {
   const [schema, name] = table.split(".") as [string, string];
-  return world.deps.engine.warehouse.withConnection(world.tenant.slug, async (c) => {
+  return suite.world.deps.engine.warehouse.withConnection(suite.world.tenant.slug, async (c) => {
     const r = await c.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${literal(schema)} AND table_name = ${literal(name)} ORDER BY ordinal_position`,
     );
@@ -45,11 +34,11 @@ async function columnsOf(table: string): Promise<string[]> {
 }
 
 async function versionsOf(ingestionId: string) {
-  const rows = await world.deps.db.schemaVersion.findMany({ where: { ingestionId }, orderBy: { version: "asc" } });
+  const rows = await suite.world.deps.db.schemaVersion.findMany({ where: { ingestionId }, orderBy: { version: "asc" } });
   return rows.map((v) => ({ version: v.version, runId: v.runId, diff: v.diff, columns: v.columns }));
 }
 
-const rowsOf = (table: string, orderBy = "id") => tableRows(world.deps.engine.warehouse, world.tenant.slug, table, orderBy);
+const rowsOf = (table: string, orderBy = "id") => tableRows(suite.world.deps.engine.warehouse, suite.world.tenant.slug, table, orderBy);
 const c = (name: string, type: string) => ({ name, type });
 const noChange = { added: [], removed: [], typeChanged: [] };
 
@@ -57,9 +46,9 @@ describe("schema evolution across runs", () => {
   it("ADD_NEW_COLUMNS adds a new column and records a schema version with it", async () => {
     const { ing, landing, table, uri } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, name: "a" }]) });
-    const first = await runToEnd(world, ing.id);
+    const first = await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, name: "b", score: 9.5 }]) });
-    const second = await runToEnd(world, ing.id);
+    const second = await runToEnd(suite.world, ing.id);
     expect(second).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1 });
 
     expect(await columnsOf(table)).toEqual(["id BIGINT", "name VARCHAR", "_source_file VARCHAR", "score DOUBLE"]);
@@ -92,15 +81,15 @@ describe("schema evolution across runs", () => {
     await writeFiles(landing, { ".keep": "" });
 
     await parquet("1.parquet", "SELECT 1::INTEGER AS id, 7::INTEGER AS n");
-    const r1 = await runToEnd(world, ing.id);
+    const r1 = await runToEnd(suite.world, ing.id);
     expect(await columnsOf(table)).toEqual(["id INTEGER", "n INTEGER", "_source_file VARCHAR"]);
 
     await parquet("2.parquet", "SELECT 2::INTEGER AS id, 3000000000::BIGINT AS n");
-    const r2 = await runToEnd(world, ing.id);
+    const r2 = await runToEnd(suite.world, ing.id);
     expect(await columnsOf(table)).toEqual(["id INTEGER", "n BIGINT", "_source_file VARCHAR"]);
 
     await parquet("3.parquet", "SELECT 3::INTEGER AS id, 1.5::DOUBLE AS n");
-    const r3 = await runToEnd(world, ing.id);
+    const r3 = await runToEnd(suite.world, ing.id);
     expect([r1.status, r2.status, r3.status]).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
     expect(await columnsOf(table)).toEqual(["id INTEGER", "n DOUBLE", "_source_file VARCHAR"]);
 
@@ -119,13 +108,13 @@ describe("schema evolution across runs", () => {
   it("three runs of JSON: a widening with a new column, then another column; a run without changes records no version", async () => {
     const { ing, landing, table } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, n: 1 }]) });
-    const r1 = await runToEnd(world, ing.id);
+    const r1 = await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, n: 1.5, note: "x" }]) });
-    const r2 = await runToEnd(world, ing.id);
+    const r2 = await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "3.jsonl": jsonl([{ id: 3, n: 2, flag: true }]) });
-    const r3 = await runToEnd(world, ing.id);
+    const r3 = await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "4.jsonl": jsonl([{ id: 4, n: 4 }]) });
-    const r4 = await runToEnd(world, ing.id);
+    const r4 = await runToEnd(suite.world, ing.id);
     expect([r1, r2, r3, r4].map((r) => r.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
 
     expect((await versionsOf(ing.id)).map((v) => [v.version, v.runId, v.diff])).toEqual([
@@ -144,7 +133,7 @@ describe("schema evolution across runs", () => {
   it("RESCUE keeps the schema: new fields and values that do not fit go to _rescued_data with _file_path", async () => {
     const { ing, landing, table, uri } = await ingestion({ evolutionMode: "RESCUE", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, amount: 10 }]) });
-    const r1 = await runToEnd(world, ing.id);
+    const r1 = await runToEnd(suite.world, ing.id);
     expect(await columnsOf(table)).toEqual(["id BIGINT", "amount BIGINT", "_source_file VARCHAR", "_rescued_data JSON"]);
 
     await writeFiles(landing, {
@@ -154,7 +143,7 @@ describe("schema evolution across runs", () => {
         { id: 4, amount: 6, extra: "y" },
       ]),
     });
-    const r2 = await runToEnd(world, ing.id);
+    const r2 = await runToEnd(suite.world, ing.id);
     expect(r2).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 3n });
     expect(await columnsOf(table)).toEqual(["id BIGINT", "amount BIGINT", "_source_file VARCHAR", "_rescued_data JSON"]);
 
@@ -171,15 +160,15 @@ describe("schema evolution across runs", () => {
   it("FAIL_ON_NEW_COLUMNS fails the files with new columns, with the reason, while the others in the batch load", async () => {
     const { ing, landing, table, uri } = await ingestion({ evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, name: "a" }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     await writeFiles(landing, {
       "2-plain.jsonl": jsonl([{ id: 2, name: "b" }]),
       "3-new.jsonl": jsonl([{ id: 3, name: "c", extra: 1, more: "m" }]),
       "4-plain.jsonl": jsonl([{ id: 4, name: "d" }]),
     });
-    const run = await runToEnd(world, ing.id);
+    const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "PARTIAL", filesLoaded: 2, filesFailed: 1, rowsLoaded: 2n });
-    expect((await fileStates(world, ing.id))["3-new.jsonl"]).toMatchObject({
+    expect((await fileStates(suite.world, ing.id))["3-new.jsonl"]).toMatchObject({
       status: "FAILED",
       retryCount: 1,
       error: "Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra, more",
@@ -192,11 +181,11 @@ describe("schema evolution across runs", () => {
   it("FAIL_ON_NEW_COLUMNS fails a file whose values change a column's type, naming the change", async () => {
     const { ing, landing } = await ingestion({ evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, when: "2026-01-01" }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, when: true }]) });
-    const run = await runToEnd(world, ing.id);
+    const run = await runToEnd(suite.world, ing.id);
     expect(run.status).toBe("FAILED");
-    expect((await fileStates(world, ing.id))["2.jsonl"]?.error).toBe(
+    expect((await fileStates(suite.world, ing.id))["2.jsonl"]?.error).toBe(
       "Schema change not allowed (FAIL_ON_NEW_COLUMNS): column when changed type from DATE to BOOLEAN",
     );
   });
@@ -204,9 +193,9 @@ describe("schema evolution across runs", () => {
   it("NONE ignores new columns: the rows load, the table and its schema versions stay as they were", async () => {
     const { ing, landing, table, uri } = await ingestion({ evolutionMode: "NONE", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, name: "a" }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, name: "b", extra: "ignored" }]) });
-    const run = await runToEnd(world, ing.id);
+    const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n });
     expect(await columnsOf(table)).toEqual(["id BIGINT", "name VARCHAR", "_source_file VARCHAR"]);
     expect(await rowsOf(table)).toEqual([
@@ -219,9 +208,9 @@ describe("schema evolution across runs", () => {
   it("schema hints override inference (amount → DECIMAL(18,2)), in later runs too", async () => {
     const { ing, landing, table } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: { amount: "DECIMAL(18,2)", code: "VARCHAR" } });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, amount: 12.5, code: 7 }, { id: 2, amount: 3, code: 8 }]) });
-    const r1 = await runToEnd(world, ing.id);
+    const r1 = await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 3, amount: 0.1, code: 9 }]) });
-    const r2 = await runToEnd(world, ing.id);
+    const r2 = await runToEnd(suite.world, ing.id);
     expect([r1.status, r2.status]).toEqual(["SUCCEEDED", "SUCCEEDED"]);
     expect(await columnsOf(table)).toEqual(["id BIGINT", "amount DECIMAL(18,2)", "code VARCHAR", "_source_file VARCHAR"]);
     expect((await rowsOf(table)).map((r) => [r.id, r.amount, r.code])).toEqual([
@@ -235,9 +224,9 @@ describe("schema evolution across runs", () => {
   it("a hinted column whose value does not convert fails its file with DuckDB's conversion message", async () => {
     const { ing, landing } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: { n: "INTEGER" } });
     await writeFiles(landing, { "ok.jsonl": jsonl([{ n: 1 }]), "bad.jsonl": jsonl([{ n: "twelve" }]) });
-    const run = await runToEnd(world, ing.id);
+    const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "PARTIAL", filesLoaded: 1, filesFailed: 1 });
-    expect((await fileStates(world, ing.id))["bad.jsonl"]?.error).toBe(
+    expect((await fileStates(suite.world, ing.id))["bad.jsonl"]?.error).toBe(
       "Conversion Error: Could not convert string 'twelve' to INT32 when casting from source column n",
     );
   });
@@ -246,11 +235,11 @@ describe("schema evolution across runs", () => {
   it("ADD_NEW_COLUMNS does not round a fractional value into an integer column", async () => {
     const { ing, landing, table } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, amount: 10 }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     // Mixed number and string values make the batch's type JSON, not DOUBLE.
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, amount: 1.5 }, { id: 3, amount: "7" }]) });
-    await runToEnd(world, ing.id);
-    const file = (await fileStates(world, ing.id))["2.jsonl"];
+    await runToEnd(suite.world, ing.id);
+    const file = (await fileStates(suite.world, ing.id))["2.jsonl"];
     const row = (await rowsOf(table)).find((r) => r.id === "2");
     // Either the file fails, or the value keeps its fraction.
     expect({ file: file?.status, amount: String(row?.amount) }).toSatisfy(
@@ -261,9 +250,9 @@ describe("schema evolution across runs", () => {
   it("RESCUE does not round a fractional value into an integer column: it keeps it or rescues it", async () => {
     const { ing, landing, table } = await ingestion({ evolutionMode: "RESCUE", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, amount: 10 }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, amount: 1.5 }, { id: 3, amount: "abc" }]) });
-    await runToEnd(world, ing.id);
+    await runToEnd(suite.world, ing.id);
     const row = (await rowsOf(table)).find((r) => r.id === "2");
     const rescued = row?._rescued_data ? (JSON.parse(String(row._rescued_data)) as { amount?: unknown }) : {};
     expect({ amount: String(row?.amount), rescued: rescued.amount === undefined ? null : String(rescued.amount) }).toSatisfy(
