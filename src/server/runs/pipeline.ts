@@ -2,7 +2,6 @@
 // executor runs them in-process. Step results are small JSON: ids and counts, never rows.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import picomatch from "picomatch";
 import { z } from "zod";
 import { formatSchema } from "@/server/domain/ingestion-input";
 import { partitionBatches, runStatusFrom } from "@/server/domain/run-outcome";
@@ -14,6 +13,7 @@ import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
 import { LEDGER } from "@/server/engine/warehouse";
 import { literal } from "@/server/engine/sql";
 import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
+import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
 import { claimFiles, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
 import type { Step } from "./step";
@@ -104,14 +104,6 @@ export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promi
   }
   if (reconciled > 0) deps.log.warn(`[run ${ctx.runId}] reconciled ${reconciled} file(s) from the warehouse ledger`);
   return { reconciled };
-}
-
-function matcher(glob: string | null): (p: string) => boolean {
-  // Like Spark and Auto Loader, names starting with "_" or "." are markers, not data (_SUCCESS).
-  const hidden = (p: string) => p.split("/").some((s) => s.startsWith("_") || s.startsWith("."));
-  if (!glob) return (p) => !hidden(p);
-  const isMatch = picomatch(glob, { dot: false });
-  return (p) => !hidden(p) && isMatch(p);
 }
 
 export async function discoverFiles(
