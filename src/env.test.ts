@@ -28,6 +28,7 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/.data/warehouse",
       stagingDir: "/srv/app/.data/staging",
       maxFileRetries: 3,
+      preview: { maxFiles: 20, maxBytes: 64 * 1024 * 1024 },
       inngest: { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 3000 },
       sessionSecret: undefined,
       sessionTtlHours: 168,
@@ -49,6 +50,8 @@ describe("loadConfig", () => {
           AUTOLOADER_WAREHOUSE_DIR: "wh",
           AUTOLOADER_STAGING_DIR: "/scratch/staging",
           AUTOLOADER_MAX_FILE_RETRIES: "5",
+          AUTOLOADER_PREVIEW_MAX_FILES: "50",
+          AUTOLOADER_PREVIEW_MAX_BYTES: "1048576",
           INNGEST_EVENT_KEY: "evt",
           INNGEST_SIGNING_KEY: "signkey-prod-1",
           INNGEST_DEV: "0",
@@ -65,6 +68,7 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/wh",
       stagingDir: "/scratch/staging",
       maxFileRetries: 5,
+      preview: { maxFiles: 50, maxBytes: 1048576 },
       inngest: { eventKey: "evt", signingKey: "signkey-prod-1", dev: false, baseUrl: "https://inngest.internal", sendTimeoutMs: 1500 },
       sessionSecret: SECRET,
       sessionTtlHours: 24,
@@ -85,6 +89,15 @@ describe("loadConfig", () => {
   it("refuses a retry limit outside 1–100", () => {
     expect(configErrorOf({ AUTOLOADER_MAX_FILE_RETRIES: "0" })).toBe(
       "Invalid environment:\n  AUTOLOADER_MAX_FILE_RETRIES: AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100",
+    );
+  });
+
+  it("refuses preview bounds outside their ranges", () => {
+    expect(configErrorOf({ AUTOLOADER_PREVIEW_MAX_FILES: "0" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_PREVIEW_MAX_FILES: AUTOLOADER_PREVIEW_MAX_FILES must be a whole number from 1 to 1000",
+    );
+    expect(configErrorOf({ AUTOLOADER_PREVIEW_MAX_BYTES: "64MB" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_PREVIEW_MAX_BYTES: AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)",
     );
   });
 

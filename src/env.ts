@@ -29,6 +29,24 @@ export const envSchema = z.object({
       .max(100, "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
       .default(3),
   ),
+  AUTOLOADER_PREVIEW_MAX_FILES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_PREVIEW_MAX_FILES must be a whole number from 1 to 1000" })
+      .int("AUTOLOADER_PREVIEW_MAX_FILES must be a whole number from 1 to 1000")
+      .min(1, "AUTOLOADER_PREVIEW_MAX_FILES must be a whole number from 1 to 1000")
+      .max(1000, "AUTOLOADER_PREVIEW_MAX_FILES must be a whole number from 1 to 1000")
+      .default(20),
+  ),
+  AUTOLOADER_PREVIEW_MAX_BYTES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)" })
+      .int("AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .min(1024, "AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .max(2 ** 30, "AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .default(64 * 1024 * 1024),
+  ),
   AUTOLOADER_SESSION_SECRET: optionalString.refine(
     (v) => v === undefined || v.length >= 32,
     "AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
@@ -83,6 +101,8 @@ export interface AppConfig {
   /** Per-run directories for S3 objects being loaded. */
   stagingDir: string;
   maxFileRetries: number;
+  /** Bounds of a source preview's sample: the first `maxFiles` matched files, `maxBytes` in all. */
+  preview: { maxFiles: number; maxBytes: number };
   inngest: {
     eventKey: string | undefined;
     signingKey: string | undefined;
@@ -126,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouseDir: path.resolve(cwd, e.AUTOLOADER_WAREHOUSE_DIR ?? path.join(dataDir, "warehouse")),
     stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
     maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
+    preview: { maxFiles: e.AUTOLOADER_PREVIEW_MAX_FILES, maxBytes: e.AUTOLOADER_PREVIEW_MAX_BYTES },
     inngest: {
       eventKey: e.INNGEST_EVENT_KEY,
       signingKey: e.INNGEST_SIGNING_KEY,

@@ -96,7 +96,7 @@ export async function openRuntime(
     db: database.prisma,
     clock: () => new Date(),
     log,
-    config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours },
+    config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours, preview: config.preview },
     engine: {
       warehouse,
       sources: createSourceFactory({ localRoots: config.localRoots }),

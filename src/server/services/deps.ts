@@ -16,11 +16,22 @@ export interface ServiceDeps {
     /** Absolute directories local sources must lie under. */
     localRoots: string[];
     sessionTtlHours: number;
+    /** Bounds of a source preview's sample; defaults in services/preview/preview-source.ts. */
+    preview?: PreviewLimits;
   };
   /** Warehouse, sources and run settings. */
   engine: RunEngine;
   /** Starts executing a QUEUED run in the background: on Inngest, or in-process. */
   runs: RunLauncher;
+}
+
+export interface PreviewLimits {
+  /** At most this many matched files are read. */
+  maxFiles: number;
+  /** ...holding at most this many bytes in all (the first matched file is read whatever its size). */
+  maxBytes: number;
+  /** Listing stops after this many objects; counts then say "at least". */
+  maxListed?: number;
 }
 
 export interface LaunchRequest {
