@@ -110,27 +110,44 @@ export async function renewLeases(db: Db, runId: string, until: Date): Promise<v
   await db.processedFile.updateMany({ where: { runId, status: "PROCESSING" }, data: { leaseExpiresAt: until } });
 }
 
+/** Attempt rows for a chunk of outcomes: ids made here, in time order. */
+function attemptRows<T extends { id: string }>(chunk: T[], now: Date) {
+  return JSON.stringify(chunk.map((f) => ({ ...f, attemptId: uuid7(now.getTime()) })));
+}
+
 export async function markLoaded(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<void> {
   for (let i = 0; i < loaded.length; i += CHUNK) {
-    const chunk = JSON.stringify(loaded.slice(i, i + CHUNK));
-    await db.$executeRaw`
-      UPDATE "ProcessedFile" AS f
-      SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL,
-          "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
-      FROM json_to_recordset(${chunk}::json) AS v(id text, rows bigint)
-      WHERE f.id = v.id`;
+    const chunk = attemptRows(loaded.slice(i, i + CHUNK), now);
+    await db.$transaction([
+      db.$executeRaw`
+        UPDATE "ProcessedFile" AS f
+        SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL,
+            "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
+        FROM json_to_recordset(${chunk}::json) AS v(id text, rows bigint)
+        WHERE f.id = v.id`,
+      db.$executeRaw`
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, "rowCount", "createdAt")
+        SELECT v."attemptId", v.id, ${runId}, 'SUCCESS', v.rows, ${now}
+        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, rows bigint)`,
+    ]);
   }
 }
 
 export async function markFailed(db: Db, runId: string, failed: { id: string; error: string }[], now: Date): Promise<void> {
   for (let i = 0; i < failed.length; i += CHUNK) {
-    const chunk = JSON.stringify(failed.slice(i, i + CHUNK));
-    await db.$executeRaw`
-      UPDATE "ProcessedFile" AS f
-      SET status = 'FAILED', error = v.error, "retryCount" = f."retryCount" + 1, "runId" = ${runId},
-          "leaseExpiresAt" = NULL, "updatedAt" = ${now}
-      FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
-      WHERE f.id = v.id`;
+    const chunk = attemptRows(failed.slice(i, i + CHUNK), now);
+    await db.$transaction([
+      db.$executeRaw`
+        UPDATE "ProcessedFile" AS f
+        SET status = 'FAILED', error = v.error, "retryCount" = f."retryCount" + 1, "runId" = ${runId},
+            "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+        FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
+        WHERE f.id = v.id`,
+      db.$executeRaw`
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
+        SELECT v."attemptId", v.id, ${runId}, 'FAILED', v.error, ${now}
+        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, error text)`,
+    ]);
   }
 }
 

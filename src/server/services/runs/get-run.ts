@@ -4,42 +4,74 @@ import { runSelect, toRunView, type RunView } from "./run-view";
 
 const FILES_SHOWN = 500;
 
+type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED";
+
 export interface RunDetail {
   run: RunView;
-  files: { id: string; path: string; status: "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED"; size: number; rowCount: number | null; retryCount: number; error: string | null }[];
+  files: { id: string; path: string; status: FileStatusValue; size: number; rowCount: number | null; retryCount: number; error: string | null }[];
   filesTotal: number;
   schemaVersions: { version: number; diff: unknown; createdAt: Date }[];
 }
 
+/**
+ * A run and what it did to each file. Outcomes come from the run's attempts, so they stay as they
+ * were after a later run (a retry) takes a file over; files it holds without an outcome yet
+ * (in progress, or given back when it failed) follow.
+ */
 export async function getRun(deps: ServiceDeps, tenantId: string, id: string): Promise<RunDetail> {
   const row = await deps.db.run.findFirst({ where: { id, ingestion: { tenantId } }, select: runSelect });
   if (!row) throw notFound("run", id);
-  const select = { id: true, path: true, status: true, size: true, rowCount: true, retryCount: true, error: true } as const;
+  const attemptSelect = {
+    outcome: true,
+    rowCount: true,
+    error: true,
+    file: { select: { id: true, path: true, size: true, retryCount: true } },
+  } as const;
   // Failures first, whatever the enum order: they are what a reader of a run looks for.
-  const failedFiles = await deps.db.processedFile.findMany({
-    where: { runId: id, status: "FAILED" },
-    orderBy: { path: "asc" },
+  const failed = await deps.db.fileAttempt.findMany({
+    where: { runId: id, outcome: "FAILED" },
+    orderBy: { file: { path: "asc" } },
     take: FILES_SHOWN,
-    select,
+    select: attemptSelect,
   });
-  const [otherFiles, filesTotal, versions] = await Promise.all([
+  const loaded = await deps.db.fileAttempt.findMany({
+    where: { runId: id, outcome: { not: "FAILED" } },
+    orderBy: { file: { path: "asc" } },
+    take: FILES_SHOWN - failed.length,
+    select: attemptSelect,
+  });
+  const heldWhere = { runId: id, status: { in: ["PENDING", "PROCESSING"] as FileStatusValue[] }, attempts: { none: { runId: id } } };
+  const [held, attemptsTotal, heldTotal, versions] = await Promise.all([
     deps.db.processedFile.findMany({
-      where: { runId: id, status: { not: "FAILED" } },
+      where: heldWhere,
       orderBy: { path: "asc" },
-      take: FILES_SHOWN - failedFiles.length,
-      select,
+      take: FILES_SHOWN - failed.length - loaded.length,
+      select: { id: true, path: true, status: true, size: true, rowCount: true, retryCount: true, error: true },
     }),
-    deps.db.processedFile.count({ where: { runId: id } }),
+    deps.db.fileAttempt.count({ where: { runId: id } }),
+    deps.db.processedFile.count({ where: heldWhere }),
     deps.db.schemaVersion.findMany({
       where: { runId: id },
       orderBy: { version: "asc" },
       select: { version: true, diff: true, createdAt: true },
     }),
   ]);
+  const fromAttempts = [...failed, ...loaded].map((a) => ({
+    id: a.file.id,
+    path: a.file.path,
+    status: a.outcome,
+    size: Number(a.file.size),
+    rowCount: a.rowCount === null ? null : Number(a.rowCount),
+    retryCount: a.file.retryCount,
+    error: a.error,
+  }));
   return {
     run: toRunView(row),
-    files: [...failedFiles, ...otherFiles].map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
-    filesTotal,
+    files: [
+      ...fromAttempts,
+      ...held.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
+    ],
+    filesTotal: attemptsTotal + heldTotal,
     schemaVersions: versions,
   };
 }
