@@ -161,7 +161,7 @@ async function filesCarrying(c: DuckDBConnection, files: BatchFile[], plan: Evol
 }
 
 /** The database's own name: a schema may share it (tenant "raw", schema "raw"), so names are fully qualified. */
-async function catalogOf(c: DuckDBConnection): Promise<string> {
+export async function catalogOf(c: DuckDBConnection): Promise<string> {
   const r = await c.runAndReadAll("SELECT current_database() AS db");
   return String((r.getRowObjectsJson()[0] as { db: string }).db);
 }

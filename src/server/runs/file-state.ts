@@ -1,4 +1,5 @@
 // File state in the metadata database, changed in set-based statements (never one per file).
+import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/database";
 import type { SourceObject } from "@/server/sources/source";
 import { uuid7 } from "@/server/db/uuid7";
@@ -72,9 +73,20 @@ export async function claimFiles(
     maxRetries: number;
     maxFiles: number | null;
     maxBytes: number | null;
+    /**
+     * A retry of this run takes only the files that run held or attempted, FAILED ones whatever
+     * their retry count (the user asked for them).
+     */
+    onlyFilesOfRun?: string | null;
   },
 ): Promise<ClaimedFile[]> {
   const leaseUntil = new Date(args.now.getTime() + args.leaseMs);
+  const of = args.onlyFilesOfRun ?? null;
+  const maxRetries = of === null ? args.maxRetries : 2_147_483_647;
+  const scope =
+    of === null
+      ? Prisma.empty
+      : Prisma.sql`AND ("runId" = ${of} OR EXISTS (SELECT 1 FROM "FileAttempt" a WHERE a."fileId" = "ProcessedFile".id AND a."runId" = ${of}))`;
   const maxFiles = args.maxFiles ?? 2_147_483_647;
   const maxBytes = BigInt(args.maxBytes ?? Number.MAX_SAFE_INTEGER);
   const rows = await db.$queryRaw<{ id: string; path: string; size: bigint; lastModified: Date }[]>`
@@ -85,8 +97,9 @@ export async function claimFiles(
       FROM "ProcessedFile"
       WHERE "ingestionId" = ${args.ingestionId}
         AND (status = 'PENDING'
-             OR (status = 'FAILED' AND "retryCount" < ${args.maxRetries})
+             OR (status = 'FAILED' AND "retryCount" < ${maxRetries})
              OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${args.now}))
+        ${scope}
       WINDOW w AS (ORDER BY "lastModified", path ROWS UNBOUNDED PRECEDING)
     ), chosen AS (
       SELECT id FROM candidates WHERE rn <= ${maxFiles} AND (cum <= ${maxBytes} OR rn = 1)
@@ -96,7 +109,7 @@ export async function claimFiles(
     FROM chosen
     WHERE f.id = chosen.id
       AND (f.status = 'PENDING'
-           OR (f.status = 'FAILED' AND f."retryCount" < ${args.maxRetries})
+           OR (f.status = 'FAILED' AND f."retryCount" < ${maxRetries})
            OR (f.status = 'PROCESSING' AND f."leaseExpiresAt" < ${args.now}))
     RETURNING f.id, f.path, f.size, f."lastModified"`;
   // RETURNING has no order; batches load oldest first.

@@ -25,6 +25,14 @@ interface RunContext {
   runId: string;
   ingestionId: string;
   tenantKey: string;
+  /** Set for a retry of a run that had files: only that run's unfinished files load. */
+  retryOf?: string | null;
+}
+
+/** Whether a run held or attempted any file (a retry of it then takes only those). */
+export async function runHadFiles(deps: RunDeps, runId: string): Promise<boolean> {
+  const n = await deps.db.processedFile.count({ where: { OR: [{ runId }, { attempts: { some: { runId } } }] }, take: 1 });
+  return n > 0;
 }
 
 async function loadIngestion(deps: RunDeps, ingestionId: string) {
@@ -52,14 +60,21 @@ async function loadIngestion(deps: RunDeps, ingestionId: string) {
 export async function startRun(deps: RunDeps, runId: string): Promise<RunContext> {
   const run = await deps.db.run.findUniqueOrThrow({
     where: { id: runId },
-    select: { status: true, ingestionId: true, ingestion: { select: { tenant: { select: { slug: true } } } } },
+    select: {
+      status: true,
+      ingestionId: true,
+      retryOfRunId: true,
+      ingestion: { select: { tenant: { select: { slug: true } } } },
+    },
   });
+  // A retry of a run that failed before it held any file (say, storage was down) is a full run.
+  const retryOf = run.retryOfRunId && (await runHadFiles(deps, run.retryOfRunId)) ? run.retryOfRunId : null;
   if (run.status !== "RUNNING") {
     assertRunTransition(run.status, "RUNNING");
     const now = deps.clock();
     await deps.db.run.update({ where: { id: runId }, data: { status: "RUNNING", startedAt: now, updatedAt: now } });
   }
-  return { runId, ingestionId: run.ingestionId, tenantKey: run.ingestion.tenant.slug };
+  return { runId, ingestionId: run.ingestionId, tenantKey: run.ingestion.tenant.slug, retryOf };
 }
 
 /**
@@ -110,6 +125,8 @@ export async function discoverFiles(
   deps: RunDeps,
   ctx: RunContext,
 ): Promise<{ listed: number; registered: number; skipped: number }> {
+  // A retry reprocesses what its run left unfinished; new files wait for the next run.
+  if (ctx.retryOf) return { listed: 0, registered: 0, skipped: 0 };
   const ingestion = await loadIngestion(deps, ctx.ingestionId);
   const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
   const matches = matcher(ingestion.sourceGlob);
@@ -141,6 +158,7 @@ export async function claimForRun(deps: RunDeps, ctx: RunContext): Promise<{ bat
     maxRetries: deps.engine.settings.maxFileRetries,
     maxFiles: ingestion.maxFilesPerRun,
     maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
+    onlyFilesOfRun: ctx.retryOf ?? null,
   });
   const { batchMaxFiles, batchMaxBytes } = deps.engine.settings;
   const batches = partitionBatches(claimed, batchMaxFiles, batchMaxBytes).map((b) => b.map((f) => f.id));

@@ -1,0 +1,97 @@
+// Destination maintenance for refresh, reprocess, clear and delete: each change to a table and
+// to the ledger of its loaded files commits in one DuckDB transaction, like a load does.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { SOURCE_FILE_COLUMN } from "@/server/domain/schema-evolution";
+import { catalogOf, tableColumns } from "./load-batch";
+import { ident, literal, qualified } from "./sql";
+import { LEDGER } from "./warehouse";
+
+export interface Destination {
+  ingestionId: string;
+  schema: string;
+  table: string;
+}
+
+async function target(c: DuckDBConnection, d: Destination): Promise<string> {
+  return `${ident(await catalogOf(c))}.${qualified(d.schema, d.table)}`;
+}
+
+async function count(c: DuckDBConnection, sql: string): Promise<number> {
+  const r = await c.runAndReadAll(sql);
+  return Number((r.getRowObjectsJson()[0] as { n: string | number }).n);
+}
+
+/** Rows in the destination table, or null when it does not exist. */
+export async function destinationRows(c: DuckDBConnection, d: Destination): Promise<number | null> {
+  if ((await tableColumns(c, d.schema, d.table)) === null) return null;
+  return count(c, `SELECT count(*) AS n FROM ${await target(c, d)}`);
+}
+
+/** Files of the ingestion the ledger records as loaded. */
+export async function ledgerEntries(c: DuckDBConnection, ingestionId: string): Promise<number> {
+  return count(c, `SELECT count(*) AS n FROM ${LEDGER} WHERE ingestion_id = ${literal(ingestionId)}`);
+}
+
+async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await c.run("BEGIN TRANSACTION");
+  try {
+    const out = await fn();
+    await c.run("COMMIT");
+    return out;
+  } catch (error) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Drops the destination table and forgets the ingestion's ledger entries, together. */
+export async function dropDestination(
+  c: DuckDBConnection,
+  d: Destination,
+): Promise<{ tableExisted: boolean; rowsDropped: number; ledgerEntriesRemoved: number }> {
+  return inTransaction(c, async () => {
+    const rows = await destinationRows(c, d);
+    if (rows !== null) await c.run(`DROP TABLE ${await target(c, d)}`);
+    const ledger = await ledgerEntries(c, d.ingestionId);
+    await c.run(`DELETE FROM ${LEDGER} WHERE ingestion_id = ${literal(d.ingestionId)}`);
+    return { tableExisted: rows !== null, rowsDropped: rows ?? 0, ledgerEntriesRemoved: ledger };
+  });
+}
+
+const FORGET = "__al_forget";
+
+/**
+ * Takes loaded files back out of the destination: deletes their rows (found by `_source_file`)
+ * and their ledger entries, so a later run loads them again exactly once. `paths` null means all
+ * of the ingestion's files.
+ */
+export async function forgetLoadedFiles(
+  c: DuckDBConnection,
+  d: Destination & { uriPrefix: string },
+  paths: string[] | null,
+): Promise<{ rowsDeleted: number; ledgerEntriesRemoved: number }> {
+  if (paths !== null && paths.length === 0) return { rowsDeleted: 0, ledgerEntriesRemoved: 0 };
+  return inTransaction(c, async () => {
+    let scope = `ingestion_id = ${literal(d.ingestionId)}`;
+    if (paths !== null) {
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${FORGET} (path VARCHAR)`);
+      for (let i = 0; i < paths.length; i += 1000) {
+        const values = paths.slice(i, i + 1000).map((p) => `(${literal(p)})`).join(", ");
+        await c.run(`INSERT INTO ${FORGET} VALUES ${values}`);
+      }
+      scope += ` AND path IN (SELECT path FROM ${FORGET})`;
+    }
+    const columns = await tableColumns(c, d.schema, d.table);
+    let rowsDeleted = 0;
+    if (columns?.some((col) => col.name === SOURCE_FILE_COLUMN)) {
+      const t = await target(c, d);
+      const uris = `SELECT ${literal(d.uriPrefix)} || path FROM ${LEDGER} WHERE ${scope}`;
+      rowsDeleted = await count(c, `SELECT count(*) AS n FROM ${t} WHERE ${ident(SOURCE_FILE_COLUMN)} IN (${uris})`);
+      if (rowsDeleted > 0) await c.run(`DELETE FROM ${t} WHERE ${ident(SOURCE_FILE_COLUMN)} IN (${uris})`);
+    }
+    const ledgerEntriesRemoved = await count(c, `SELECT count(*) AS n FROM ${LEDGER} WHERE ${scope}`);
+    await c.run(`DELETE FROM ${LEDGER} WHERE ${scope}`);
+    if (paths !== null) await c.run(`DROP TABLE IF EXISTS ${FORGET}`);
+    return { rowsDeleted, ledgerEntriesRemoved };
+  });
+}
