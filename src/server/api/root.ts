@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth";
+import { filesRouter } from "./routers/files";
 import { healthRouter } from "./routers/health";
 import { ingestionsRouter } from "./routers/ingestions";
 import { keysRouter } from "./routers/keys";
@@ -11,6 +12,7 @@ export const appRouter = router({
   keys: keysRouter,
   ingestions: ingestionsRouter,
   runs: runsRouter,
+  files: filesRouter,
 });
 
 export type AppRouter = typeof appRouter;

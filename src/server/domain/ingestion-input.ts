@@ -293,3 +293,18 @@ export const listIngestionsInput = z
     cursor: z.string().max(64).nullish(),
   })
   .default({ limit: 20 });
+
+export const REFRESH_MODES = ["FULL", "NEW_ONLY"] as const;
+
+export const refreshIngestionInput = z.object({
+  id: ingestionId,
+  /** FULL: drop the table, forget file history, reload everything. NEW_ONLY: drop the table, keep history. */
+  mode: z.enum(REFRESH_MODES, { error: "Refresh mode must be FULL or NEW_ONLY" }),
+  /** Only answer with the plan; change nothing. */
+  dryRun: z.boolean().default(false),
+  /** Required (true) to execute: a refresh drops the destination table. */
+  confirm: z.boolean().default(false),
+  /** Start a run once the cleanup is done. */
+  autoRun: z.boolean().default(false),
+});
+export type RefreshIngestionInput = z.infer<typeof refreshIngestionInput>;

@@ -400,7 +400,10 @@ describeEachDatabase("ingestions router", (kind) => {
     await expect(api.ingestions.delete({ id: created.id })).resolves.toEqual({
       id: created.id,
       name: "doomed",
-      tableKept: "raw.doomed_t",
+      table: "raw.doomed_t",
+      tableDropped: false,
+      rowsDropped: 0,
+      message: "Deleted ingestion 'doomed'; table raw.doomed_t was kept with its data",
     });
     await expect(api.ingestions.get({ id: created.id })).rejects.toMatchObject({
       code: "NOT_FOUND",

@@ -3,6 +3,8 @@ import {
   createIngestionInput,
   ingestionId,
   listIngestionsInput,
+  refreshIngestionInput,
+  REFRESH_MODES,
   updateIngestionInput,
 } from "@/server/domain/ingestion-input";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
@@ -10,11 +12,34 @@ import { deleteIngestion } from "@/server/services/ingestions/delete-ingestion";
 import { getIngestion } from "@/server/services/ingestions/get-ingestion";
 import { ingestionView } from "@/server/services/ingestions/ingestion-view";
 import { listIngestions } from "@/server/services/ingestions/list-ingestions";
+import { refreshIngestion } from "@/server/services/ingestions/refresh-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
 import { protectedProcedure, router } from "../trpc";
 
 const byId = z.object({ id: ingestionId });
+
+const fileCounts = z.object({ files: z.number(), bytes: z.number() });
+const triggerOutput = z.discriminatedUnion("method", [
+  z.object({ method: z.literal("direct"), runId: z.string() }),
+  z.object({ method: z.literal("inngest"), runId: z.string(), eventId: z.string() }),
+]);
+
+const refreshOutput = z.object({
+  dryRun: z.boolean(),
+  executed: z.boolean(),
+  plan: z.object({
+    mode: z.enum(REFRESH_MODES),
+    table: z.object({ name: z.string(), exists: z.boolean(), rows: z.number() }),
+    history: z.object({ files: z.number(), forget: z.number(), skip: z.number() }),
+    ledgerEntries: z.number(),
+    load: z.object({ pending: fileCounts, nextRun: fileCounts, truncated: z.boolean() }).nullable(),
+    warnings: z.array(z.string()),
+    steps: z.array(z.string()),
+  }),
+  run: triggerOutput.nullable(),
+  message: z.string(),
+});
 
 export const ingestionsRouter = router({
   create: protectedProcedure
@@ -34,9 +59,22 @@ export const ingestionsRouter = router({
     .output(ingestionView)
     .mutation(({ ctx, input }) => updateIngestion(ctx.deps, ctx.auth.tenantId, input)),
   delete: protectedProcedure
-    .input(byId)
-    .output(z.object({ id: z.string(), name: z.string(), tableKept: z.string() }))
-    .mutation(({ ctx, input }) => deleteIngestion(ctx.deps, ctx.auth.tenantId, input.id)),
+    .input(byId.extend({ dropTable: z.boolean({ error: "dropTable must be true or false" }).default(false) }))
+    .output(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        table: z.string(),
+        tableDropped: z.boolean(),
+        rowsDropped: z.number(),
+        message: z.string(),
+      }),
+    )
+    .mutation(({ ctx, input }) => deleteIngestion(ctx.deps, ctx.auth.tenantId, input.id, { dropTable: input.dropTable })),
+  refresh: protectedProcedure
+    .input(refreshIngestionInput)
+    .output(refreshOutput)
+    .mutation(({ ctx, input }) => refreshIngestion(ctx.deps, ctx.auth.tenantId, input)),
   pause: protectedProcedure
     .input(byId)
     .output(ingestionView)

@@ -3,21 +3,32 @@ import { ingestionId } from "@/server/domain/ingestion-input";
 import { getRun } from "@/server/services/runs/get-run";
 import { listRuns } from "@/server/services/runs/list-runs";
 import { fileOutcomeView, runView } from "@/server/services/runs/run-view";
+import { retryRun } from "@/server/services/runs/retry-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { protectedProcedure, router } from "../trpc";
 
 const runId = z.string({ error: "Run id is required" }).min(1, "Run id is required").max(64, "Run id must be at most 64 characters");
 
+const started = [
+  z.object({ method: z.literal("direct"), runId: z.string() }),
+  z.object({ method: z.literal("inngest"), runId: z.string(), eventId: z.string() }),
+] as const;
+
 export const runsRouter = router({
   trigger: protectedProcedure
     .input(z.object({ ingestionId }))
+    .output(z.discriminatedUnion("method", [...started]))
+    .mutation(({ ctx, input }) => triggerRun(ctx.deps, ctx.auth.tenantId, input.ingestionId)),
+  /** A new run of a FAILED or PARTIAL run's unfinished files, linked to it by retryOfRunId. */
+  retry: protectedProcedure
+    .input(z.object({ id: runId }))
     .output(
       z.discriminatedUnion("method", [
-        z.object({ method: z.literal("direct"), runId: z.string() }),
-        z.object({ method: z.literal("inngest"), runId: z.string(), eventId: z.string() }),
+        started[0].extend({ retryOfRunId: z.string(), filesToRetry: z.number().nullable() }),
+        started[1].extend({ retryOfRunId: z.string(), filesToRetry: z.number().nullable() }),
       ]),
     )
-    .mutation(({ ctx, input }) => triggerRun(ctx.deps, ctx.auth.tenantId, input.ingestionId)),
+    .mutation(({ ctx, input }) => retryRun(ctx.deps, ctx.auth.tenantId, input.id)),
   list: protectedProcedure
     .input(
       z

@@ -1,15 +1,54 @@
+import { dropDestination } from "@/server/engine/maintenance";
 import type { ServiceDeps } from "../deps";
-import { assertActiveRunFree, findOwnedIngestion } from "./ingestion-rules";
+import { withIngestionGuard } from "./ingestion-guard";
+import { findOwnedIngestion } from "./ingestion-rules";
 
+export interface DeleteResult {
+  id: string;
+  name: string;
+  /** schema.table of the destination. */
+  table: string;
+  tableDropped: boolean;
+  /** Rows the dropped table held (0 when it was not dropped or did not exist). */
+  rowsDropped: number;
+  message: string;
+}
+
+/**
+ * Deletes an ingestion: its runs, file history and schema versions cascade. With `dropTable` its
+ * destination table and ledger entries go first (one warehouse transaction); if that fails,
+ * nothing is deleted. Without it the table stays, and the answer says so.
+ */
 export async function deleteIngestion(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
-): Promise<{ id: string; name: string; tableKept: string }> {
+  opts: { dropTable?: boolean } = {},
+): Promise<DeleteResult> {
   const current = await findOwnedIngestion(deps, tenantId, id);
-  await assertActiveRunFree(deps, current, "delete");
-  // Runs, file history and schema versions cascade with the ingestion.
-  await deps.db.ingestion.deleteMany({ where: { id, tenantId } });
-  deps.log.info(`[ingestions] deleted '${current.name}' (${id}) for tenant ${tenantId}`);
-  return { id, name: current.name, tableKept: `${current.destinationSchema}.${current.destinationTable}` };
+  const table = `${current.destinationSchema}.${current.destinationTable}`;
+  return withIngestionGuard(deps, current, "delete", async () => {
+    let dropped = { tableExisted: false, rowsDropped: 0 };
+    if (opts.dropTable) {
+      const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
+      dropped = await deps.engine.warehouse.withConnection(tenant.slug, (c) =>
+        dropDestination(c, { ingestionId: id, schema: current.destinationSchema, table: current.destinationTable }),
+      );
+    }
+    // The guard run row goes with the ingestion.
+    await deps.db.ingestion.deleteMany({ where: { id, tenantId } });
+    deps.log.info(
+      `[ingestions] deleted '${current.name}' (${id}) for tenant ${tenantId}` +
+        (opts.dropTable ? `, dropped ${table} (${dropped.rowsDropped} rows)` : `, kept ${table}`),
+    );
+    const message = opts.dropTable
+      ? dropped.tableExisted
+        ? `Deleted ingestion '${current.name}' and dropped table ${table} (${dropped.rowsDropped.toLocaleString("en-US")} rows)`
+        : `Deleted ingestion '${current.name}'; table ${table} did not exist`
+      : `Deleted ingestion '${current.name}'; table ${table} was kept with its data`;
+    return {
+      result: { id, name: current.name, table, tableDropped: opts.dropTable === true && dropped.tableExisted, rowsDropped: dropped.rowsDropped, message },
+      keep: true,
+    };
+  });
 }

@@ -1,0 +1,135 @@
+// Inputs and answers of the file-history procedures.
+import { z } from "zod";
+import { ingestionId } from "@/server/domain/ingestion-input";
+import type { Prisma } from "@/generated/prisma/client";
+import { FILE_STATUSES } from "../runs/run-view";
+
+export const fileId = z
+  .string({ error: "File id is required" })
+  .min(1, "File id is required")
+  .max(64, "File id must be at most 64 characters");
+
+const fileStatus = z.enum(FILE_STATUSES, { error: `Status must be one of ${FILE_STATUSES.join(", ")}` });
+const search = z.string().trim().max(200, "Search is at most 200 characters");
+
+export const listFilesInput = z.object({
+  ingestionId,
+  status: fileStatus.optional(),
+  /** Part of the path, case-insensitive. */
+  search: search.optional(),
+  limit: z.number().int().min(1, "Limit must be 1–200").max(200, "Limit must be 1–200").default(50),
+  cursor: z.string().max(64).nullish(),
+});
+
+export const reprocessFilesInput = z
+  .object({
+    ingestionId,
+    /** Reprocess these files (one or more). */
+    fileIds: z.array(fileId).min(1, "Name at least one file").max(1000, "At most 1,000 file ids at once; use a filter for more").optional(),
+    /** Or every file matching this filter. */
+    filter: z.object({ status: fileStatus.optional(), search: search.optional() }).optional(),
+  })
+  .refine((i) => (i.fileIds === undefined) !== (i.filter === undefined), {
+    message: "Give either fileIds or a filter, not both and not neither",
+  })
+  .refine((i) => i.filter === undefined || i.filter.status !== undefined || (i.filter.search ?? "") !== "", {
+    message: "A filter needs a status or a search; to reload every file use files.clear or a FULL refresh",
+    path: ["filter"],
+  });
+
+export const clearFilesInput = z.object({
+  ingestionId,
+  /** Required (true): clearing forgets every file and removes their rows from the table. */
+  confirm: z.boolean().default(false),
+});
+
+export const fileSelect = {
+  id: true,
+  ingestionId: true,
+  path: true,
+  status: true,
+  size: true,
+  etag: true,
+  lastModified: true,
+  rowCount: true,
+  retryCount: true,
+  error: true,
+  runId: true,
+  loadedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.ProcessedFileSelect;
+
+type FileRow = Prisma.ProcessedFileGetPayload<{ select: typeof fileSelect }>;
+
+export const fileView = z.object({
+  id: z.string(),
+  ingestionId: z.string(),
+  path: z.string(),
+  status: fileStatus,
+  size: z.number(),
+  etag: z.string().nullable(),
+  lastModified: z.date(),
+  rowCount: z.number().nullable(),
+  /** Failed attempts so far (a FAILED file is retried by runs until the retry limit). */
+  retryCount: z.number(),
+  error: z.string().nullable(),
+  /** The run that last held the file. */
+  runId: z.string().nullable(),
+  loadedAt: z.date().nullable(),
+  firstSeenAt: z.date(),
+  updatedAt: z.date(),
+});
+export type FileView = z.infer<typeof fileView>;
+
+export function toFileView(f: FileRow): FileView {
+  return {
+    id: f.id,
+    ingestionId: f.ingestionId,
+    path: f.path,
+    status: f.status,
+    size: Number(f.size),
+    etag: f.etag,
+    lastModified: f.lastModified,
+    rowCount: f.rowCount === null ? null : Number(f.rowCount),
+    retryCount: f.retryCount,
+    error: f.error,
+    runId: f.runId,
+    loadedAt: f.loadedAt,
+    firstSeenAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}
+
+export const fileStatusCounts = z.object({
+  PENDING: z.number(),
+  PROCESSING: z.number(),
+  SUCCESS: z.number(),
+  FAILED: z.number(),
+  SKIPPED: z.number(),
+});
+
+export const listFilesOutput = z.object({
+  items: z.array(fileView),
+  nextCursor: z.string().nullable(),
+  /** Files per status over the whole history (ignoring the filter), for filter chips. */
+  counts: fileStatusCounts,
+});
+
+export const fileDetail = z.object({
+  file: fileView,
+  ingestionName: z.string(),
+  attempts: z.array(
+    z.object({
+      runId: z.string(),
+      trigger: z.enum(["MANUAL", "SCHEDULE", "RETRY", "REFRESH"]),
+      outcome: fileStatus,
+      rowCount: z.number().nullable(),
+      error: z.string().nullable(),
+      at: z.date(),
+    }),
+  ),
+});
+
+export const reprocessFilesOutput = z.object({ files: z.number(), rowsRemoved: z.number(), message: z.string() });
+export const clearFilesOutput = z.object({ filesForgotten: z.number(), rowsRemoved: z.number(), message: z.string() });

@@ -1,0 +1,141 @@
+// Refresh: start an ingestion's destination over. FULL drops the table and forgets every file,
+// so the next run reloads the whole source; NEW_ONLY drops the table but keeps the history, so
+// only files that arrive later load. A dry run answers with the plan and changes nothing.
+import { DomainError } from "@/server/domain/errors";
+import type { RefreshIngestionInput } from "@/server/domain/ingestion-input";
+import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine/maintenance";
+import type { ServiceDeps } from "../deps";
+import type { TriggerResult } from "../runs/trigger-run";
+import { withIngestionGuard } from "./ingestion-guard";
+import { findOwnedIngestion } from "./ingestion-rules";
+import type { IngestionRow } from "./ingestion-view";
+import { nextRunFiles, type NextRunFiles } from "./next-run-files";
+
+export interface RefreshPlan {
+  mode: "FULL" | "NEW_ONLY";
+  table: { name: string; exists: boolean; rows: number };
+  /** Files in the history; `forget` of them are deleted, `skip` unfinished ones marked SKIPPED. */
+  history: { files: number; forget: number; skip: number };
+  /** Ledger entries (loaded files) the warehouse forgets with the table. */
+  ledgerEntries: number;
+  /** What would load afterwards, from a listing; null when the source could not be listed. */
+  load: NextRunFiles | null;
+  warnings: string[];
+  /** The plan in sentences, in order. */
+  steps: string[];
+}
+
+export interface RefreshResult {
+  dryRun: boolean;
+  executed: boolean;
+  plan: RefreshPlan;
+  /** The run started after the cleanup (autoRun). */
+  run: TriggerResult | null;
+  message: string;
+}
+
+const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
+
+async function tenantKey(deps: ServiceDeps, tenantId: string): Promise<string> {
+  const t = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
+  return t.slug;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+export async function planRefresh(
+  deps: ServiceDeps,
+  tenantId: string,
+  ingestion: IngestionRow,
+  mode: "FULL" | "NEW_ONLY",
+  /** The refresh's own guard, when planning inside it. */
+  guardRunId?: string,
+): Promise<RefreshPlan> {
+  const destination = { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable };
+  const name = `${destination.schema}.${destination.table}`;
+  const { rows, ledger } = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), async (c) => ({
+    rows: await destinationRows(c, destination),
+    ledger: await ledgerEntries(c, ingestion.id),
+  }));
+  const [files, unfinished] = await Promise.all([
+    deps.db.processedFile.count({ where: { ingestionId: ingestion.id } }),
+    deps.db.processedFile.count({ where: { ingestionId: ingestion.id, status: { in: [...UNFINISHED] } } }),
+  ]);
+  const history = mode === "FULL" ? { files, forget: files, skip: 0 } : { files, forget: 0, skip: unfinished };
+  const listing = await nextRunFiles(deps, ingestion, { forgetHistory: mode === "FULL" });
+  const warnings: string[] = [];
+  const load = "error" in listing ? null : listing;
+  if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);
+  if (load?.truncated) warnings.push(`The listing stopped after ${plural(100_000, "object")}; the counts of files to load are lower bounds`);
+  const active = await deps.db.run.findFirst({ where: { activeIngestionId: ingestion.id }, select: { id: true, status: true } });
+  if (active && active.id !== guardRunId) warnings.push(`Run ${active.id} is ${active.status.toLowerCase()}: executing the refresh now would be refused until it finishes`);
+
+  const steps = [
+    rows === null ? `Table ${name} does not exist yet: nothing to drop` : `Drop table ${name} and its ${plural(rows, "row")}`,
+    mode === "FULL"
+      ? `Forget the history of ${plural(files, "file")}`
+      : `Keep the history of ${plural(files, "file")}` + (unfinished > 0 ? `; mark the ${plural(unfinished, "unfinished file")} SKIPPED` : ""),
+    load === null
+      ? "Then load what the next run finds (the source could not be listed now)"
+      : mode === "FULL"
+        ? `Then reload every file: ${plural(load.pending.files, "file")} (${load.pending.bytes.toLocaleString("en-US")} bytes)`
+        : `Then load only files that arrive later (${plural(load.pending.files, "new file")} now)`,
+  ];
+  return { mode, table: { name, exists: rows !== null, rows: rows ?? 0 }, history, ledgerEntries: ledger, load, warnings, steps };
+}
+
+export async function refreshIngestion(deps: ServiceDeps, tenantId: string, input: RefreshIngestionInput): Promise<RefreshResult> {
+  const ingestion = await findOwnedIngestion(deps, tenantId, input.id);
+  const table = `${ingestion.destinationSchema}.${ingestion.destinationTable}`;
+  if (!input.dryRun && !input.confirm) {
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `Refresh ${input.mode} drops table ${table}${input.mode === "FULL" ? " and forgets its file history" : ""}: pass confirm: true to execute it (or dryRun: true to see the plan)`,
+      "confirm",
+    );
+  }
+  if (input.dryRun) {
+    const plan = await planRefresh(deps, tenantId, ingestion, input.mode);
+    return { dryRun: true, executed: false, plan, run: null, message: `Dry run: nothing changed. ${plan.steps.join(". ")}.` };
+  }
+  return withIngestionGuard<RefreshResult>(deps, ingestion, "refresh", async (guard) => {
+    const plan = await planRefresh(deps, tenantId, ingestion, input.mode, guard.runId);
+    const now = deps.clock();
+    // Metadata first: a crash before the warehouse change leaves the table and its ledger, and
+    // the next run rebuilds the history from the ledger (nothing lost, nothing loaded twice).
+    if (input.mode === "FULL") {
+      await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
+    } else {
+      await deps.db.processedFile.updateMany({
+        where: { ingestionId: ingestion.id, status: { in: [...UNFINISHED] } },
+        data: {
+          status: "SKIPPED",
+          error: `Skipped by a NEW_ONLY refresh at ${now.toISOString()}: only files that arrive later load`,
+          leaseExpiresAt: null,
+          updatedAt: now,
+        },
+      });
+    }
+    const dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
+      dropDestination(c, { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }),
+    );
+    deps.log.info(
+      `[ingestions] refreshed '${ingestion.name}' (${ingestion.id}) ${input.mode}: dropped ${table} (${dropped.rowsDropped} rows), ` +
+        `${plan.history.forget} file(s) forgotten, ${plan.history.skip} skipped`,
+    );
+    const done = `Refreshed ${input.mode}: ${plan.steps.slice(0, 2).join("; ")}`;
+    if (!input.autoRun) {
+      return { result: { dryRun: false, executed: true, plan, run: null, message: `${done}. The next run loads ${input.mode === "FULL" ? "everything again" : "only new files"}.` } };
+    }
+    // The guard becomes the refresh's run: nothing could start in between.
+    await deps.db.run.update({ where: { id: guard.runId }, data: { currentStep: null, updatedAt: deps.clock() } });
+    const launched = await deps.runs.launch({ runId: guard.runId, ingestionId: ingestion.id, tenantId, eventId: `run:${guard.runId}` });
+    const run: TriggerResult =
+      launched.method === "inngest"
+        ? { method: "inngest", runId: guard.runId, eventId: launched.eventId }
+        : { method: "direct", runId: guard.runId };
+    return { result: { dryRun: false, executed: true, plan, run, message: `${done}. Run ${guard.runId} started.` }, keep: true };
+  });
+}
