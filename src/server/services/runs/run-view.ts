@@ -20,6 +20,8 @@ export const runSelect = {
   rowsLoaded: true,
   bytesLoaded: true,
   durationMs: true,
+  estimatedDurationMs: true,
+  estimatedBytes: true,
   error: true,
   queuedAt: true,
   startedAt: true,
@@ -48,6 +50,8 @@ export const runView = z.object({
     bytesLoaded: z.number(),
     durationMs: z.number().nullable(),
   }),
+  /** Recorded when the run claims its files: bytes claimed and the duration the load rate predicts. */
+  estimate: z.object({ durationMs: z.number(), bytes: z.number() }).nullable(),
   error: z.string().nullable(),
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
@@ -75,6 +79,10 @@ export function toRunView(r: RunRow): RunView {
       bytesLoaded: Number(r.bytesLoaded),
       durationMs: r.durationMs,
     },
+    estimate:
+      r.estimatedDurationMs === null || r.estimatedBytes === null
+        ? null
+        : { durationMs: r.estimatedDurationMs, bytes: Number(r.estimatedBytes) },
     error: r.error,
     queuedAt: r.queuedAt,
     startedAt: r.startedAt,
