@@ -11,6 +11,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** A price for cost estimates, in USD; unset means the default in server/domain/cost.ts. */
+const price = (name: string, per: string, example: string) => {
+  const message = `${name} must be a non-negative number of US dollars ${per}, e.g. ${example}`;
+  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).min(0, message).optional());
+};
+
 export const envSchema = z.object({
   DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -47,6 +53,10 @@ export const envSchema = z.object({
       .max(2 ** 30, "AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
       .default(64 * 1024 * 1024),
   ),
+  AUTOLOADER_PRICE_COMPUTE_PER_HOUR: price("AUTOLOADER_PRICE_COMPUTE_PER_HOUR", "per hour of compute", "0.0464"),
+  AUTOLOADER_PRICE_STORAGE_PER_GB_MONTH: price("AUTOLOADER_PRICE_STORAGE_PER_GB_MONTH", "per GB-month of storage", "0.023"),
+  AUTOLOADER_PRICE_S3_LIST_PER_1000: price("AUTOLOADER_PRICE_S3_LIST_PER_1000", "per 1,000 S3 LIST requests", "0.005"),
+  AUTOLOADER_PRICE_S3_GET_PER_1000: price("AUTOLOADER_PRICE_S3_GET_PER_1000", "per 1,000 S3 GET requests", "0.0004"),
   AUTOLOADER_SESSION_SECRET: optionalString.refine(
     (v) => v === undefined || v.length >= 32,
     "AUTOLOADER_SESSION_SECRET must be at least 32 characters (or leave it unset to generate one in the data directory)",
@@ -103,6 +113,8 @@ export interface AppConfig {
   maxFileRetries: number;
   /** Bounds of a source preview's sample: the first `maxFiles` matched files, `maxBytes` in all. */
   preview: { maxFiles: number; maxBytes: number };
+  /** Cost-estimate prices the operator set (AUTOLOADER_PRICE_*); unset ones use the defaults. */
+  prices: { computePerHour?: number; storagePerGbMonth?: number; s3ListPer1000?: number; s3GetPer1000?: number };
   inngest: {
     eventKey: string | undefined;
     signingKey: string | undefined;
@@ -147,6 +159,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
     maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
     preview: { maxFiles: e.AUTOLOADER_PREVIEW_MAX_FILES, maxBytes: e.AUTOLOADER_PREVIEW_MAX_BYTES },
+    prices: Object.fromEntries(
+      Object.entries({
+        computePerHour: e.AUTOLOADER_PRICE_COMPUTE_PER_HOUR,
+        storagePerGbMonth: e.AUTOLOADER_PRICE_STORAGE_PER_GB_MONTH,
+        s3ListPer1000: e.AUTOLOADER_PRICE_S3_LIST_PER_1000,
+        s3GetPer1000: e.AUTOLOADER_PRICE_S3_GET_PER_1000,
+      }).filter(([, v]) => v !== undefined),
+    ),
     inngest: {
       eventKey: e.INNGEST_EVENT_KEY,
       signingKey: e.INNGEST_SIGNING_KEY,

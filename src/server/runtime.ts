@@ -96,7 +96,12 @@ export async function openRuntime(
     db: database.prisma,
     clock: () => new Date(),
     log,
-    config: { localRoots: config.localRoots, sessionTtlHours: config.sessionTtlHours, preview: config.preview },
+    config: {
+      localRoots: config.localRoots,
+      sessionTtlHours: config.sessionTtlHours,
+      preview: config.preview,
+      cost: { prices: config.prices, calibrationFile: path.join(config.dataDir, "calibration.json") },
+    },
     engine: {
       warehouse,
       sources: createSourceFactory({ localRoots: config.localRoots }),

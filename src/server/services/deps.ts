@@ -1,5 +1,6 @@
 // What every service receives instead of importing it, so tests pass real ones or fakes.
 import type { Db } from "@/server/db/database";
+import type { CostPrices } from "@/server/domain/cost";
 import type { RunEngine } from "@/server/runs/run-deps";
 
 export interface Logger {
@@ -18,6 +19,8 @@ export interface ServiceDeps {
     sessionTtlHours: number;
     /** Bounds of a source preview's sample; defaults in services/preview/preview-source.ts. */
     preview?: PreviewLimits;
+    /** Cost estimate settings; defaults in server/domain/cost.ts when absent. */
+    cost?: CostSettings;
   };
   /** Warehouse, sources and run settings. */
   engine: RunEngine;
@@ -32,6 +35,17 @@ export interface PreviewLimits {
   maxBytes: number;
   /** Listing stops after this many objects; counts then say "at least". */
   maxListed?: number;
+}
+
+export interface CostSettings {
+  /** Prices the operator set (AUTOLOADER_PRICE_*); the others are the defaults. */
+  prices?: Partial<CostPrices>;
+  /** Load rates measured by `npm run bench`: <data dir>/calibration.json. */
+  calibrationFile?: string;
+  /** The estimate's listing stops after this many objects (default 100,000); counts then say "at least". */
+  listLimit?: number;
+  /** DuckDB table bytes per source byte (default 1). */
+  warehouseBytesPerSourceByte?: number;
 }
 
 export interface LaunchRequest {
