@@ -18,6 +18,8 @@ interface VictimIds {
   memberKeyId: string;
   /** A finished run of A's active ingestion. */
   runId: string;
+  /** A file in the history of A's active ingestion (loaded by runId). */
+  fileId: string;
 }
 
 /** The two tenants of the isolation cases, A's resource ids, and B's caller. */
@@ -101,11 +103,17 @@ const crossTenantCases: Record<string, CrossTenantCase> = {
   },
   "ingestions.get": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.update": { input: (ids) => ({ id: ids.activeIngestionId, patch: { description: "changed by b" } }) },
-  "ingestions.delete": { input: (ids) => ({ id: ids.activeIngestionId }) },
+  "ingestions.delete": { input: (ids) => ({ id: ids.activeIngestionId, dropTable: true }) },
   "ingestions.pause": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.resume": { input: (ids) => ({ id: ids.pausedIngestionId }) },
   "runs.trigger": { input: (ids) => ({ ingestionId: ids.activeIngestionId }) },
   "runs.get": { input: (ids) => ({ id: ids.runId }) },
+  "runs.retry": { input: (ids) => ({ id: ids.runId }) },
+  "ingestions.refresh": { input: (ids) => ({ id: ids.activeIngestionId, mode: "FULL", confirm: true }) },
+  "files.list": { input: (ids) => ({ ingestionId: ids.activeIngestionId }) },
+  "files.get": { input: (ids) => ({ id: ids.fileId }) },
+  "files.reprocess": { input: (ids) => ({ ingestionId: ids.activeIngestionId, fileIds: [ids.fileId] }) },
+  "files.clear": { input: (ids) => ({ ingestionId: ids.activeIngestionId, confirm: true }) },
   "runs.list": {
     scopedBy: "list",
     async check({ ids, asB }) {
@@ -210,10 +218,19 @@ describeEachDatabase("auth matrix", (kind) => {
       const db = t.database.prisma;
       await db.run.create({ data: { ingestionId: own.id, trigger: "MANUAL", status: "SUCCEEDED" } });
       const runOfA = await db.run.create({ data: { ingestionId: active.id, trigger: "MANUAL", status: "SUCCEEDED" } });
+      const fileOfA = await db.processedFile.create({
+        data: { ingestionId: active.id, runId: runOfA.id, path: "a.json", size: 10n, lastModified: new Date(), status: "SUCCESS", rowCount: 1n },
+      });
       world = {
         a,
         b,
-        ids: { activeIngestionId: active.id, pausedIngestionId: paused.id, memberKeyId: a.member.id, runId: runOfA.id },
+        ids: {
+          activeIngestionId: active.id,
+          pausedIngestionId: paused.id,
+          memberKeyId: a.member.id,
+          runId: runOfA.id,
+          fileId: fileOfA.id,
+        },
         asB: callerAs(deps, b.admin.auth).caller,
         deps,
       };
@@ -222,6 +239,7 @@ describeEachDatabase("auth matrix", (kind) => {
         keys: await db.apiKey.findMany({ where: { tenantId: a.id }, orderBy: { id: "asc" } }),
         sessions: await db.session.findMany({ where: { tenantId: a.id }, orderBy: { id: "asc" } }),
         runs: await db.run.findMany({ where: { ingestion: { tenantId: a.id } }, orderBy: { id: "asc" } }),
+        files: await db.processedFile.findMany({ where: { ingestion: { tenantId: a.id } }, orderBy: { id: "asc" } }),
         tenant: await db.tenant.findUniqueOrThrow({ where: { id: a.id } }),
       });
     });
@@ -235,7 +253,7 @@ describeEachDatabase("auth matrix", (kind) => {
         const error = await rejectionOf(procedureAt(world.asB, path)(input));
         expect({ code: error.code, message: error.message }).toEqual({
           code: "NOT_FOUND",
-          message: expect.stringMatching(new RegExp(`^No (ingestion|API key|run) '${input.id ?? input.ingestionId}'$`)),
+          message: expect.stringMatching(new RegExp(`^No (ingestion|API key|run|file) '${input.id ?? input.ingestionId}'$`)),
         });
       } else {
         await entry.check(world);
