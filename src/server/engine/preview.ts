@@ -1,0 +1,319 @@
+// Reads a small sample of files the way a run would and reports what it finds: the schema a load
+// would infer (with hints applied), the first rows, and where the files disagree. Uses a
+// throwaway in-memory DuckDB, never a tenant's warehouse.
+import { DuckDBInstance, type DuckDBConnection, type Json } from "@duckdb/node-api";
+import { isWidening, SYSTEM_COLUMNS, type Column } from "@/server/domain/schema-evolution";
+import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
+import { engineMessage, ident } from "./sql";
+
+export interface PreviewFile {
+  /** How messages name the file (its path relative to the source). */
+  path: string;
+  /** Where DuckDB reads it. */
+  localPath: string;
+  size: number;
+}
+
+export type ColumnOrigin = "inferred" | "hint" | "hint-only";
+
+export interface PreviewColumn {
+  name: string;
+  /** The type a load would give the column: the hint's, or else the inferred one. */
+  type: string;
+  /** What DuckDB inferred over the sampled files; null for a hinted column no file has. */
+  inferredType: string | null;
+  /** inferred: from the data; hint: in the data, typed by a hint; hint-only: hinted, in no sampled file. */
+  origin: ColumnOrigin;
+  /** How many readable sampled files have the column. */
+  presentIn: number;
+}
+
+export const ENGINE_WARNING_CODES = [
+  "UNREADABLE_FILE",
+  "TYPE_MISMATCH",
+  "MISSING_COLUMN",
+  "RESERVED_COLUMN",
+  "HINT_NOT_FOUND",
+  "HINT_CONVERSION",
+  "SAMPLE_FAILED",
+] as const;
+export type EngineWarningCode = (typeof ENGINE_WARNING_CODES)[number];
+
+export interface PreviewWarning {
+  code: EngineWarningCode;
+  message: string;
+  /** The file the warning is about, when it is about one. */
+  path: string | null;
+  /** The column the warning is about, when it is about one. */
+  column: string | null;
+}
+
+export interface FilesPreview {
+  columns: PreviewColumn[];
+  /** Sample rows, values in `columns` order. */
+  rows: { file: string; values: Json[] }[];
+  /** DuckDB's message for each file (by path) that cannot be read. */
+  errors: Map<string, string>;
+  warnings: PreviewWarning[];
+}
+
+/** Hinted columns are checked for values that do not convert in this many leading rows. */
+export const HINT_CHECK_ROWS = 10_000;
+/** Files described at once (one connection each). */
+const DESCRIBE_CONCURRENCY = 4;
+/** Files named in one warning before "and N more". */
+const NAMED_FILES = 3;
+
+const key = (name: string) => name.toLowerCase();
+
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"]);
+
+/** A value that would change when cast to an integer type (DuckDB rounds 1.5 to 2); as in load-batch. */
+function roundsAway(src: string, to: string): string {
+  if (!INTEGER_TYPES.has(to.toUpperCase())) return "false";
+  const asDouble = `TRY_CAST(${src} AS DOUBLE)`;
+  return `(${asDouble} IS NOT NULL AND ${asDouble} <> TRY_CAST(${asDouble} AS ${to}))`;
+}
+
+/** A non-null value that a load's hint cast refuses (it does not convert, or loses its fraction). */
+function doesNotConvert(src: string, to: string): string {
+  return `(${src} IS NOT NULL AND (TRY_CAST(${src} AS ${to}) IS NULL OR ${roundsAway(src, to)}))`;
+}
+
+/** The hint cast as the sample shows it: values a load refuses show as NULL. */
+function lenientCast(src: string, to: string): string {
+  const lossy = roundsAway(src, to);
+  return lossy === "false" ? `TRY_CAST(${src} AS ${to})` : `CASE WHEN ${lossy} THEN NULL ELSE TRY_CAST(${src} AS ${to}) END`;
+}
+
+function nameFiles(paths: string[]): string {
+  const shown = paths.slice(0, NAMED_FILES).join(", ");
+  return paths.length > NAMED_FILES ? `${shown} and ${paths.length - NAMED_FILES} more` : shown;
+}
+
+async function describe(c: DuckDBConnection, rows: string): Promise<Column[]> {
+  const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM ${rows}`);
+  return (r.getRowObjectsJson() as { column_name: string; column_type: string }[])
+    .filter((row) => row.column_name !== FILE_COLUMN)
+    .map((row) => ({ name: row.column_name, type: row.column_type }));
+}
+
+async function withMemoryDb<T>(tempDir: string | undefined, fn: (connect: () => Promise<DuckDBConnection>) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(":memory:", {
+    // Extensions that are not built in would be downloaded: never, offline.
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "true",
+    memory_limit: "256MB",
+    // An in-memory database spills to ./.tmp by default: keep that inside the preview's own directory.
+    ...(tempDir ? { temp_directory: tempDir } : {}),
+  });
+  const connections: DuckDBConnection[] = [];
+  try {
+    return await fn(async () => {
+      const c = await instance.connect();
+      connections.push(c);
+      return c;
+    });
+  } finally {
+    for (const c of connections) c.closeSync();
+    instance.closeSync();
+  }
+}
+
+export async function previewFiles(
+  files: PreviewFile[],
+  format: FormatSpec,
+  hints: Record<string, string>,
+  options: { sampleRows: number; tempDir?: string },
+): Promise<FilesPreview> {
+  const warnings: PreviewWarning[] = [];
+  const errors = new Map<string, string>();
+  // Engine messages name the local copy; users know the file by its path in the source.
+  const byLocal = new Map(files.map((f) => [f.localPath, f.path]));
+  const message = (error: unknown) => {
+    let m = engineMessage(error);
+    for (const f of files) m = m.replaceAll(f.localPath, f.path);
+    return m;
+  };
+  const unreadable = (f: PreviewFile, error: unknown) => {
+    const m = message(error);
+    errors.set(f.path, m);
+    warnings.push({ code: "UNREADABLE_FILE", message: `Cannot read ${f.path}: ${m}`, path: f.path, column: null });
+  };
+
+  return withMemoryDb(options.tempDir, async (connect) => {
+    const c = await connect();
+    // Each file on its own first: the schema it would bring alone, or why it cannot be read.
+    // Empty files have no schema (DuckDB invents a column for them) and no rows: left out.
+    const nonEmpty = files.filter((f) => f.size > 0);
+    const perFile = new Map<string, Column[]>();
+    const pool = await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, nonEmpty.length) }, connect));
+    let next = 0;
+    await Promise.all(
+      pool.map(async (pc) => {
+        while (next < nonEmpty.length) {
+          const f = nonEmpty[next++] as PreviewFile;
+          try {
+            perFile.set(f.path, await describe(pc, readerSql(format, [f.localPath])));
+          } catch (error) {
+            unreadable(f, error);
+          }
+        }
+      }),
+    );
+    // Warnings in file order, whatever order the describes finished in.
+    warnings.sort((a, b) => files.findIndex((f) => f.path === a.path) - files.findIndex((f) => f.path === b.path));
+    let readable = nonEmpty.filter((f) => perFile.has(f.path));
+
+    // The schema a load of all of them would infer (union by name), as load-batch describes it.
+    let merged: Column[] = [];
+    if (readable.length > 0) {
+      try {
+        merged = await describe(c, readerSql(format, readable.map((f) => f.localPath)));
+      } catch (error) {
+        warnings.push({
+          code: "SAMPLE_FAILED",
+          message: `Cannot read the sampled files together: ${message(error)}`,
+          path: null,
+          column: null,
+        });
+        readable = [];
+      }
+    }
+
+    // The loader writes these itself and drops data columns with their names.
+    for (const col of merged.filter((m) => SYSTEM_COLUMNS.includes(key(m.name)))) {
+      warnings.push({
+        code: "RESERVED_COLUMN",
+        message: `Column '${col.name}' is reserved for the loader's own column; its values in the files are not loaded`,
+        path: null,
+        column: col.name,
+      });
+    }
+    merged = merged.filter((m) => !SYSTEM_COLUMNS.includes(key(m.name)));
+
+    // Where the files disagree: a column typed differently, or missing from some.
+    const typesOf = (name: string) => {
+      const groups = new Map<string, string[]>();
+      for (const f of readable) {
+        const col = perFile.get(f.path)?.find((p) => key(p.name) === key(name));
+        if (col) groups.set(col.type, [...(groups.get(col.type) ?? []), f.path]);
+      }
+      return groups;
+    };
+
+    const hintByKey = new Map<string, { name: string; type: string }>();
+    for (const [name, type] of Object.entries(hints)) {
+      if (!SYSTEM_COLUMNS.includes(key(name))) {
+        hintByKey.set(key(name), { name, type });
+        continue;
+      }
+      warnings.push({
+        code: "RESERVED_COLUMN",
+        message: `The hint on '${name}' is ignored: the loader fills that column itself`,
+        path: null,
+        column: name,
+      });
+    }
+    const columns: PreviewColumn[] = merged.map((m) => {
+      const hint = hintByKey.get(key(m.name));
+      const groups = typesOf(m.name);
+      const presentIn = [...groups.values()].reduce((n, paths) => n + paths.length, 0);
+      const type = hint?.type ?? m.type;
+      // Integers in one file and decimals in another widen without loss: not a disagreement.
+      if ([...groups.keys()].some((t) => t !== m.type && !isWidening(t, m.type))) {
+        const parts = [...groups].map(([t, paths]) => `${t} in ${nameFiles(paths)}`);
+        warnings.push({
+          code: "TYPE_MISMATCH",
+          message: `Column '${m.name}' has different types in the sampled files: ${parts.join("; ")} (${hint ? `hinted ${type}` : `read as ${type}`})`,
+          path: null,
+          column: m.name,
+        });
+      }
+      if (presentIn < readable.length) {
+        const missing = readable.filter((f) => ![...groups.values()].some((paths) => paths.includes(f.path))).map((f) => f.path);
+        warnings.push({
+          code: "MISSING_COLUMN",
+          message: `Column '${m.name}' is missing from ${missing.length} of ${readable.length} sampled files (${nameFiles(missing)}); their rows have NULL there`,
+          path: null,
+          column: m.name,
+        });
+      }
+      return { name: m.name, type, inferredType: m.type, origin: hint ? "hint" : "inferred", presentIn };
+    });
+    const present = new Set(merged.map((m) => key(m.name)));
+    for (const [k, hint] of hintByKey) {
+      if (present.has(k)) continue;
+      columns.push({ name: hint.name, type: hint.type, inferredType: null, origin: "hint-only", presentIn: 0 });
+      warnings.push({
+        code: "HINT_NOT_FOUND",
+        message: `Hinted column '${hint.name}' is in none of the sampled files; it is typed ${hint.type} once files have it`,
+        path: null,
+        column: hint.name,
+      });
+    }
+
+    if (readable.length === 0) return { columns, rows: [], errors, warnings };
+
+    const reader = readerSql(format, readable.map((f) => f.localPath));
+    const projection = columns.map((col) => {
+      if (col.origin === "hint-only") return `CAST(NULL AS ${col.type}) AS ${ident(col.name)}`;
+      const src = ident(col.name);
+      return col.origin === "hint" && col.type !== col.inferredType ? `${lenientCast(src, col.type)} AS ${src}` : src;
+    });
+
+    let rows: FilesPreview["rows"] = [];
+    try {
+      rows = await readSample(
+        c,
+        `SELECT ${[ident(FILE_COLUMN), ...projection].join(", ")} FROM ${reader} LIMIT ${Math.trunc(options.sampleRows)}`,
+      );
+    } catch (error) {
+      // Each file described fine, so this is rare (a reader failing only on the files together).
+      warnings.push({ code: "SAMPLE_FAILED", message: `Cannot read sample rows: ${message(error)}`, path: null, column: null });
+      return { columns, rows, errors, warnings };
+    }
+    rows = rows.map((r) => ({ file: byLocal.get(r.file) ?? r.file, values: r.values }));
+
+    // Hinted values a load would refuse, in the leading rows of the sample.
+    const casts = columns.filter((col) => col.origin === "hint" && col.inferredType !== null && col.type !== col.inferredType);
+    if (casts.length > 0 && readable.length > 0) {
+      const aggregates = casts.flatMap((col, i) => {
+        const bad = doesNotConvert(ident(col.name), col.type);
+        return [
+          `count(*) FILTER (WHERE ${bad}) AS n${i}`,
+          `min({'f': ${ident(FILE_COLUMN)}, 'v': CAST(${ident(col.name)} AS VARCHAR)}) FILTER (WHERE ${bad}) AS e${i}`,
+        ];
+      });
+      try {
+        const r = await c.runAndReadAll(
+          `SELECT count(*) AS checked, ${aggregates.join(", ")} FROM (SELECT * FROM ${reader} LIMIT ${HINT_CHECK_ROWS})`,
+        );
+        const out = r.getRowObjectsJson()[0] as Record<string, Json>;
+        const checked = Number(out.checked);
+        casts.forEach((col, i) => {
+          const n = Number(out[`n${i}`]);
+          const example = out[`e${i}`] as { f: string; v: string } | null;
+          if (n === 0 || !example) return;
+          const value = col.inferredType === "JSON" ? example.v : JSON.stringify(example.v);
+          warnings.push({
+            code: "HINT_CONVERSION",
+            message:
+              `${n} of ${checked} sampled rows have a value in '${col.name}' that does not convert to ${col.type} ` +
+              `(e.g. ${value} in ${byLocal.get(example.f) ?? example.f}): the sample shows NULL, and a load fails the files that hold such values`,
+            path: null,
+            column: col.name,
+          });
+        });
+      } catch (error) {
+        warnings.push({ code: "SAMPLE_FAILED", message: `Cannot check the hinted columns: ${message(error)}`, path: null, column: null });
+      }
+    }
+    return { columns, rows, errors, warnings };
+  });
+}
+
+async function readSample(c: DuckDBConnection, sql: string): Promise<FilesPreview["rows"]> {
+  const r = await c.runAndReadAll(sql);
+  return r.getRowsJson().map(([file, ...values]) => ({ file: String(file), values }));
+}

@@ -1,0 +1,213 @@
+// Previews a source before an ingestion exists: counts what the glob matches, then reads a bounded
+// sample (the first matched files, up to a file count and a byte budget) the way a run would.
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { DomainError } from "@/server/domain/errors";
+import type { PreviewInput } from "@/server/domain/preview-input";
+import { previewFiles, type PreviewFile } from "@/server/engine/preview";
+import { matcher } from "@/server/sources/matcher";
+import { SourceError, type Source, type SourceObject } from "@/server/sources/source";
+import type { PreviewLimits, ServiceDeps } from "../deps";
+import { assertSourceAllowed, sourceOptionsColumn } from "../ingestions/ingestion-rules";
+import type { PreviewOutput, PreviewOutputWarning } from "./preview-view";
+
+export const DEFAULT_PREVIEW_LIMITS: Required<PreviewLimits> = {
+  maxFiles: 20,
+  maxBytes: 64 * 1024 * 1024,
+  maxListed: 100_000,
+};
+
+const LIST_PAGE = 1000;
+
+/** Failures of the whole source (not of one object): the preview stops with them. */
+const SOURCE_WIDE: ReadonlySet<SourceError["code"]> = new Set(["UNREACHABLE", "NO_CREDENTIALS", "INVALID_CREDENTIALS", "NO_SUCH_BUCKET"]);
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** A storage failure as the form shows it: a bad request, on the field to fix. */
+function storageError(error: SourceError, input: PreviewInput): DomainError {
+  let field = "source.uri";
+  if (error.code === "UNREACHABLE" && input.source.s3?.endpoint) field = "source.s3.endpoint";
+  if ((error.code === "NO_CREDENTIALS" || error.code === "INVALID_CREDENTIALS") && input.source.s3?.credentialsRef) {
+    field = "source.s3.credentialsRef";
+  }
+  return new DomainError("BAD_REQUEST", error.message, field);
+}
+
+function limitsOf(deps: ServiceDeps): Required<PreviewLimits> {
+  const configured = deps.config.preview;
+  return {
+    maxFiles: configured?.maxFiles ?? DEFAULT_PREVIEW_LIMITS.maxFiles,
+    maxBytes: configured?.maxBytes ?? DEFAULT_PREVIEW_LIMITS.maxBytes,
+    maxListed: configured?.maxListed ?? DEFAULT_PREVIEW_LIMITS.maxListed,
+  };
+}
+
+interface Listing {
+  listed: number;
+  matched: number;
+  matchedBytes: number;
+  truncated: boolean;
+  sample: SourceObject[];
+  /** The first matched file left out of the sample because of the byte budget. */
+  overBudget: SourceObject | null;
+}
+
+/** Lists up to `maxListed` objects, counting the matches and keeping the first ones as the sample. */
+async function listSource(source: Source, input: PreviewInput, limits: Required<PreviewLimits>): Promise<Listing> {
+  const matches = matcher(input.source.glob ?? null);
+  const after = input.source.modifiedAfter ?? null;
+  const out: Listing = { listed: 0, matched: 0, matchedBytes: 0, truncated: false, sample: [], overBudget: null };
+  let sampleBytes = 0;
+  let sampling = true;
+  let cursor: string | null = null;
+  do {
+    const page = await source.list(cursor, Math.min(LIST_PAGE, limits.maxListed - out.listed));
+    out.listed += page.objects.length;
+    for (const o of page.objects) {
+      if (!matches(o.path) || (after && o.lastModified <= after)) continue;
+      out.matched += 1;
+      out.matchedBytes += o.size;
+      if (!sampling) continue;
+      if (out.sample.length >= limits.maxFiles) {
+        sampling = false;
+      } else if (out.sample.length > 0 && sampleBytes + o.size > limits.maxBytes) {
+        // The first files, not a pick of small ones: the sample stops at the first that does not fit.
+        out.overBudget = o;
+        sampling = false;
+      } else {
+        out.sample.push(o);
+        sampleBytes += o.size;
+      }
+    }
+    cursor = page.nextCursor;
+    if (cursor !== null && out.listed >= limits.maxListed) out.truncated = true;
+  } while (cursor !== null && !out.truncated);
+  return out;
+}
+
+function noMatchMessage(uri: string, input: PreviewInput, listed: number): string {
+  if (listed === 0) return `No files under ${uri}`;
+  const conditions = [
+    input.source.glob ? `match '${input.source.glob}'` : null,
+    input.source.modifiedAfter ? `were modified after ${input.source.modifiedAfter.toISOString()}` : null,
+  ].filter((c) => c !== null);
+  const what = conditions.length > 0 ? ` ${conditions.join(" and ")}` : "";
+  return `No files under ${uri}${what} (${count(listed)} listed; names starting with _ or . are skipped)`;
+}
+
+/**
+ * `fn` over `items`, `limit` at a time. On a failure no new item starts, and the failure is
+ * thrown once the running ones have finished: nothing writes into a directory being removed.
+ */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (failures.length === 0 && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
+  return out;
+}
+
+export async function previewSource(deps: ServiceDeps, _tenantId: string, input: PreviewInput): Promise<PreviewOutput> {
+  const limits = limitsOf(deps);
+  const allowed = await assertSourceAllowed(deps, input.source.uri);
+  const warnings: PreviewOutputWarning[] = [];
+
+  let source: Source;
+  let listing: Listing;
+  try {
+    source = deps.engine.sources({ sourceUri: allowed.uri, sourceOptions: sourceOptionsColumn(input.source, allowed.type) });
+    listing = await listSource(source, input, limits);
+  } catch (error) {
+    if (error instanceof SourceError) throw storageError(error, input);
+    throw error;
+  }
+
+  const result: PreviewOutput = {
+    source: { type: source.type, uri: source.uri, glob: input.source.glob ?? null },
+    matchedFiles: listing.matched,
+    matchedBytes: listing.matchedBytes,
+    listedObjects: listing.listed,
+    listingTruncated: listing.truncated,
+    filesSampled: 0,
+    bytesSampled: 0,
+    sampledFiles: [],
+    columns: [],
+    rows: [],
+    warnings,
+  };
+  if (listing.truncated) {
+    warnings.push({
+      code: "LISTING_TRUNCATED",
+      message: `Listing stopped after ${count(listing.listed)} objects: at least ${count(listing.matched)} files (${count(listing.matchedBytes)} bytes) match`,
+      path: null,
+      column: null,
+    });
+  }
+  if (listing.matched === 0) {
+    warnings.push({ code: "NO_MATCHES", message: noMatchMessage(source.uri, input, listing.listed), path: null, column: null });
+    return result;
+  }
+  if (listing.overBudget) {
+    warnings.push({
+      code: "SAMPLE_LIMITED",
+      message:
+        `Sampled the first ${count(listing.sample.length)} matched files: the next, ${listing.overBudget.path} ` +
+        `(${count(listing.overBudget.size)} bytes), would take the sample past ${count(limits.maxBytes)} bytes`,
+      path: listing.overBudget.path,
+      column: null,
+    });
+  }
+
+  // S3 objects are downloaded here; DuckDB spills here too. Gone afterwards, whatever happens.
+  const staging = path.join(deps.engine.settings.stagingDir, `preview-${randomBytes(8).toString("hex")}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    const fetched = await mapLimit(listing.sample, deps.engine.settings.downloadConcurrency, async (o) => {
+      try {
+        return { object: o, localPath: await source.localize(o.path, staging), error: null };
+      } catch (error) {
+        if (!(error instanceof SourceError)) throw error;
+        if (SOURCE_WIDE.has(error.code)) throw storageError(error, input);
+        return { object: o, localPath: null, error: error.message };
+      }
+    });
+    const readable: PreviewFile[] = [];
+    for (const f of fetched) {
+      if (f.localPath === null) {
+        warnings.push({ code: "UNREADABLE_FILE", message: `Cannot read ${f.object.path}: ${f.error}`, path: f.object.path, column: null });
+      } else {
+        readable.push({ path: f.object.path, localPath: f.localPath, size: f.object.size });
+      }
+    }
+    const preview = await previewFiles(readable, input.format, input.hints, {
+      sampleRows: input.sampleRows,
+      tempDir: path.join(staging, ".duckdb-tmp"),
+    });
+    warnings.push(...preview.warnings);
+    result.filesSampled = listing.sample.length;
+    result.bytesSampled = listing.sample.reduce((n, o) => n + o.size, 0);
+    result.sampledFiles = fetched.map((f) => ({
+      path: f.object.path,
+      bytes: f.object.size,
+      error: f.error ?? preview.errors.get(f.object.path) ?? null,
+    }));
+    result.columns = preview.columns;
+    result.rows = preview.rows;
+    return result;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
