@@ -101,6 +101,14 @@ const crossTenantCases: Record<string, CrossTenantCase> = {
       expect((await deps.db.ingestion.findUniqueOrThrow({ where: { id: created.id } })).tenantId).toBe(b.id);
     },
   },
+  "ingestions.preview": {
+    // Reads a source, not tenant data: B's preview answers from the source alone and changes nothing of A's.
+    scopedBy: "self",
+    async check({ asB, deps }) {
+      const preview = await asB.ingestions.preview({ source: { uri: deps.config.localRoots[0] ?? "" }, format: { type: "JSON" } });
+      expect(preview).toMatchObject({ matchedFiles: 0, columns: [], rows: [] });
+    },
+  },
   "ingestions.get": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.update": { input: (ids) => ({ id: ids.activeIngestionId, patch: { description: "changed by b" } }) },
   "ingestions.delete": { input: (ids) => ({ id: ids.activeIngestionId, dropTable: true }) },

@@ -89,7 +89,7 @@ function readerWithUris(t: LoadTarget, files: BatchFile[], rows: string): string
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"]);
 
 /** A value that would change when cast to an integer type: DuckDB rounds 1.5 to 2 without a word. */
-function roundsAway(src: string, to: string): string {
+export function roundsAway(src: string, to: string): string {
   if (!INTEGER_TYPES.has(to.toUpperCase())) return "false";
   const asDouble = `TRY_CAST(${src} AS DOUBLE)`;
   return `(${asDouble} IS NOT NULL AND ${asDouble} <> TRY_CAST(${asDouble} AS ${to}))`;
@@ -105,7 +105,7 @@ function castSql(src: string, to: string, strict: boolean): string {
 }
 
 /** A non-null value that does not convert to `to` (or would lose its fraction). */
-function doesNotConvert(src: string, to: string): string {
+export function doesNotConvert(src: string, to: string): string {
   return `(${src} IS NOT NULL AND (TRY_CAST(${src} AS ${to}) IS NULL OR ${roundsAway(src, to)}))`;
 }
 

@@ -4,6 +4,7 @@
 import { DuckDBInstance, type DuckDBConnection, type Json } from "@duckdb/node-api";
 import { isWidening, SYSTEM_COLUMNS, type Column } from "@/server/domain/schema-evolution";
 import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
+import { doesNotConvert, roundsAway } from "./load-batch";
 import { engineMessage, ident } from "./sql";
 
 export interface PreviewFile {
@@ -66,19 +67,6 @@ const NAMED_FILES = 3;
 
 const key = (name: string) => name.toLowerCase();
 
-const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"]);
-
-/** A value that would change when cast to an integer type (DuckDB rounds 1.5 to 2); as in load-batch. */
-function roundsAway(src: string, to: string): string {
-  if (!INTEGER_TYPES.has(to.toUpperCase())) return "false";
-  const asDouble = `TRY_CAST(${src} AS DOUBLE)`;
-  return `(${asDouble} IS NOT NULL AND ${asDouble} <> TRY_CAST(${asDouble} AS ${to}))`;
-}
-
-/** A non-null value that a load's hint cast refuses (it does not convert, or loses its fraction). */
-function doesNotConvert(src: string, to: string): string {
-  return `(${src} IS NOT NULL AND (TRY_CAST(${src} AS ${to}) IS NULL OR ${roundsAway(src, to)}))`;
-}
 
 /** The hint cast as the sample shows it: values a load refuses show as NULL. */
 function lenientCast(src: string, to: string): string {

@@ -13,6 +13,9 @@ import { getIngestion } from "@/server/services/ingestions/get-ingestion";
 import { ingestionView } from "@/server/services/ingestions/ingestion-view";
 import { listIngestions } from "@/server/services/ingestions/list-ingestions";
 import { refreshIngestion } from "@/server/services/ingestions/refresh-ingestion";
+import { previewInput } from "@/server/domain/preview-input";
+import { previewSource } from "@/server/services/preview/preview-source";
+import { previewOutput } from "@/server/services/preview/preview-view";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
 import { protectedProcedure, router } from "../trpc";
@@ -71,6 +74,11 @@ export const ingestionsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => deleteIngestion(ctx.deps, ctx.auth.tenantId, input.id, { dropTable: input.dropTable })),
+  /** Matched files, inferred schema and sample rows of a source, before an ingestion exists. */
+  preview: protectedProcedure
+    .input(previewInput)
+    .output(previewOutput)
+    .query(({ ctx, input }) => previewSource(ctx.deps, ctx.auth.tenantId, input)),
   refresh: protectedProcedure
     .input(refreshIngestionInput)
     .output(refreshOutput)
