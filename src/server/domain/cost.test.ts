@@ -185,13 +185,16 @@ describe("estimateCosts", () => {
         "The source holds 2,500 objects; 2,400 files (1.00 GiB) match the glob and are not markers (names starting with _ or .).",
         "Backfill now: the first run loads every matching file, 2,400 files (1.00 GiB).",
         "Load rate for JSON: 100 MB/s (MB = 10^6 bytes; default: no calibration file). Load time = bytes ÷ rate; listing, downloads and run start-up are not counted.",
-        "Compute is billed for load time only, at $0.05 per hour (default: about a 2 vCPU / 8 GiB on-demand instance).",
+        "Compute is billed for load time only, at $0.0464 per hour (default: about a 2 vCPU / 8 GiB on-demand instance).",
         'Runs per month: 31 runs — the real fire times of "Daily at 06:00 (UTC)" in December 2026 (the next full calendar month in UTC), clock changes included.',
         "Steady state from the listing: 300 files (143.1 MiB) last modified in the last 30 days; scaled to the 31 days of December 2026: 310 files (147.8 MiB) per month, loaded by the scheduled runs as they land.",
       ]),
     );
     expect(assumptions.find((a) => a.startsWith("S3 requests"))).toContain("3 LIST requests per run");
-    expect(assumptions.find((a) => a.startsWith("Warehouse storage"))).toContain("1.07 GB-months at $0.02 per GB-month");
+    // Growth: 155,000,000 / 2^30 × $0.023 = $0.00332 more each later month.
+    expect(assumptions.find((a) => a.startsWith("Warehouse storage"))).toBe(
+      "Warehouse storage: the DuckDB table is taken as 1× the source bytes (DuckDB's compression usually stores JSON and CSV in less); December 2026 stores the backfill and half the month's new data, 1.07 GB-months at $0.023 per GB-month (GB = 2^30 bytes; default: AWS us-east-1 list price, 2026). Each later month adds $0.00332 as the table grows.",
+    );
   });
 
   it("hourly: 744 runs in December 2026 each list the source", () => {
@@ -306,9 +309,14 @@ describe("estimateCosts", () => {
 });
 
 describe("display helpers", () => {
-  it("rounds dollars to cents, and to two significant digits below a cent", () => {
+  it("rounds dollars to cents from $1 up, and to three significant digits below", () => {
     expect(formatUsd(0)).toBe("$0.00");
-    expect(formatUsd(0.000138393)).toBe("$0.00014");
+    expect(formatUsd(0.000138393)).toBe("$0.000138");
+    expect(formatUsd(0.0464)).toBe("$0.0464");
+    expect(formatUsd(0.5)).toBe("$0.50");
+    expect(formatUsd(0.023)).toBe("$0.023");
+    expect(formatUsd(5.2e-7)).toBe("$0.00000052");
+    expect(formatUsd(-0.25)).toBe("-$0.25");
     expect(formatUsd(1234.5)).toBe("$1,234.50");
     expect(formatBytes(512)).toBe("512 bytes");
     expect(formatBytes(1.5 * GIB)).toBe("1.50 GiB");

@@ -260,11 +260,22 @@ export function listRequestsPerRun(objects: number): number {
   return Math.max(1, Math.ceil(objects / S3_KEYS_PER_LIST));
 }
 
-/** USD for display: cents from one cent up, two significant digits below it. */
+/**
+ * USD for display: cents from $1 up; below it three significant digits, at least two decimals
+ * ($0.0464, $0.50, $0.000138), so a price of a fraction of a cent still reads as itself.
+ */
 export function formatUsd(usd: number): string {
   if (usd === 0) return "$0.00";
-  if (Math.abs(usd) >= 0.01) return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  return `$${Number(usd.toPrecision(2))}`;
+  const sign = usd < 0 ? "-" : "";
+  const v = Math.abs(usd);
+  if (v >= 1) return `${sign}$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const decimals = Math.max(2, 2 - Math.floor(Math.log10(v)));
+  return `${sign}$${v.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
+}
+
+/** Three significant digits, without exponents: 1.07, 0.0000331, 1,230. */
+function significant(n: number): string {
+  return Number(n.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 20 });
 }
 
 export function formatBytes(bytes: number): string {
@@ -411,7 +422,7 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
     }; scaled to the ${month.days} days of ${month.name}: ${count(newFiles)} files (${formatBytes(newBytes)}) per month, loaded by the scheduled runs as they land.`,
   );
   assumptions.push(
-    `Warehouse storage: the DuckDB table is taken as ${ratio}× the source bytes (DuckDB's compression usually stores JSON and CSV in less); ${month.name} stores ${inputs.loadedBytes > 0 ? "what is loaded already, " : ""}the backfill and half the month's new data, ${storedGbMonths.toPrecision(3)} GB-months at ${formatUsd(prices.storagePerGbMonth)} per GB-month (GB = 2^30 bytes; ${origin("storagePerGbMonth")}). Each later month adds ${formatUsd(((ratio * loadedBytes) / GB) * prices.storagePerGbMonth)} as the table grows.`,
+    `Warehouse storage: the DuckDB table is taken as ${ratio}× the source bytes (DuckDB's compression usually stores JSON and CSV in less); ${month.name} stores ${inputs.loadedBytes > 0 ? "what is loaded already, " : ""}the backfill and half the month's new data, ${significant(storedGbMonths)} GB-months at ${formatUsd(prices.storagePerGbMonth)} per GB-month (GB = 2^30 bytes; ${origin("storagePerGbMonth")}). Each later month adds ${formatUsd(((ratio * loadedBytes) / GB) * prices.storagePerGbMonth)} as the table grows.`,
   );
   if (scheduled) {
     const perRunFiles = newFiles / runs.runs;

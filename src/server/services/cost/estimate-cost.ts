@@ -1,0 +1,391 @@
+// The cost estimate of an ingestion or a draft: lists the source (bounded), measures the steady
+// state, reads the calibrated load rate and the prices, and hands the numbers to domain/cost.ts.
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import {
+  ARRIVAL_WINDOW_DAYS,
+  DEFAULT_MB_PER_SECOND,
+  DEFAULT_PRICES,
+  DEFAULT_WAREHOUSE_BYTES_PER_SOURCE_BYTE,
+  estimateCosts,
+  loadSeconds,
+  PRICE_KEYS,
+  runsPerMonth,
+  type CostFormat,
+  type CostPrices,
+  type PriceOrigin,
+} from "@/server/domain/cost";
+import { DomainError } from "@/server/domain/errors";
+import { describeSchedule, type Schedule } from "@/server/domain/schedule";
+import { matcher } from "@/server/sources/matcher";
+import { SourceError, type ListPage, type Source } from "@/server/sources/source";
+import type { SourceSpec } from "@/server/sources/source-factory";
+import type { ServiceDeps } from "../deps";
+import {
+  assertSourceAllowed,
+  findOwnedIngestion,
+  scheduleOf,
+  sourceOptionsColumn,
+} from "../ingestions/ingestion-rules";
+import type { CostEstimateView, EstimateCostInput } from "./cost-view";
+
+/** The estimate's listing stops after this many objects unless config.cost.listLimit says otherwise. */
+export const DEFAULT_LIST_LIMIT = 100_000;
+const PAGE = 1000;
+const DAY = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------
+// Load rates
+
+export interface LoadRate {
+  format: CostFormat;
+  /** MB (10^6 bytes) per second. */
+  mbPerSecond: number;
+  source: "CALIBRATION" | "DEFAULT";
+  measuredAt: Date | null;
+  /** Where the rate comes from, for the assumptions: "measured by npm run bench on …" / "default: …". */
+  origin: string;
+  /** Set when the calibration file exists but cannot be used. */
+  problem: string | null;
+}
+
+const positiveRate = z.number().positive().finite().optional();
+/** What scripts/bench.ts writes. */
+const calibrationFile = z.object({
+  measuredAt: z.iso.datetime({ offset: true }).optional(),
+  quick: z.boolean().optional(),
+  mbPerSecond: z.object({ JSON: positiveRate, CSV: positiveRate, PARQUET: positiveRate }),
+});
+
+/**
+ * The load rate of a format: from the calibration `npm run bench` writes (config.cost.calibrationFile),
+ * or the default when there is none, it lacks the format, or it cannot be read (never an error).
+ */
+export async function loadRate(deps: ServiceDeps, format: CostFormat): Promise<LoadRate> {
+  const fallback = (origin: string, problem: string | null = null): LoadRate => ({
+    format,
+    mbPerSecond: DEFAULT_MB_PER_SECOND[format],
+    source: "DEFAULT",
+    measuredAt: null,
+    origin,
+    problem,
+  });
+  const file = deps.config.cost?.calibrationFile;
+  if (!file) return fallback("default: no calibration file is configured");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return fallback(`default: ${file} does not exist yet; npm run bench measures this machine and writes it`);
+    }
+    const problem = `The calibration file ${file} cannot be read (${(error as Error).message})`;
+    return fallback(`default: ${file} cannot be read`, problem);
+  }
+  let parsed: z.infer<typeof calibrationFile>;
+  try {
+    const result = calibrationFile.safeParse(JSON.parse(text));
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new Error(`${issue?.path.join(".") || "the file"}: ${issue?.message ?? "unexpected content"}`);
+    }
+    parsed = result.data;
+  } catch (error) {
+    const problem = `The calibration file ${file} is not valid (${(error as Error).message}); default load rates are used until npm run bench rewrites it`;
+    return fallback(`default: ${file} is not valid`, problem);
+  }
+  const rate = parsed.mbPerSecond[format];
+  if (rate === undefined) return fallback(`default: ${file} has no ${format} rate`);
+  const measuredAt = parsed.measuredAt ? new Date(parsed.measuredAt) : null;
+  return {
+    format,
+    mbPerSecond: rate,
+    source: "CALIBRATION",
+    measuredAt,
+    origin: `measured by npm run bench${measuredAt ? ` on ${measuredAt.toISOString().slice(0, 10)}` : ""}${parsed.quick ? " in --quick mode (small data, a rougher figure)" : ""}`,
+    problem: null,
+  };
+}
+
+export async function loadRateMbPerSecond(deps: ServiceDeps, format: CostFormat): Promise<number> {
+  return (await loadRate(deps, format)).mbPerSecond;
+}
+
+/** How long loading `bytes` of `format` should take, in whole milliseconds, at the load rate. */
+export async function estimateLoadDurationMs(deps: ServiceDeps, format: CostFormat, bytes: number): Promise<number> {
+  return Math.round(loadSeconds(bytes, await loadRateMbPerSecond(deps, format)) * 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The estimate
+
+interface Target {
+  subject: CostEstimateView["subject"];
+  spec: SourceSpec;
+  sourceType: "S3" | "LOCAL";
+  glob: string | null;
+  modifiedAfter: Date | null;
+  format: CostFormat;
+  schedule: Schedule;
+  limits: { maxFilesPerRun: number | null; maxBytesPerRun: number | null };
+  /** Set for an existing ingestion. */
+  ingestionId: string | null;
+}
+
+async function resolveTarget(deps: ServiceDeps, tenantId: string, input: EstimateCostInput): Promise<Target> {
+  if (input.ingestionId !== undefined) {
+    const row = await findOwnedIngestion(deps, tenantId, input.ingestionId);
+    return {
+      subject: { kind: "INGESTION", ingestionId: row.id, name: row.name, status: row.status },
+      spec: { sourceUri: row.sourceUri, sourceOptions: row.sourceOptions },
+      sourceType: row.sourceType,
+      glob: row.sourceGlob,
+      modifiedAfter: row.sourceModifiedAfter,
+      format: row.format,
+      schedule: scheduleOf(row),
+      limits: {
+        maxFilesPerRun: row.maxFilesPerRun,
+        maxBytesPerRun: row.maxBytesPerRun === null ? null : Number(row.maxBytesPerRun),
+      },
+      ingestionId: row.id,
+    };
+  }
+  const draft = input.draft;
+  if (!draft) throw new DomainError("BAD_REQUEST", "Give an ingestion id or a draft (source, format, schedule) to estimate");
+  const source = await assertSourceAllowed(deps, draft.source.uri);
+  return {
+    subject: { kind: "DRAFT" },
+    spec: { sourceUri: source.uri, sourceOptions: sourceOptionsColumn(draft.source, source.type) },
+    sourceType: source.type,
+    glob: draft.source.glob ?? null,
+    modifiedAfter: draft.source.modifiedAfter ?? null,
+    format: draft.format.type,
+    schedule: draft.schedule,
+    limits: draft.limits,
+    ingestionId: null,
+  };
+}
+
+interface ListingTally {
+  objects: number;
+  files: number;
+  bytes: number;
+  emptyFiles: number;
+  sampled: boolean;
+  /** Matching files last modified within the arrival window. */
+  recentFiles: number;
+  recentBytes: number;
+  /** For an existing ingestion: matching files it has not loaded yet, and those it has. */
+  pendingFiles: number;
+  pendingBytes: number;
+  loadedFiles: number;
+}
+
+/** Lists up to `limit` objects and tallies what an ingestion would read; storage errors become BAD_REQUEST. */
+async function tallyListing(deps: ServiceDeps, target: Target, limit: number, windowStart: Date): Promise<ListingTally> {
+  const t: ListingTally = {
+    objects: 0,
+    files: 0,
+    bytes: 0,
+    emptyFiles: 0,
+    sampled: false,
+    recentFiles: 0,
+    recentBytes: 0,
+    pendingFiles: 0,
+    pendingBytes: 0,
+    loadedFiles: 0,
+  };
+  const matches = matcher(target.glob);
+  const after = target.modifiedAfter;
+  const now = deps.clock();
+  const maxRetries = deps.engine.settings.maxFileRetries;
+  try {
+    const source: Source = deps.engine.sources(target.spec);
+    let cursor: string | null = null;
+    do {
+      const page: ListPage = await source.list(cursor, Math.min(PAGE, limit - t.objects));
+      cursor = page.nextCursor;
+      t.objects += page.objects.length;
+      const wanted = page.objects.filter((o) => matches(o.path) && (!after || o.lastModified > after));
+      const files = wanted.filter((o) => o.size > 0);
+      t.emptyFiles += wanted.length - files.length;
+      for (const o of files) {
+        t.files += 1;
+        t.bytes += o.size;
+        if (o.lastModified >= windowStart && o.lastModified <= now) {
+          t.recentFiles += 1;
+          t.recentBytes += o.size;
+        }
+      }
+      if (target.ingestionId !== null && files.length > 0) {
+        const known = await deps.db.processedFile.findMany({
+          where: { ingestionId: target.ingestionId, path: { in: files.map((o) => o.path) } },
+          select: { path: true, status: true, retryCount: true },
+        });
+        const byPath = new Map(known.map((k) => [k.path, k]));
+        for (const o of files) {
+          const k = byPath.get(o.path);
+          // What a run would claim: new files, PENDING, PROCESSING, and FAILED ones under the retry limit.
+          const pending =
+            !k ||
+            k.status === "PENDING" ||
+            k.status === "PROCESSING" ||
+            (k.status === "FAILED" && k.retryCount < maxRetries);
+          if (pending) {
+            t.pendingFiles += 1;
+            t.pendingBytes += o.size;
+          } else if (k.status === "SUCCESS") {
+            t.loadedFiles += 1;
+          }
+        }
+      }
+      if (cursor !== null && t.objects >= limit) t.sampled = true;
+    } while (cursor !== null && !t.sampled);
+  } catch (error) {
+    if (error instanceof SourceError) {
+      throw new DomainError("BAD_REQUEST", error.message, target.subject.kind === "DRAFT" ? "source.uri" : undefined);
+    }
+    throw error;
+  }
+  return t;
+}
+
+/** Files that landed and were loaded in the window, from the ingestion's history (null if it never finished a run). */
+async function historyArrivals(deps: ServiceDeps, ingestionId: string, windowStart: Date) {
+  const finished = await deps.db.run.findFirst({
+    where: { ingestionId, status: { in: ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] } },
+    select: { id: true },
+  });
+  const loaded = await deps.db.processedFile.aggregate({
+    where: { ingestionId, status: "SUCCESS" },
+    _sum: { size: true },
+  });
+  if (!finished) return { arrivals: null, loadedBytes: Number(loaded._sum.size ?? 0n) };
+  const recent = await deps.db.processedFile.aggregate({
+    where: { ingestionId, status: "SUCCESS", loadedAt: { gte: windowStart }, lastModified: { gte: windowStart } },
+    _count: { _all: true },
+    _sum: { size: true },
+  });
+  return {
+    arrivals: { files: recent._count._all, bytes: Number(recent._sum.size ?? 0n) },
+    loadedBytes: Number(loaded._sum.size ?? 0n),
+  };
+}
+
+function resolvePrices(deps: ServiceDeps, requested: Partial<CostPrices> | undefined) {
+  const prices: CostPrices = { ...DEFAULT_PRICES };
+  const origins: Record<keyof CostPrices, PriceOrigin> = {
+    computePerHour: "DEFAULT",
+    storagePerGbMonth: "DEFAULT",
+    s3ListPer1000: "DEFAULT",
+    s3GetPer1000: "DEFAULT",
+  };
+  for (const key of PRICE_KEYS) {
+    const configured = deps.config.cost?.prices?.[key];
+    const given = requested?.[key];
+    if (given !== undefined) {
+      prices[key] = given;
+      origins[key] = "REQUEST";
+    } else if (configured !== undefined) {
+      prices[key] = configured;
+      origins[key] = "CONFIGURED";
+    }
+  }
+  return { prices, origins };
+}
+
+/**
+ * Estimates what an ingestion (or a draft of one) costs: the backfill now, then a month of its
+ * schedule, with every assumption listed. Lists the source: local paths must lie under the
+ * roots, and storage errors are BAD_REQUEST with the storage's message.
+ */
+export async function estimateCost(deps: ServiceDeps, tenantId: string, input: EstimateCostInput): Promise<CostEstimateView> {
+  const target = await resolveTarget(deps, tenantId, input);
+  const now = deps.clock();
+  const windowStart = new Date(now.getTime() - ARRIVAL_WINDOW_DAYS * DAY);
+  const limit = deps.config.cost?.listLimit ?? DEFAULT_LIST_LIMIT;
+  const listing = await tallyListing(deps, target, limit, windowStart);
+  const history = target.ingestionId === null ? null : await historyArrivals(deps, target.ingestionId, windowStart);
+  const rate = await loadRate(deps, target.format);
+  const { prices, origins } = resolvePrices(deps, input.prices);
+  const ratio =
+    input.warehouseBytesPerSourceByte ?? deps.config.cost?.warehouseBytesPerSourceByte ?? DEFAULT_WAREHOUSE_BYTES_PER_SOURCE_BYTE;
+  const runs = runsPerMonth(target.schedule, now, (m) => deps.log.warn(m));
+
+  const notes: string[] = [];
+  if (rate.problem) notes.push(rate.problem);
+  const arrivals = history?.arrivals
+    ? { ...history.arrivals, windowDays: ARRIVAL_WINDOW_DAYS, basis: "HISTORY" as const }
+    : { files: listing.recentFiles, bytes: listing.recentBytes, windowDays: ARRIVAL_WINDOW_DAYS, basis: "LISTING" as const };
+  if (history && !history.arrivals) {
+    notes.push("This ingestion has not finished a run yet, so the steady state comes from the listing instead of its history.");
+  }
+  const existing = target.ingestionId !== null;
+  const breakdown = estimateCosts({
+    sourceType: target.sourceType,
+    format: target.format,
+    rate: { mbPerSecond: rate.mbPerSecond, origin: rate.origin },
+    listing: {
+      objects: listing.objects,
+      files: listing.files,
+      bytes: listing.bytes,
+      emptyFiles: listing.emptyFiles,
+      sampled: listing.sampled,
+      limit,
+    },
+    backfill: existing
+      ? { files: listing.pendingFiles, bytes: listing.pendingBytes, scope: "NOT_YET_LOADED", alreadyLoaded: listing.loadedFiles }
+      : { files: listing.files, bytes: listing.bytes, scope: "ALL_MATCHING" },
+    arrivals,
+    loadedBytes: history?.loadedBytes ?? 0,
+    schedule: target.schedule,
+    runs,
+    limits: target.limits,
+    prices,
+    priceOrigins: origins,
+    warehouseBytesPerSourceByte: ratio,
+    paused: target.subject.kind === "INGESTION" && target.subject.status === "PAUSED",
+    notes,
+  });
+  const { month } = runs;
+  return {
+    subject: target.subject,
+    currency: "USD",
+    estimatedAt: now,
+    source: { type: target.sourceType, uri: target.spec.sourceUri, glob: target.glob },
+    listing: {
+      objects: listing.objects,
+      files: listing.files,
+      bytes: listing.bytes,
+      emptyFiles: listing.emptyFiles,
+      sampled: listing.sampled,
+      limit,
+    },
+    rate: { format: target.format, mbPerSecond: rate.mbPerSecond, source: rate.source, measuredAt: rate.measuredAt },
+    prices,
+    warehouseBytesPerSourceByte: ratio,
+    schedule: {
+      frequency: target.schedule.frequency,
+      description: describeSchedule(target.schedule),
+      timezone: month.timezone,
+      month: { label: month.label, name: month.name, start: month.start, end: month.end, days: month.days },
+      runsPerMonth: runs.runs,
+    },
+    steadyState: { basis: arrivals.basis, windowDays: arrivals.windowDays, files: arrivals.files, bytes: arrivals.bytes },
+    backfill: { scope: existing ? "NOT_YET_LOADED" : "ALL_MATCHING", ...breakdown.backfill },
+    monthly: {
+      runs: breakdown.monthly.runs,
+      newFiles: breakdown.monthly.newFiles,
+      newBytes: breakdown.monthly.newBytes,
+      durationMs: breakdown.monthly.durationMs,
+      computeCost: breakdown.monthly.computeCost,
+      storedGbMonths: breakdown.monthly.storedGbMonths,
+      storageCost: breakdown.monthly.storageCost,
+      listRequests: breakdown.monthly.listRequests,
+      getRequests: breakdown.monthly.getRequests,
+      requestCost: breakdown.monthly.requestCost,
+      total: breakdown.monthly.total,
+    },
+    assumptions: breakdown.assumptions,
+  };
+}
