@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { createRunWorld, jsonl, useRunWorld, writeFiles, type RunWorld } from "@/test/run-fixtures";
 import { S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { testClock } from "@/test/service-deps";
-import { estimateCostInput } from "./cost-view";
+import { costEstimateView, estimateCostInput } from "./cost-view";
 import { estimateCost, estimateLoadDurationMs, loadRate, loadRateMbPerSecond } from "./estimate-cost";
 
 const NOW = new Date("2026-11-22T12:00:00.000Z");
@@ -103,6 +103,8 @@ describe("estimateCost over local directories (PGlite)", () => {
   it("a draft: every matching file is the backfill, arrivals come from last-modified times", async () => {
     const { world } = suite;
     const r = await estimate(world.deps, world.tenant.id, { draft: draft() });
+    // What the router's .output() will check.
+    expect(costEstimateView.parse(r)).toEqual(r);
     expect(r.subject).toEqual({ kind: "DRAFT" });
     expect(r.source).toEqual({ type: "LOCAL", uri: landing, glob: "**/*.json" });
     // 7 objects; a, b, old and sub/c match (10 MB); empty.json is skipped; _SUCCESS and notes.txt do not match.
@@ -331,6 +333,7 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     expect(after.backfill).toMatchObject({ scope: "NOT_YET_LOADED", files: 1, bytes: c, runsNeeded: 1 });
     // History: a and b landed in the window and were loaded; old.jsonl was backfill (landed 100 days ago).
     expect(after.steadyState).toEqual({ basis: "HISTORY", windowDays: 30, files: 2, bytes: a + b });
+    expect(costEstimateView.parse(after)).toEqual(after);
     // December 2026: 744 hourly runs; arrivals × 31/30.
     expect(after.monthly).toMatchObject({ runs: 744 });
     expect(after.monthly.newFiles).toBeCloseTo((2 * 31) / 30, 10);
