@@ -109,6 +109,7 @@ const crossTenantCases: Record<string, CrossTenantCase> = {
       expect(preview).toMatchObject({ matchedFiles: 0, columns: [], rows: [] });
     },
   },
+  "ingestions.estimateCost": { input: (ids) => ({ ingestionId: ids.activeIngestionId }) },
   "ingestions.get": { input: (ids) => ({ id: ids.activeIngestionId }) },
   "ingestions.update": { input: (ids) => ({ id: ids.activeIngestionId, patch: { description: "changed by b" } }) },
   "ingestions.delete": { input: (ids) => ({ id: ids.activeIngestionId, dropTable: true }) },

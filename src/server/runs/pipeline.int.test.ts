@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
@@ -45,5 +46,26 @@ describe("run pipeline on local files (PGlite)", () => {
       [1, { added: [{ name: "id", type: "BIGINT" }, { name: "name", type: "VARCHAR" }, { name: "_source_file", type: "VARCHAR" }], removed: [], typeChanged: [] }],
       [2, { added: [{ name: "extra", type: "BOOLEAN" }], removed: [], typeChanged: [] }],
     ]);
+  });
+
+  it("records its estimate when it claims: the claimed bytes at the calibrated rate, next to the actuals", async () => {
+    const landing = path.join(suite.world.root, "estimated");
+    const files = { "a.jsonl": jsonl([{ id: 1, pad: "x".repeat(1200) }]), "b.jsonl": jsonl([{ id: 2, pad: "y".repeat(600) }]) };
+    await writeFiles(landing, files);
+    const bytes = Object.values(files).reduce((n, f) => n + Buffer.byteLength(f), 0);
+    // 0.001 MB/s = 1,000 bytes a second: the estimate is `bytes` milliseconds.
+    const calibration = path.join(suite.world.root, "calibration.json");
+    await writeFile(calibration, JSON.stringify({ measuredAt: "2026-11-01T00:00:00.000Z", quick: false, mbPerSecond: { JSON: 0.001, CSV: 1, PARQUET: 1 } }));
+    const ing = await makeIngestion(suite.world, { source: { uri: landing }, destination: { schema: "raw", table: "estimated" } });
+    suite.world.deps.config.cost = { calibrationFile: calibration };
+    let runId: string;
+    try {
+      ({ runId } = await triggerRun(suite.world.deps, suite.world.tenant.id, ing.id));
+      await suite.world.executor.idle();
+    } finally {
+      delete suite.world.deps.config.cost;
+    }
+    const run = await suite.world.deps.db.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({ status: "SUCCEEDED", estimatedBytes: BigInt(bytes), estimatedDurationMs: bytes, bytesLoaded: BigInt(bytes) });
   });
 });

@@ -15,6 +15,7 @@ import { literal } from "@/server/engine/sql";
 import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
+import { estimateLoadDurationMs } from "@/server/services/cost/estimate-cost";
 import { claimFiles, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
 import type { Step } from "./step";
 
@@ -159,6 +160,16 @@ export async function claimForRun(deps: RunDeps, ctx: RunContext): Promise<{ bat
     maxFiles: ingestion.maxFilesPerRun,
     maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
     onlyFilesOfRun: ctx.retryOf ?? null,
+  });
+  // The estimate the run is later compared with: what it claimed, at the calibrated load rate.
+  const bytes = claimed.reduce((n, f) => n + f.size, 0);
+  await deps.db.run.update({
+    where: { id: ctx.runId },
+    data: {
+      estimatedBytes: BigInt(bytes),
+      estimatedDurationMs: Math.min(await estimateLoadDurationMs(deps, ingestion.format, bytes), 2_147_483_647),
+      updatedAt: deps.clock(),
+    },
   });
   const { batchMaxFiles, batchMaxBytes } = deps.engine.settings;
   const batches = partitionBatches(claimed, batchMaxFiles, batchMaxBytes).map((b) => b.map((f) => f.id));

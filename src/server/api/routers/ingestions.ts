@@ -16,6 +16,8 @@ import { refreshIngestion } from "@/server/services/ingestions/refresh-ingestion
 import { previewInput } from "@/server/domain/preview-input";
 import { previewSource } from "@/server/services/preview/preview-source";
 import { previewOutput } from "@/server/services/preview/preview-view";
+import { estimateCost } from "@/server/services/cost/estimate-cost";
+import { costEstimateView, estimateCostInput } from "@/server/services/cost/cost-view";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
 import { protectedProcedure, router } from "../trpc";
@@ -36,7 +38,14 @@ const refreshOutput = z.object({
     table: z.object({ name: z.string(), exists: z.boolean(), rows: z.number() }),
     history: z.object({ files: z.number(), forget: z.number(), skip: z.number() }),
     ledgerEntries: z.number(),
-    load: z.object({ pending: fileCounts, nextRun: fileCounts, truncated: z.boolean() }).nullable(),
+    load: z
+      .object({
+        pending: fileCounts,
+        nextRun: fileCounts,
+        truncated: z.boolean(),
+        estimate: z.object({ durationMs: z.number(), mbPerSecond: z.number(), computeCost: z.number() }),
+      })
+      .nullable(),
     warnings: z.array(z.string()),
     steps: z.array(z.string()),
   }),
@@ -79,6 +88,11 @@ export const ingestionsRouter = router({
     .input(previewInput)
     .output(previewOutput)
     .query(({ ctx, input }) => previewSource(ctx.deps, ctx.auth.tenantId, input)),
+  /** Backfill and monthly cost of a draft (`draft`) or an existing ingestion (`ingestionId`), with its assumptions. */
+  estimateCost: protectedProcedure
+    .input(estimateCostInput)
+    .output(costEstimateView)
+    .query(({ ctx, input }) => estimateCost(ctx.deps, ctx.auth.tenantId, input)),
   refresh: protectedProcedure
     .input(refreshIngestionInput)
     .output(refreshOutput)

@@ -10,6 +10,15 @@ import { withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
 import { nextRunFiles, type NextRunFiles } from "./next-run-files";
+import { DEFAULT_PRICES } from "@/server/domain/cost";
+import { loadRateMbPerSecond } from "../cost/estimate-cost";
+
+/** What loading the next run's bytes should take and cost in compute, at the calibrated rate. */
+export interface LoadEstimate {
+  durationMs: number;
+  mbPerSecond: number;
+  computeCost: number;
+}
 
 export interface RefreshPlan {
   mode: "FULL" | "NEW_ONLY";
@@ -19,7 +28,7 @@ export interface RefreshPlan {
   /** Ledger entries (loaded files) the warehouse forgets with the table. */
   ledgerEntries: number;
   /** What would load afterwards, from a listing; null when the source could not be listed. */
-  load: NextRunFiles | null;
+  load: (NextRunFiles & { estimate: LoadEstimate }) | null;
   warnings: string[];
   /** The plan in sentences, in order. */
   steps: string[];
@@ -66,7 +75,13 @@ export async function planRefresh(
   const history = mode === "FULL" ? { files, forget: files, skip: 0 } : { files, forget: 0, skip: unfinished };
   const listing = await nextRunFiles(deps, ingestion, { forgetHistory: mode === "FULL" });
   const warnings: string[] = [];
-  const load = "error" in listing ? null : listing;
+  let load: RefreshPlan["load"] = null;
+  if (!("error" in listing)) {
+    const mbPerSecond = await loadRateMbPerSecond(deps, ingestion.format);
+    const durationMs = Math.round((listing.nextRun.bytes / 1e6 / mbPerSecond) * 1000);
+    const perHour = deps.config.cost?.prices?.computePerHour ?? DEFAULT_PRICES.computePerHour;
+    load = { ...listing, estimate: { durationMs, mbPerSecond, computeCost: (durationMs / 3_600_000) * perHour } };
+  }
   if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);
   if (load?.truncated) warnings.push(`The listing stopped after ${plural(100_000, "object")}; the counts of files to load are lower bounds`);
   const active = await deps.db.run.findFirst({ where: { activeIngestionId: ingestion.id }, select: { id: true, status: true } });
