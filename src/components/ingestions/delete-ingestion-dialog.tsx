@@ -1,8 +1,10 @@
 "use client";
-// Deleting asks first, and says plainly that the loaded table stays.
+// Deleting asks first, and says plainly what happens to the loaded table: kept, unless the user
+// ticks the box to drop it too. The server's answer is shown on the list the delete leads to.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useRef } from "react";
+import { useRef, useState } from "react";
+import { setFlashMessage } from "@/components/flash-message";
 import { useTRPC } from "@/trpc/react";
 
 export function DeleteIngestionDialog({
@@ -14,9 +16,11 @@ export function DeleteIngestionDialog({
   const queryClient = useQueryClient();
   const router = useRouter();
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const [dropTable, setDropTable] = useState(false);
   const remove = useMutation(
     trpc.ingestions.delete.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (deleted) => {
+        setFlashMessage(deleted.message);
         await queryClient.invalidateQueries(trpc.ingestions.list.pathFilter());
         router.push("/ingestions");
       },
@@ -26,6 +30,7 @@ export function DeleteIngestionDialog({
 
   function open() {
     remove.reset();
+    setDropTable(false);
     dialogRef.current?.showModal();
   }
 
@@ -37,11 +42,31 @@ export function DeleteIngestionDialog({
       <dialog ref={dialogRef} className="dialog" aria-labelledby="delete-ingestion-title" aria-describedby="delete-ingestion-text">
         <h2 id="delete-ingestion-title">Delete ingestion &lsquo;{ingestion.name}&rsquo;?</h2>
         <p id="delete-ingestion-text">
-          The ingestion, its runs and its file history are deleted. The table <code>{table}</code> is kept, with every row
-          already loaded into it.
+          The ingestion, its runs and its file history are deleted.{" "}
+          {dropTable ? (
+            <>
+              The table <code>{table}</code> is dropped too, with every row loaded into it.
+            </>
+          ) : (
+            <>
+              The table <code>{table}</code> is kept, with every row already loaded into it.
+            </>
+          )}
         </p>
+        <div className="checkbox-row">
+          <input
+            id="delete-ingestion-drop-table"
+            type="checkbox"
+            checked={dropTable}
+            disabled={remove.isPending || remove.isSuccess}
+            onChange={(e) => setDropTable(e.target.checked)}
+          />
+          <label htmlFor="delete-ingestion-drop-table">
+            Also drop table <code>{table}</code> and its data
+          </label>
+        </div>
         {remove.error ? (
-          <p className="notice notice-error" role="alert">
+          <p className="notice notice-error dialog-notice" role="alert">
             {remove.error.message}
           </p>
         ) : null}
@@ -50,9 +75,9 @@ export function DeleteIngestionDialog({
             type="button"
             className="button button-danger"
             disabled={remove.isPending || remove.isSuccess}
-            onClick={() => remove.mutate({ id: ingestion.id })}
+            onClick={() => remove.mutate({ id: ingestion.id, dropTable })}
           >
-            Delete ingestion
+            {dropTable ? "Delete ingestion and table" : "Delete ingestion"}
           </button>
           <button type="button" className="button" autoFocus onClick={() => dialogRef.current?.close()}>
             Cancel

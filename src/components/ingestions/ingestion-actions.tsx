@@ -1,11 +1,12 @@
 "use client";
-// Run now, pause, resume and delete, for the ingestion page's header.
+// Run now, pause, resume, refresh and delete, for the ingestion page's header.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { RunNowButton } from "@/components/runs/run-now-button";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
 import { DeleteIngestionDialog } from "./delete-ingestion-dialog";
+import { RefreshIngestionDialog } from "./refresh-ingestion-dialog";
 
 type Ingestion = inferRouterOutputs<AppRouter>["ingestions"]["get"];
 
@@ -39,6 +40,7 @@ export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
       >
         {label}
       </button>
+      <RefreshIngestionDialog ingestion={ingestion} />
       <DeleteIngestionDialog ingestion={ingestion} />
       {failed ? (
         <p className="notice notice-error actions-error" role="alert">

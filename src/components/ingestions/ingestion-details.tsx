@@ -1,8 +1,9 @@
 "use client";
-// Everything about one ingestion: its definition, schedule, limits, latest run and its runs.
+// Everything about one ingestion: its definition, schedule, limits, latest run, its runs and files.
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { DateTime, formatInTimeZone } from "@/components/date-time";
+import { FileHistory } from "@/components/files/file-history";
 import { QueryError } from "@/components/query-error";
 import { Property, PropertiesCard } from "@/components/properties";
 import { IngestionRuns } from "@/components/runs/ingestion-runs";
@@ -42,6 +43,7 @@ export function IngestionDetails({ id }: { id: string }) {
         <ActivityCard ingestion={ingestion} />
       </div>
       <IngestionRuns ingestionId={ingestion.id} />
+      <FileHistory ingestion={ingestion} />
     </>
   );
 }

@@ -2,6 +2,7 @@
 // The "Runs" section of an ingestion's page: newest first, a page at a time, re-read every
 // moment while a run is queued or running so it visibly progresses.
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { LoadMore } from "@/components/load-more";
 import { QueryError } from "@/components/query-error";
 import { useTRPC } from "@/trpc/react";
@@ -26,6 +27,20 @@ export function IngestionRuns({ ingestionId }: { ingestionId: string }) {
     void queryClient.invalidateQueries(trpc.ingestions.get.queryFilter({ id: ingestionId }));
     void queryClient.invalidateQueries(trpc.ingestions.list.pathFilter());
   });
+
+  // Runs change the file history. A short run may end before this list ever sees it active, so
+  // this follows the newest page's finished runs rather than the end of an active one.
+  const finished = (runs.data?.pages[0]?.items ?? [])
+    .filter((run) => !isActiveRun(run))
+    .map((run) => `${run.id}:${run.status}`)
+    .join(",");
+  const seenFinished = useRef(finished);
+  useEffect(() => {
+    if (seenFinished.current === finished) return;
+    seenFinished.current = finished;
+    void queryClient.invalidateQueries(trpc.files.pathFilter());
+    void queryClient.invalidateQueries(trpc.ingestions.get.queryFilter({ id: ingestionId }));
+  }, [finished, queryClient, trpc, ingestionId]);
 
   return (
     <section className="runs-section" aria-labelledby="runs-title">

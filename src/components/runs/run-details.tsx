@@ -9,7 +9,8 @@ import { RunFilesTable } from "./run-files-table";
 import { RunMetrics, RunTimeline } from "./run-metrics";
 import { RunSchemaChanges } from "./run-schema-changes";
 import { RunStatus } from "./run-status";
-import { isActiveRun, shortRunId } from "./run-types";
+import { RetryRunButton } from "./retry-run-button";
+import { isActiveRun, shortRunId, type Run } from "./run-types";
 import { runPollInterval, useOnRunsSettled } from "./use-run-polling";
 
 export function RunDetails({ id }: { id: string }) {
@@ -47,7 +48,9 @@ export function RunDetails({ id }: { id: string }) {
             Updating while the run is active…
           </span>
         ) : null}
+        {isRetryable(run) ? <RetryRunButton runId={run.id} ingestionId={run.ingestionId} /> : null}
       </div>
+      <RunLineage run={run} />
       {run.error ? <RunError message={run.error} /> : null}
       <RunMetrics run={run} />
       <div className="cards run-cards">
@@ -65,5 +68,48 @@ function RunError({ message }: { message: string }) {
       <h2 id="run-error-title">Error</h2>
       <p className="error-text">{message}</p>
     </section>
+  );
+}
+
+/** Only a finished run that left files unloaded can be retried. */
+function isRetryable(run: Run): boolean {
+  return run.status === "FAILED" || run.status === "PARTIAL";
+}
+
+/** The run this one retries, and the runs that retried this one. */
+function RunLineage({ run }: { run: Run }) {
+  const trpc = useTRPC();
+  // Retries come after the run: its ingestion's runs queued since it hold them (the newest 100).
+  const retries = useQuery({
+    ...trpc.runs.list.queryOptions({ ingestionId: run.ingestionId, since: run.queuedAt, limit: 100 }),
+    enabled: isRetryable(run),
+    select: (page) => page.items.filter((r) => r.retryOfRunId === run.id).reverse(),
+  });
+  const retriedBy = isRetryable(run) ? (retries.data ?? []) : [];
+  if (!run.retryOfRunId && retriedBy.length === 0) return null;
+  return (
+    <div className="run-lineage">
+      {run.retryOfRunId ? (
+        <p data-testid="retry-of">
+          Retry of{" "}
+          <Link href={`/runs/${run.retryOfRunId}`} title={run.retryOfRunId}>
+            run {shortRunId(run.retryOfRunId)}
+          </Link>
+        </p>
+      ) : null}
+      {retriedBy.length > 0 ? (
+        <p data-testid="retried-by">
+          Retried by{" "}
+          {retriedBy.map((r, i) => (
+            <span key={r.id}>
+              {i > 0 ? ", " : null}
+              <Link href={`/runs/${r.id}`} title={r.id}>
+                run {shortRunId(r.id)}
+              </Link>
+            </span>
+          ))}
+        </p>
+      ) : null}
+    </div>
   );
 }

@@ -1,15 +1,8 @@
 // The files a run claimed, failures first (the API orders them), with why each failed.
-import { Badge, type BadgeTone } from "@/components/status-badge";
+import { FILE_STATUS } from "@/components/files/file-status";
+import { Badge } from "@/components/status-badge";
 import { formatBytes, formatCount } from "./format";
 import type { RunFile } from "./run-types";
-
-const FILE_STATUS: Record<RunFile["status"], { label: string; tone: BadgeTone }> = {
-  PENDING: { label: "Pending", tone: "grey" },
-  PROCESSING: { label: "Processing", tone: "blue" },
-  SUCCESS: { label: "Loaded", tone: "green" },
-  FAILED: { label: "Failed", tone: "red" },
-  SKIPPED: { label: "Skipped", tone: "grey" },
-};
 
 /** Failed files first, the API's order otherwise (a stable sort keeps it). */
 function failuresFirst(files: RunFile[]): RunFile[] {

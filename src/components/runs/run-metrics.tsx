@@ -3,8 +3,9 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { DateTime } from "@/components/date-time";
 import { Property, PropertiesCard } from "@/components/properties";
-import { formatBytes, formatCount } from "./format";
+import { formatBytes, formatCount, formatDuration } from "./format";
 import { RunDuration } from "./run-duration";
+import { Estimate, estimateSummary } from "./run-estimate";
 import { METHOD_LABELS, TRIGGER_LABELS, isActiveRun, type Run } from "./run-types";
 
 export function RunMetrics({ run }: { run: Run }) {
@@ -18,11 +19,13 @@ export function RunMetrics({ run }: { run: Run }) {
       </Metric>
       <Metric name="Files skipped">{formatCount(metrics.filesSkipped)}</Metric>
       <Metric name="Rows loaded">{formatCount(metrics.rowsLoaded)}</Metric>
-      <Metric name="Bytes loaded" title={`${formatCount(metrics.bytesLoaded)} bytes`}>
+      <Metric name="Bytes loaded" title={`${formatCount(metrics.bytesLoaded)} bytes; ${estimateSummary(run)}`}>
         {formatBytes(metrics.bytesLoaded)}
+        <Estimate value={run.estimate?.bytes} format={formatBytes} testId="estimate-bytes" />
       </Metric>
-      <Metric name="Duration">
+      <Metric name="Duration" title={estimateSummary(run)}>
         <RunDuration run={run} />
+        <Estimate value={run.estimate?.durationMs} format={formatDuration} testId="estimate-duration" />
       </Metric>
     </dl>
   );

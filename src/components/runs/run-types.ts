@@ -27,7 +27,11 @@ export const METHOD_LABELS: Record<Run["method"], string> = {
   INNGEST: "Inngest",
 };
 
-/** The short form of a run id used in headings, e.g. "Run 0190f3a2". */
+/**
+ * The short form of a run id used in headings, e.g. "Run 3a4429dc": its last 8 hex digits. Ids
+ * are UUIDv7, whose first digits are a timestamp shared by every run of the same minute (a run
+ * and its retry would read alike); the last ones are random.
+ */
 export function shortRunId(id: string): string {
-  return id.slice(0, 8);
+  return id.slice(-8);
 }

@@ -2,8 +2,9 @@
 // One row per run: outcome, timing and volume, with a link to the run's page.
 import Link from "next/link";
 import { DateTime } from "@/components/date-time";
-import { formatBytes, formatCount } from "./format";
+import { formatBytes, formatCount, formatDuration } from "./format";
 import { RunDuration } from "./run-duration";
+import { Estimate, estimateSummary } from "./run-estimate";
 import { RunStatus } from "./run-status";
 import { TRIGGER_LABELS, shortRunId, type Run } from "./run-types";
 
@@ -16,7 +17,9 @@ export function RunsTable({ runs, busy }: { runs: Run[]; busy: boolean }) {
             <th scope="col">Status</th>
             <th scope="col">Trigger</th>
             <th scope="col">Started</th>
-            <th scope="col">Duration</th>
+            <th scope="col">
+              Duration <span className="th-hint">actual (estimate)</span>
+            </th>
             <th scope="col">
               Files <span className="th-hint">loaded / failed / skipped</span>
             </th>
@@ -50,8 +53,9 @@ function RunRow({ run }: { run: Run }) {
       </td>
       <td>{TRIGGER_LABELS[run.trigger]}</td>
       <td>{run.startedAt ? <DateTime seconds value={run.startedAt} /> : <span className="muted">Not started</span>}</td>
-      <td>
-        <RunDuration run={run} />
+      <td className="cell-duration" title={estimateSummary(run)}>
+        <RunDuration run={run} />{" "}
+        <Estimate value={run.estimate?.durationMs} format={formatDuration} parenthesized />
       </td>
       <td>
         <FileCounts loaded={metrics.filesLoaded} failed={metrics.filesFailed} skipped={metrics.filesSkipped} />

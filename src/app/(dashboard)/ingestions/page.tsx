@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { FlashNotice } from "@/components/flash-notice";
 import { IngestionList } from "@/components/ingestions/ingestion-list";
 import { ingestionListQuery, parseIngestionFilters } from "@/components/ingestions/ingestion-list-query";
 import { HydrateClient, prefetchInfinite, requireAuth, trpc } from "@/trpc/server";
@@ -22,6 +23,7 @@ export default async function IngestionsPage({
           New ingestion
         </Link>
       </div>
+      <FlashNotice />
       <IngestionList initialFilters={filters} />
     </HydrateClient>
   );
