@@ -1,6 +1,8 @@
 "use client";
 // The new-ingestion form. It validates with the API's own schema before sending, and shows the
-// client's and the server's errors in the same places: beside the field they are about.
+// client's and the server's errors in the same places: beside the field they are about. Before
+// creating, it can preview the source (schema, sample rows, warnings) and estimate the cost;
+// both are optional, and their refusals show beside the fields too.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
@@ -17,16 +19,24 @@ import {
 import { createIngestionInput, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
 import { describeSchedule, SCHEDULE_FREQUENCIES, WEEKDAYS } from "@/server/domain/schedule";
 import { useTRPC } from "@/trpc/react";
+import { mergeFieldErrors, sameInput } from "./check-errors";
+import { CostEstimate, useCostEstimate } from "./cost-estimate";
 import {
+  duplicateHintErrors,
   FIELD_PATHS,
+  formKeyOf,
   INITIAL_INGESTION_FORM,
   isS3Source,
+  toCostDraft,
   toCreateIngestionDraft,
+  toPreviewDraft,
   visibleFieldPaths,
   type EvolutionMode,
   type IngestionFormValues,
   type JsonLayout,
 } from "./ingestion-form-values";
+import { SchemaHintsField } from "./schema-hints-field";
+import { SourcePreview, useSourcePreview } from "./source-preview";
 
 const FREQUENCY_LABELS: Record<(typeof SCHEDULE_FREQUENCIES)[number], string> = {
   NONE: "Manual only",
@@ -51,6 +61,24 @@ const JSON_LAYOUT_LABELS: Record<JsonLayout, string> = {
 
 const subscribeNever = () => () => undefined;
 
+/**
+ * A check's errors that still apply: those about a form value unchanged since the check was
+ * asked for (editing a field clears its error, as after Create).
+ */
+function currentCheckErrors(
+  errors: FieldErrors | null,
+  snapshot: IngestionFormValues | null,
+  values: IngestionFormValues,
+): FieldErrors {
+  if (!errors || !snapshot) return {};
+  return Object.fromEntries(
+    Object.entries(errors).filter(([path]) => {
+      const key = formKeyOf(path);
+      return key !== null && sameInput(snapshot[key], values[key]);
+    }),
+  );
+}
+
 export function CreateIngestionForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -64,6 +92,8 @@ export function CreateIngestionForm() {
   // The browser's zone is the default; the server render cannot know it and says UTC.
   const defaultTimeZone = useSyncExternalStore(subscribeNever, browserTimeZone, () => "UTC");
   const hydrated = useHydrated();
+  const preview = useSourcePreview<IngestionFormValues>();
+  const estimate = useCostEstimate<IngestionFormValues>();
 
   const create = useMutation(
     trpc.ingestions.create.mutationOptions({
@@ -82,7 +112,18 @@ export function CreateIngestionForm() {
     Object.keys(clientErrors).length > 0 ? clientErrors : serverErrors,
     visibleFieldPaths(values),
   );
-  const byField = Object.fromEntries(Object.entries(attemptErrors).filter(([path]) => !edited.has(path)));
+  const visible = visibleFieldPaths(values);
+  // A Create attempt's errors first; then the preview's and the estimate's that still apply.
+  const byField = mergeFieldErrors(
+    Object.fromEntries(
+      Object.entries(attemptErrors).filter(([path]) => {
+        const key = formKeyOf(path);
+        return !edited.has(path) && !(key && edited.has(FIELD_PATHS[key]));
+      }),
+    ),
+    placeFieldErrors(currentCheckErrors(preview.errors, preview.snapshot, values), visible).byField,
+    placeFieldErrors(currentCheckErrors(estimate.errors, estimate.snapshot, values), visible).byField,
+  );
 
   // After a failed attempt, take the user to the first problem.
   useEffect(() => {
@@ -108,19 +149,32 @@ export function CreateIngestionForm() {
     event.preventDefault();
     const draft = toCreateIngestionDraft(values, defaultTimeZone);
     const parsed = createIngestionInput.safeParse(draft);
+    const hintErrors = duplicateHintErrors(values.hints);
     setAttempt((n) => n + 1);
     setEdited(new Set());
-    if (!parsed.success) {
+    if (!parsed.success || Object.keys(hintErrors).length > 0) {
       create.reset();
-      setClientErrors(fieldErrorsFromZod(parsed.error));
+      setClientErrors(mergeFieldErrors(parsed.success ? {} : fieldErrorsFromZod(parsed.error), hintErrors));
       return;
     }
     setClientErrors({});
     create.mutate(draft);
   }
 
+  function runPreview() {
+    preview.run(toPreviewDraft(values), values, duplicateHintErrors(values.hints));
+  }
+
+  function runEstimate() {
+    estimate.run({ draft: toCostDraft(values, defaultTimeZone) }, values);
+  }
+
   const s3 = isS3Source(values.sourceUri);
   const timezone = values.timezone ?? defaultTimeZone;
+  const previewStale = preview.input !== null && !sameInput(preview.input, toPreviewDraft(values));
+  const estimateInput = estimate.input;
+  const estimateStale =
+    estimateInput !== null && !sameInput(estimateInput, { draft: toCostDraft(values, defaultTimeZone) });
   const busy = create.isPending || create.isSuccess;
   const schedulePreview = describeSchedule({
     frequency: values.frequency,
@@ -233,6 +287,16 @@ export function CreateIngestionForm() {
       </fieldset>
 
       <fieldset>
+        <legend>Schema hints</legend>
+        <SchemaHintsField rows={values.hints} onChange={(rows) => set("hints", rows)} errors={byField} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Preview</legend>
+        <SourcePreview preview={preview} onPreview={runPreview} stale={previewStale} />
+      </fieldset>
+
+      <fieldset>
         <legend>Destination</legend>
         <div className="grid-2">
           <TextField {...bind("destinationSchema")} label="Destination schema" spellCheck={false} />
@@ -308,6 +372,11 @@ export function CreateIngestionForm() {
           <TextField {...bind("maxFilesPerRun")} label="Max files per run" hint="Optional." type="number" min={1} step={1} />
           <TextField {...bind("maxBytesPerRun")} label="Max bytes per run" hint="Optional." type="number" min={1} step={1} />
         </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Cost estimate</legend>
+        <CostEstimate estimate={estimate} onEstimate={runEstimate} stale={estimateStale} />
       </fieldset>
 
       <div className="form-actions">

@@ -1,12 +1,28 @@
 // What the new-ingestion form holds (strings and booleans, as inputs give them) and how that
 // becomes the API's input. Fields that the chosen format, source or schedule does not use are
-// left out, so a hidden field can never fail validation.
+// left out, so a hidden field can never fail validation. The preview and the cost estimate take
+// parts of the same draft, so they see exactly what Create would send.
+import type { z } from "zod";
+import type { FieldErrors } from "@/components/forms/field-errors";
 import type { CreateIngestionDraft, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
+import type { PreviewDraft } from "@/server/domain/preview-input";
 import type { ScheduleFrequencyInput } from "@/server/domain/schedule";
+import type { costDraftInput } from "@/server/services/cost/cost-view";
+
+/** A draft as `ingestions.estimateCost` takes it (before defaults). */
+export type EstimateCostDraft = z.input<typeof costDraftInput>;
 
 export type FormatType = "JSON" | "CSV" | "PARQUET";
 export type JsonLayout = "AUTO" | "NEWLINE_DELIMITED" | "ARRAY";
 export type EvolutionMode = (typeof EVOLUTION_MODES)[number];
+
+/** One schema hint as the form edits it: a column and the SQL type it should load as. */
+export interface HintRow {
+  /** Stable React key; rows are added and removed in any order. */
+  id: string;
+  column: string;
+  type: string;
+}
 
 export interface IngestionFormValues {
   name: string;
@@ -27,6 +43,7 @@ export interface IngestionFormValues {
   destinationSchema: string;
   destinationTable: string;
   evolutionMode: EvolutionMode;
+  hints: HintRow[];
   frequency: ScheduleFrequencyInput;
   time: string;
   weekday: string;
@@ -56,6 +73,7 @@ export const INITIAL_INGESTION_FORM: IngestionFormValues = {
   destinationSchema: "raw",
   destinationTable: "",
   evolutionMode: "ADD_NEW_COLUMNS",
+  hints: [],
   frequency: "NONE",
   time: "00:00",
   weekday: "1",
@@ -85,6 +103,7 @@ export const FIELD_PATHS: Record<keyof IngestionFormValues, string> = {
   destinationSchema: "destination.schema",
   destinationTable: "destination.table",
   evolutionMode: "schemaPolicy.evolutionMode",
+  hints: "schemaPolicy.hints",
   frequency: "schedule.frequency",
   time: "schedule.time",
   weekday: "schedule.weekday",
@@ -143,7 +162,7 @@ export function toCreateIngestionDraft(v: IngestionFormValues, defaultTimeZone: 
     },
     format: formatOf(v),
     destination: { schema: v.destinationSchema, table: v.destinationTable, partitionColumns: [] },
-    schemaPolicy: { evolutionMode: v.evolutionMode, hints: {} },
+    schemaPolicy: { evolutionMode: v.evolutionMode, hints: hintsOf(v.hints) },
     schedule: {
       frequency: v.frequency,
       time: v.frequency === "DAILY" || v.frequency === "WEEKLY" ? v.time : null,
@@ -179,6 +198,8 @@ export function visibleFieldPaths(v: IngestionFormValues): string[] {
     "destination.schema",
     "destination.table",
     "schemaPolicy.evolutionMode",
+    "schemaPolicy.hints",
+    ...v.hints.map(hintPath),
     "schedule.frequency",
     ...(v.frequency === "DAILY" || v.frequency === "WEEKLY" ? ["schedule.time"] : []),
     ...(v.frequency === "WEEKLY" ? ["schedule.weekday"] : []),
@@ -187,4 +208,60 @@ export function visibleFieldPaths(v: IngestionFormValues): string[] {
     "limits.maxFilesPerRun",
     "limits.maxBytesPerRun",
   ];
+}
+
+/** Where a hint row's errors come back: "schemaPolicy.hints.<column>" (the API keys hints by column). */
+export function hintPath(row: Pick<HintRow, "column">): string {
+  return `${FIELD_PATHS.hints}.${row.column.trim()}`;
+}
+
+/** The hints the API takes: column → type. Rows left entirely empty are ignored. */
+export function hintsOf(rows: readonly HintRow[]): Record<string, string> {
+  const hints: Record<string, string> = {};
+  for (const row of rows) {
+    if (row.column.trim() === "" && row.type.trim() === "") continue;
+    hints[row.column.trim()] = row.type;
+  }
+  return hints;
+}
+
+/**
+ * A column hinted twice (columns match case-insensitively, as in the loader): the API takes one
+ * type per column, so the form says so rather than keeping the last silently.
+ */
+export function duplicateHintErrors(rows: readonly HintRow[]): FieldErrors {
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const name = row.column.trim().toLowerCase();
+    if (name !== "") seen.set(name, (seen.get(name) ?? 0) + 1);
+  }
+  const errors: FieldErrors = {};
+  for (const row of rows) {
+    const name = row.column.trim();
+    if ((seen.get(name.toLowerCase()) ?? 0) > 1) errors[hintPath(row)] = [`Column ${name} has more than one hint: keep one`];
+  }
+  return errors;
+}
+
+/** What the preview reads: the draft's source, format and hints. */
+export function toPreviewDraft(v: IngestionFormValues): PreviewDraft {
+  const draft = toCreateIngestionDraft(v, "UTC");
+  return { source: draft.source, format: draft.format, hints: hintsOf(v.hints), sampleRows: PREVIEW_SAMPLE_ROWS };
+}
+
+export const PREVIEW_SAMPLE_ROWS = 20;
+
+/** What the cost estimate needs: the draft's source, format, schedule and limits. */
+export function toCostDraft(v: IngestionFormValues, defaultTimeZone: string): EstimateCostDraft {
+  const draft = toCreateIngestionDraft(v, defaultTimeZone);
+  return { source: draft.source, format: draft.format, schedule: draft.schedule, limits: draft.limits };
+}
+
+/** The form value a dotted input path belongs to ("schemaPolicy.hints.amount" → hints), if any. */
+export function formKeyOf(path: string): keyof IngestionFormValues | null {
+  let best: keyof IngestionFormValues | null = null;
+  for (const [key, p] of Object.entries(FIELD_PATHS) as [keyof IngestionFormValues, string][]) {
+    if ((path === p || path.startsWith(`${p}.`)) && (best === null || p.length > FIELD_PATHS[best].length)) best = key;
+  }
+  return best;
 }

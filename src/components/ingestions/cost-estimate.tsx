@@ -1,0 +1,221 @@
+"use client";
+// What an ingestion would cost: the backfill now and a month of its schedule, with the load rate
+// and every assumption behind the figures. For a draft (the create form owns the request, so
+// refused inputs show beside its fields) or, through IngestionCostEstimate, an existing ingestion.
+import { skipToken, useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { fieldErrorsFromZod, type FieldErrors } from "@/components/forms/field-errors";
+import { formatBytes, formatCount, formatDuration } from "@/components/runs/format";
+import { formatUsd } from "@/server/domain/cost";
+import { estimateCostInput, type CostEstimateView } from "@/server/services/cost/cost-view";
+import { useTRPC } from "@/trpc/react";
+import { errorsOfCheck, estimatePathToForm, mapErrorPaths, mergeFieldErrors, sameInput } from "./check-errors";
+import type { EstimateCostDraft } from "./ingestion-form-values";
+import { CheckFailure } from "./source-preview";
+import "@/app/preview.css";
+
+/** What to estimate: a draft from the create form, or an ingestion that exists. */
+export type CostSubject = { draft: EstimateCostDraft } | { ingestionId: string };
+
+type Request<S> =
+  | { kind: "query"; input: CostSubject; snapshot: S }
+  | { kind: "invalid"; errors: FieldErrors; snapshot: S };
+
+export interface CostEstimateState<S> {
+  /** Validates `input` and asks for the estimate, again on every call. */
+  run: (input: CostSubject, snapshot: S) => void;
+  input: CostSubject | null;
+  snapshot: S | null;
+  data: CostEstimateView | undefined;
+  isFetching: boolean;
+  /** Why the last request failed, by create-form path ("_form" when about no field). */
+  errors: FieldErrors | null;
+}
+
+export function useCostEstimate<S>(): CostEstimateState<S> {
+  const trpc = useTRPC();
+  const [request, setRequest] = useState<Request<S> | null>(null);
+  const input = request?.kind === "query" ? request.input : null;
+  const query = useQuery(
+    trpc.ingestions.estimateCost.queryOptions(input ?? skipToken, {
+      // It lists the source: only a click asks, and each click asks afresh.
+      staleTime: 0,
+      retry: false,
+      refetchOnWindowFocus: false,
+      refetchOnReconnect: false,
+    }),
+  );
+
+  function run(next: CostSubject, snapshot: S) {
+    const parsed = estimateCostInput.safeParse(next);
+    if (!parsed.success) {
+      setRequest({
+        kind: "invalid",
+        errors: mergeFieldErrors(mapErrorPaths(fieldErrorsFromZod(parsed.error), estimatePathToForm)),
+        snapshot,
+      });
+      return;
+    }
+    if (request?.kind === "query" && sameInput(request.input, next)) void query.refetch();
+    setRequest({ kind: "query", input: next, snapshot });
+  }
+
+  const sent = request?.kind === "query";
+  return {
+    run,
+    input,
+    snapshot: request?.snapshot ?? null,
+    data: sent ? query.data : undefined,
+    isFetching: sent && query.isFetching,
+    errors:
+      request?.kind === "invalid"
+        ? request.errors
+        : sent && query.error && !query.isFetching
+          ? errorsOfCheck(query.error, estimatePathToForm)
+          : null,
+  };
+}
+
+export function CostEstimate<S>({
+  estimate,
+  onEstimate,
+  stale = false,
+  hint = "Optional. Lists the source and prices the first load and a month of the schedule; nothing is loaded.",
+}: {
+  estimate: CostEstimateState<S>;
+  onEstimate: () => void;
+  /** What the estimate depends on changed since the one shown. */
+  stale?: boolean;
+  hint?: ReactNode;
+}) {
+  const { data, isFetching, errors } = estimate;
+  return (
+    <div className="check" aria-busy={isFetching || undefined}>
+      <div className="check-actions">
+        <button type="button" className="button" onClick={onEstimate} disabled={isFetching}>
+          Estimate cost
+        </button>
+        {hint ? <span className="hint">{hint}</span> : null}
+      </div>
+      {isFetching ? (
+        <p className="check-loading" role="status">
+          Listing the source…
+        </p>
+      ) : null}
+      {errors ? <CheckFailure title="Could not estimate the cost" errors={errors} /> : null}
+      {data && !isFetching && !errors ? <CostEstimateResult estimate={data} stale={stale} /> : null}
+    </div>
+  );
+}
+
+/** The estimate of an existing ingestion, with its own button. */
+export function IngestionCostEstimate({ ingestionId }: { ingestionId: string }) {
+  const estimate = useCostEstimate<null>();
+  return (
+    <CostEstimate
+      estimate={estimate}
+      onEstimate={() => estimate.run({ ingestionId }, null)}
+      hint="Lists the source and prices loading what is not loaded yet and a month of the schedule."
+    />
+  );
+}
+
+function Row({ label, children, total = false }: { label: string; children: ReactNode; total?: boolean }) {
+  return (
+    <div className={total ? "cost-total" : undefined}>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** Dollars as a bill shows them; under a cent says so (the exact figure is in the tooltip). */
+function Money({ usd }: { usd: number }) {
+  const exact = formatUsd(usd);
+  if (usd > 0 && usd < 0.01) return <span title={exact}>under $0.01</span>;
+  return <span title={exact}>{exact}</span>;
+}
+
+/** Bytes and times are estimates over averages: whole units. */
+const bytes = (n: number) => formatBytes(Math.round(n));
+const duration = (ms: number, dataBytes: number) => (ms < 1 && dataBytes > 0 ? "under 1 ms" : formatDuration(ms));
+
+const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
+
+function CostEstimateResult({ estimate, stale }: { estimate: CostEstimateView; stale: boolean }) {
+  const { backfill, monthly, listing, rate, schedule } = estimate;
+  const atLeast = listing.sampled ? "at least " : "";
+  const newFiles = Math.round(monthly.newFiles);
+  return (
+    <section className="cost-result" aria-label="Cost estimate">
+      {stale ? (
+        <p className="notice notice-info">
+          The source, format, schedule or limits have changed since this estimate: estimate again to see what they cost.
+        </p>
+      ) : null}
+      <div className="cards">
+        <section className="card" aria-labelledby="cost-backfill-title" data-testid="cost-backfill">
+          <h3 id="cost-backfill-title">
+            {backfill.scope === "ALL_MATCHING" ? "Backfill (first run)" : "Backfill (not loaded yet)"}
+          </h3>
+          <dl className="properties">
+            <Row label="Files">
+              {atLeast}
+              {plural(backfill.files, "file")}
+            </Row>
+            <Row label="Data">
+              {atLeast}
+              {bytes(backfill.bytes)}
+            </Row>
+            <Row label="Load time">
+              {duration(backfill.durationMs, backfill.bytes)}
+              {backfill.runsNeeded > 1 ? ` over ${plural(backfill.runsNeeded, "run")}` : ""}
+            </Row>
+            <Row label="Compute"><Money usd={backfill.computeCost} /></Row>
+            <Row label="Requests"><Money usd={backfill.requestCost} /></Row>
+            <Row label="Total" total>
+              <Money usd={backfill.total} />
+            </Row>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="cost-monthly-title" data-testid="cost-monthly">
+          <h3 id="cost-monthly-title">Per month ({schedule.month.name})</h3>
+          <dl className="properties">
+            <Row label="Runs">
+              {plural(monthly.runs, "run")} <span className="muted">— {schedule.description}</span>
+            </Row>
+            <Row label="New files">
+              {plural(newFiles, "file")}, {bytes(monthly.newBytes)}
+            </Row>
+            <Row label="Compute"><Money usd={monthly.computeCost} /></Row>
+            <Row label="Storage"><Money usd={monthly.storageCost} /></Row>
+            <Row label="Requests"><Money usd={monthly.requestCost} /></Row>
+            <Row label="Total" total>
+              <Money usd={monthly.total} />
+            </Row>
+          </dl>
+        </section>
+      </div>
+      <p className="cost-rate" data-testid="cost-rate">
+        Load rate: {rate.mbPerSecond} MB/s for {rate.format}{" "}
+        {rate.source === "CALIBRATION" ? (
+          <span className="badge badge-green">
+            calibrated{rate.measuredAt ? ` ${rate.measuredAt.toISOString().slice(0, 10)}` : ""}
+          </span>
+        ) : (
+          <span className="badge badge-grey" title="No usable calibration: npm run bench on the server measures the load rate (the assumptions say why)">
+            default, not calibrated
+          </span>
+        )}
+      </p>
+      <details className="cost-assumptions" open>
+        <summary>Assumptions ({formatCount(estimate.assumptions.length)})</summary>
+        <ul aria-label="Assumptions">
+          {estimate.assumptions.map((a, i) => (
+            <li key={i}>{a}</li>
+          ))}
+        </ul>
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { placeFieldErrors } from "@/components/forms/field-errors";
+import { createIngestionInput } from "@/server/domain/ingestion-input";
+import { previewInput } from "@/server/domain/preview-input";
+import { estimateCostInput } from "@/server/services/cost/cost-view";
+import { estimatePathToForm, previewPathToForm } from "./check-errors";
+import {
+  duplicateHintErrors,
+  formKeyOf,
+  hintsOf,
+  INITIAL_INGESTION_FORM,
+  toCostDraft,
+  toCreateIngestionDraft,
+  toPreviewDraft,
+  visibleFieldPaths,
+  type IngestionFormValues,
+} from "./ingestion-form-values";
+
+const values: IngestionFormValues = {
+  ...INITIAL_INGESTION_FORM,
+  name: "orders",
+  sourceUri: "/data/landing",
+  glob: "*.json",
+  destinationTable: "orders",
+  hints: [
+    { id: "a", column: " amount ", type: "decimal(18,2)" },
+    { id: "b", column: "", type: "" },
+    { id: "c", column: "seen_at", type: "TIMESTAMP" },
+  ],
+  frequency: "DAILY",
+  time: "06:00",
+  maxFilesPerRun: "100",
+};
+
+describe("schema hints in the create form", () => {
+  it("sends hints by trimmed column, ignoring empty rows", () => {
+    expect(hintsOf(values.hints)).toEqual({ amount: "decimal(18,2)", seen_at: "TIMESTAMP" });
+    const parsed = createIngestionInput.parse(toCreateIngestionDraft(values, "UTC"));
+    expect(parsed.schemaPolicy.hints).toEqual({ amount: "DECIMAL(18,2)", seen_at: "TIMESTAMP" });
+  });
+
+  it("flags a column hinted twice, case-insensitively", () => {
+    const rows = [
+      { id: "a", column: "Amount", type: "DOUBLE" },
+      { id: "b", column: "amount", type: "BIGINT" },
+      { id: "c", column: "id", type: "BIGINT" },
+    ];
+    expect(Object.keys(duplicateHintErrors(rows))).toEqual(["schemaPolicy.hints.Amount", "schemaPolicy.hints.amount"]);
+  });
+
+  it("places a bad hint's error on its row", () => {
+    const bad = { ...values, hints: [{ id: "a", column: "amount", type: "MONEY" }] };
+    const result = previewInput.safeParse(toPreviewDraft(bad));
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.map((i) => previewPathToForm(i.path.join(".")));
+    expect(paths).toEqual(["schemaPolicy.hints.amount"]);
+    const { byField } = placeFieldErrors({ [paths[0]!]: ["bad"] }, visibleFieldPaths(bad));
+    expect(byField).toEqual({ "schemaPolicy.hints.amount": ["bad"] });
+    expect(formKeyOf("schemaPolicy.hints.amount")).toBe("hints");
+  });
+});
+
+describe("the preview and estimate drafts", () => {
+  it("are valid inputs built from the same values as Create", () => {
+    const preview = previewInput.parse(toPreviewDraft(values));
+    expect(preview.source).toEqual({ uri: "/data/landing", glob: "*.json" });
+    expect(preview.hints).toEqual({ amount: "DECIMAL(18,2)", seen_at: "TIMESTAMP" });
+    const estimate = estimateCostInput.parse({ draft: toCostDraft(values, "Europe/Berlin") });
+    expect(estimate.draft?.schedule).toEqual({
+      frequency: "DAILY",
+      time: "06:00",
+      weekday: null,
+      cron: null,
+      timezone: "Europe/Berlin",
+    });
+    expect(estimate.draft?.limits).toEqual({ maxFilesPerRun: 100, maxBytesPerRun: null });
+  });
+
+  it("report errors at the form's paths", () => {
+    const result = estimateCostInput.safeParse({ draft: toCostDraft({ ...values, sourceUri: "gs://x" }, "UTC") });
+    expect(result.error!.issues.map((i) => estimatePathToForm(i.path.join(".")))).toEqual(["source.uri"]);
+    expect(formKeyOf("source.uri")).toBe("sourceUri");
+    expect(formKeyOf("format.options.delimiter")).toBe("csvDelimiter");
+  });
+});

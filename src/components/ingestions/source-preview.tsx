@@ -1,0 +1,305 @@
+"use client";
+// The create form's preview step: reads the first matched files the way a run would and shows
+// what a load would make of them (the schema with hints applied, sample rows, warnings). The
+// form owns the request (useSourcePreview), so a refused preview's errors show beside the form's
+// fields like a refused Create's; this file also draws the result.
+import { skipToken, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { fieldErrorsFromZod, type FieldErrors } from "@/components/forms/field-errors";
+import { formatBytes, formatCount } from "@/components/runs/format";
+import { previewInput, type PreviewDraft } from "@/server/domain/preview-input";
+import type { PreviewOutput } from "@/server/services/preview/preview-view";
+import { useTRPC } from "@/trpc/react";
+import {
+  errorsOfCheck,
+  mapErrorPaths,
+  mergeFieldErrors,
+  messagesOf,
+  previewPathToForm,
+  sameInput,
+} from "./check-errors";
+import "@/app/preview.css";
+
+type Request<S> =
+  | { kind: "query"; input: PreviewDraft; snapshot: S }
+  | { kind: "invalid"; errors: FieldErrors; snapshot: S };
+
+export interface SourcePreviewState<S> {
+  /** Validates `input` (plus the caller's own `clientErrors`) and reads the source, again on every call. */
+  run: (input: PreviewDraft, snapshot: S, clientErrors?: FieldErrors) => void;
+  /** The input of the last request that was sent, to tell when the form has changed since. */
+  input: PreviewDraft | null;
+  /** What the caller passed with the last request (the form's values then). */
+  snapshot: S | null;
+  data: PreviewOutput | undefined;
+  isFetching: boolean;
+  /** Why the last request failed, by create-form path ("_form" when about no field). */
+  errors: FieldErrors | null;
+}
+
+/** One preview at a time, sent when asked (never on its own: it reads files), keyed by its input. */
+export function useSourcePreview<S>(): SourcePreviewState<S> {
+  const trpc = useTRPC();
+  const [request, setRequest] = useState<Request<S> | null>(null);
+  const input = request?.kind === "query" ? request.input : null;
+  const query = useQuery(
+    trpc.ingestions.preview.queryOptions(input ?? skipToken, {
+      // Each click reads the files afresh (stale at once), and only a click does.
+      staleTime: 0,
+      retry: false,
+      refetchOnWindowFocus: false,
+      refetchOnReconnect: false,
+    }),
+  );
+
+  function run(next: PreviewDraft, snapshot: S, clientErrors: FieldErrors = {}) {
+    const parsed = previewInput.safeParse(next);
+    const errors = mergeFieldErrors(
+      parsed.success ? {} : mapErrorPaths(fieldErrorsFromZod(parsed.error), previewPathToForm),
+      clientErrors,
+    );
+    if (Object.keys(errors).length > 0) {
+      setRequest({ kind: "invalid", errors, snapshot });
+      return;
+    }
+    // The same input keeps its query key: ask again explicitly (files may have changed).
+    if (request?.kind === "query" && sameInput(request.input, next)) void query.refetch();
+    setRequest({ kind: "query", input: next, snapshot });
+  }
+
+  const sent = request?.kind === "query";
+  return {
+    run,
+    input,
+    snapshot: request?.snapshot ?? null,
+    data: sent ? query.data : undefined,
+    isFetching: sent && query.isFetching,
+    errors:
+      request?.kind === "invalid"
+        ? request.errors
+        : sent && query.error && !query.isFetching
+          ? errorsOfCheck(query.error, previewPathToForm)
+          : null,
+  };
+}
+
+export function SourcePreview<S>({
+  preview,
+  onPreview,
+  stale,
+}: {
+  preview: SourcePreviewState<S>;
+  onPreview: () => void;
+  /** The source, format or hints changed since the preview shown. */
+  stale: boolean;
+}) {
+  const { data, isFetching, errors } = preview;
+  return (
+    <div className="check" aria-busy={isFetching || undefined}>
+      <div className="check-actions">
+        <button type="button" className="button" onClick={onPreview} disabled={isFetching}>
+          Preview source
+        </button>
+        <span className="hint">
+          Optional. Lists the source and reads the first matched files (at most 20 rows are shown); nothing is loaded.
+        </span>
+      </div>
+      {isFetching ? (
+        <p className="check-loading" role="status">
+          Reading the first files…
+        </p>
+      ) : null}
+      {errors ? <CheckFailure title="Could not preview the source" errors={errors} /> : null}
+      {data && !isFetching && !errors ? <PreviewResult preview={data} stale={stale} /> : null}
+    </div>
+  );
+}
+
+/** A refused check: every message (the field ones are beside their fields too). */
+export function CheckFailure({ title, errors }: { title: string; errors: FieldErrors }) {
+  const messages = messagesOf(errors);
+  return (
+    <div className="notice notice-error" role="alert">
+      <p>
+        <strong>{title}.</strong> {messages.length === 1 ? messages[0] : null}
+      </p>
+      {messages.length > 1 ? (
+        <ul>
+          {messages.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+const ORIGIN_BADGES: Record<PreviewOutput["columns"][number]["origin"], { label: string; className: string; title: string }> = {
+  inferred: { label: "inferred", className: "badge badge-grey", title: "Type inferred from the sampled files" },
+  hint: { label: "hint", className: "badge badge-blue", title: "In the files; its type comes from a schema hint" },
+  "hint-only": {
+    label: "hint only",
+    className: "badge badge-amber",
+    title: "Hinted, but in none of the sampled files: a load creates it, empty until files bring it",
+  },
+};
+
+function files(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? "file" : "files"}`;
+}
+
+function PreviewResult({ preview, stale }: { preview: PreviewOutput; stale: boolean }) {
+  const atLeast = preview.listingTruncated ? "at least " : "";
+  const readable = preview.sampledFiles.filter((f) => f.error === null).length;
+  const unreadable = preview.filesSampled - readable;
+  return (
+    <section className="preview-result" aria-label="Preview">
+      {stale ? (
+        <p className="notice notice-info">
+          The source, format or hints have changed since this preview: preview again to see what they give.
+        </p>
+      ) : null}
+      <p className="preview-summary" data-testid="preview-summary">
+        <strong>
+          {atLeast}
+          {files(preview.matchedFiles)}, {formatBytes(preview.matchedBytes)} matched
+        </strong>{" "}
+        (sampled {files(preview.filesSampled)}, {formatBytes(preview.bytesSampled)}
+        {unreadable > 0 ? `; ${formatCount(unreadable)} unreadable` : ""})
+      </p>
+
+      {preview.warnings.length > 0 ? (
+        <section className="notice notice-warning preview-warnings" aria-labelledby="preview-warnings-title">
+          <h3 id="preview-warnings-title">Warnings ({formatCount(preview.warnings.length)})</h3>
+          <ul>
+            {preview.warnings.map((w, i) => (
+              <li key={i} data-code={w.code}>
+                {w.message}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {preview.columns.length > 0 ? (
+        <>
+          <h3>Schema</h3>
+          <div className="table-wrap">
+            <table className="preview-table" aria-label="Schema">
+              <thead>
+                <tr>
+                  <th scope="col">Column</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Origin</th>
+                  <th scope="col">Present in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.columns.map((c) => {
+                  const badge = ORIGIN_BADGES[c.origin];
+                  return (
+                    <tr key={c.name}>
+                      <td>
+                        <code>{c.name}</code>
+                      </td>
+                      <td>
+                        <code>{c.type}</code>
+                        {c.inferredType !== null && c.inferredType !== c.type ? (
+                          <span className="muted preview-inferred"> inferred {c.inferredType}</span>
+                        ) : null}
+                      </td>
+                      <td>
+                        <span className={badge.className} title={badge.title}>
+                          {badge.label}
+                        </span>
+                      </td>
+                      <td className={c.presentIn < readable ? "preview-partial" : undefined}>
+                        {formatCount(c.presentIn)}/{formatCount(readable)} {readable === 1 ? "file" : "files"}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+
+      {preview.columns.length > 0 ? <SampleRows preview={preview} /> : null}
+
+      {preview.sampledFiles.length > 0 ? (
+        <details className="preview-files">
+          <summary>Sampled files ({formatCount(preview.sampledFiles.length)})</summary>
+          <ul>
+            {preview.sampledFiles.map((f) => (
+              <li key={f.path}>
+                <code className="wrap">{f.path}</code> <span className="muted">{formatBytes(f.bytes)}</span>
+                {f.error ? <span className="error-text"> — {f.error}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+function SampleRows({ preview }: { preview: PreviewOutput }) {
+  if (preview.rows.length === 0) {
+    return (
+      <>
+        <h3>Sample rows</h3>
+        <p className="muted">No rows in the readable sampled files.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h3>Sample rows</h3>
+      <p className="hint">
+        The first {formatCount(preview.rows.length)} {preview.rows.length === 1 ? "row" : "rows"}, with hints applied
+        (a value a hint cannot convert shows as NULL).
+      </p>
+      <div className="table-wrap preview-rows-wrap" tabIndex={0} role="region" aria-label="Sample rows (scrolls sideways)">
+        <table className="preview-table preview-rows" aria-label="Sample rows">
+          <thead>
+            <tr>
+              <th scope="col" className="preview-file-col">
+                File
+              </th>
+              {preview.columns.map((c) => (
+                <th key={c.name} scope="col">
+                  {c.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {preview.rows.map((row, i) => (
+              <tr key={i}>
+                <td className="preview-file-col muted">{row.file}</td>
+                {row.values.map((value, j) => (
+                  <Cell key={j} value={value} />
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+type JsonValue = PreviewOutput["rows"][number]["values"][number];
+
+function Cell({ value }: { value: JsonValue }) {
+  if (value === null) {
+    return (
+      <td>
+        <span className="cell-null">NULL</span>
+      </td>
+    );
+  }
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return <td title={text.length > 40 ? text : undefined}>{text}</td>;
+}
