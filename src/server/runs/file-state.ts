@@ -21,10 +21,18 @@ export async function registerFiles(
     const chunk = objects.slice(i, i + CHUNK);
     const known = await db.processedFile.findMany({
       where: { ingestionId, path: { in: chunk.map((o) => o.path) } },
-      select: { path: true },
+      select: { path: true, status: true, size: true, etag: true, lastModified: true },
     });
-    const knownPaths = new Set(known.map((k) => k.path));
+    const knownPaths = new Map(known.map((k) => [k.path, k]));
     const fresh = chunk.filter((o) => !knownPaths.has(o.path));
+    const rewritten = chunk.filter((o) => {
+      const k = knownPaths.get(o.path);
+      return (
+        k?.status === "PENDING" &&
+        (k.size !== BigInt(o.size) || k.etag !== o.etag || k.lastModified.getTime() !== o.lastModified.getTime())
+      );
+    });
+    if (rewritten.length > 0) await refreshPending(db, ingestionId, rewritten);
     if (fresh.length === 0) continue;
     // One INSERT per chunk (Prisma's createMany is several times slower here); ON CONFLICT
     // covers a concurrent discovery of the same files.
@@ -49,6 +57,21 @@ export async function registerFiles(
     skipped += fresh.filter((o) => o.size === 0).length;
   }
   return { registered, skipped };
+}
+
+/**
+ * A known file waiting to load again (reprocessed, or given back) may have been rewritten: its
+ * size, etag and modification time follow the listing, so the run reports what it loads.
+ */
+async function refreshPending(db: Db, ingestionId: string, objects: SourceObject[]): Promise<void> {
+  const rows = JSON.stringify(
+    objects.map((o) => ({ path: o.path, size: o.size, etag: o.etag, lastModified: o.lastModified.toISOString() })),
+  );
+  await db.$executeRaw`
+    UPDATE "ProcessedFile" AS f
+    SET size = v.size, etag = v.etag, "lastModified" = v."lastModified", "updatedAt" = ${new Date()}
+    FROM json_to_recordset(${rows}::json) AS v(path text, size bigint, etag text, "lastModified" timestamp)
+    WHERE f."ingestionId" = ${ingestionId} AND f.path = v.path AND f.status = 'PENDING'`;
 }
 
 export interface ClaimedFile {

@@ -9,7 +9,8 @@ export function fileFilter(ingestionId: string, f: { status?: (typeof FILE_STATU
   return {
     ingestionId,
     ...(f.status ? { status: f.status } : {}),
-    ...(f.search ? { path: { contains: f.search, mode: "insensitive" as const } } : {}),
+    // LIKE wildcards in a search are literal characters (Prisma passes them through).
+    ...(f.search ? { path: { contains: f.search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } } : {}),
   } satisfies Prisma.ProcessedFileWhereInput;
 }
 

@@ -45,12 +45,13 @@ export async function reprocessFiles(
       throw new DomainError("NOT_FOUND", `No file '${missing[0]}' in ingestion '${ingestion.name}'${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}`);
     }
   }
-  return withIngestionGuard(deps, ingestion, "reprocess files of", async () => {
+  return withIngestionGuard(deps, ingestion, { doing: "reprocess files of", operation: "reprocessing files" }, async (guard) => {
     const files = await deps.db.processedFile.findMany({ where, select: { id: true, path: true } });
     if (files.length === 0) {
       return { result: { files: 0, rowsRemoved: 0, message: "No file matches the filter: nothing to reprocess" } };
     }
     const now = deps.clock();
+    await guard.assertHeld();
     // Metadata first: a crash before the warehouse step leaves the ledger, and the next run's
     // reconcile marks those files loaded again (the reprocess is undone, nothing is doubled).
     for (let i = 0; i < files.length; i += CHUNK) {
@@ -59,6 +60,7 @@ export async function reprocessFiles(
         data: { status: "PENDING", retryCount: 0, error: null, rowCount: null, loadedAt: null, leaseExpiresAt: null, updatedAt: now },
       });
     }
+    await guard.assertHeld();
     const removed = await forget(deps, tenantId, ingestion, files.map((f) => f.path));
     deps.log.info(`[files] reprocess ${files.length} file(s) of '${ingestion.name}' (${ingestion.id}): ${removed.rowsDeleted} row(s) removed`);
     const table = `${ingestion.destinationSchema}.${ingestion.destinationTable}`;
@@ -68,7 +70,7 @@ export async function reprocessFiles(
         rowsRemoved: removed.rowsDeleted,
         message:
           `${plural(files.length, "file")} reset to PENDING; the next run loads ${files.length === 1 ? "it" : "them"} again` +
-          (removed.rowsDeleted > 0 ? ` (${plural(removed.rowsDeleted, "row")} they loaded before left ${table})` : ""),
+          (removed.rowsDeleted > 0 ? `; the ${plural(removed.rowsDeleted, "row")} loaded from ${files.length === 1 ? "it" : "them"} before ${removed.rowsDeleted === 1 ? "was" : "were"} removed from ${table}` : ""),
       },
     };
   });
@@ -89,9 +91,11 @@ export async function clearFiles(
       "confirm",
     );
   }
-  return withIngestionGuard(deps, ingestion, "clear the file history of", async () => {
+  return withIngestionGuard(deps, ingestion, { doing: "clear the file history of", operation: "clearing the file history" }, async (guard) => {
     // Metadata first, as for reprocess: a crash in between leaves the ledger to rebuild from.
+    await guard.assertHeld();
     const { count } = await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
+    await guard.assertHeld();
     const removed = await forget(deps, tenantId, ingestion, null);
     deps.log.info(`[files] cleared ${count} file(s) of '${ingestion.name}' (${ingestion.id}): ${removed.rowsDeleted} row(s) removed`);
     return {

@@ -164,11 +164,14 @@ describeEachDatabase("ingestions.delete and runs exclude each other", (kind) => 
     const gate = w.gates.hold(f.ing.source.uri);
     const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true });
     await gate.entered;
-    const guard = await w.db.run.findFirstOrThrow({ where: { activeIngestionId: f.ing.id }, select: { id: true } });
+    expect(await w.db.run.findFirstOrThrow({ where: { activeIngestionId: f.ing.id } })).toMatchObject({
+      status: "QUEUED",
+      currentStep: "maintenance: a refresh",
+    });
     const refused = await rejectionOf(w.api.ingestions.delete({ id: f.ing.id, dropTable: true }));
     expect([refused.code, refused.message]).toEqual([
       "CONFLICT",
-      `Cannot delete ingestion '${f.ing.name}' while run ${guard.id} is queued; wait for it to finish`,
+      `Cannot delete ingestion '${f.ing.name}' while another operation (a refresh) is in progress; wait for it to finish`,
     ]);
     gate.release();
     expect(await refreshing).toMatchObject({ executed: true, plan: { table: { rows: 2 } } });

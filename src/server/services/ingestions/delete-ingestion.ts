@@ -27,7 +27,8 @@ export async function deleteIngestion(
 ): Promise<DeleteResult> {
   const current = await findOwnedIngestion(deps, tenantId, id);
   const table = `${current.destinationSchema}.${current.destinationTable}`;
-  return withIngestionGuard(deps, current, "delete", async () => {
+  return withIngestionGuard(deps, current, { doing: "delete", operation: "a deletion" }, async (guard) => {
+    await guard.assertHeld();
     let dropped = { tableExisted: false, rowsDropped: 0 };
     if (opts.dropTable) {
       const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });

@@ -4,25 +4,40 @@
 import { DomainError } from "@/server/domain/errors";
 import type { ServiceDeps } from "../deps";
 
+/** `currentStep` of a guard row: marks it as maintenance, not a run (lists leave it out). */
+export const MAINTENANCE_STEP = "maintenance: ";
+
 export interface IngestionGuard {
-  /** The run row holding the guard; `keepAsRun` turns it into a real run instead of removing it. */
+  /** The run row holding the guard. */
   runId: string;
+  /**
+   * Refuses to go on when the guard was lost (the process stalled past the stale-run limit and a
+   * trigger expired it): call before each change, so nothing changes without the guard.
+   */
+  assertHeld(): Promise<void>;
+}
+
+/** What holds an ingestion, in words: "run X is running" or "another operation (a refresh) is in progress". */
+export function activeWork(active: { id: string; status: string; currentStep: string | null }): string {
+  return active.currentStep?.startsWith(MAINTENANCE_STEP)
+    ? `another operation (${active.currentStep.slice(MAINTENANCE_STEP.length)}) is in progress`
+    : `run ${active.id} is ${active.status.toLowerCase()}`;
 }
 
 /**
- * Runs `fn` while holding the ingestion's run guard. The guard row is removed afterwards unless
- * `fn` returns with `keep: true` (refresh with autoRun launches it as its run). A crash inside
- * `fn` leaves a QUEUED row that stale-run expiry fails later, freeing the ingestion.
+ * Runs `fn` while holding the ingestion's run guard, renewing its heartbeat so stale-run expiry
+ * leaves it alone. The guard row is removed afterwards unless `fn` returns with `keep: true`
+ * (refresh with autoRun launches it as its run; delete removes it with the ingestion). A crash
+ * inside `fn` leaves a QUEUED row that stale-run expiry fails later, freeing the ingestion.
  */
 export async function withIngestionGuard<T>(
   deps: ServiceDeps,
   ingestion: { id: string; name: string },
-  doing: string,
+  op: { doing: string; operation: string },
   fn: (guard: IngestionGuard) => Promise<{ result: T; keep?: boolean }>,
 ): Promise<T> {
   let runId: string;
   try {
-    const now = deps.clock();
     const row = await deps.db.run.create({
       data: {
         ingestionId: ingestion.id,
@@ -30,8 +45,8 @@ export async function withIngestionGuard<T>(
         status: "QUEUED",
         trigger: "REFRESH",
         method: "DIRECT",
-        currentStep: doing,
-        queuedAt: now,
+        currentStep: `${MAINTENANCE_STEP}${op.operation}`,
+        queuedAt: deps.clock(),
       },
       select: { id: true },
     });
@@ -44,17 +59,34 @@ export async function withIngestionGuard<T>(
     });
     throw new DomainError(
       "CONFLICT",
-      active
-        ? `Cannot ${doing} ingestion '${ingestion.name}' while run ${active.id} is ${active.status.toLowerCase()}; wait for it to finish`
-        : `Cannot ${doing} ingestion '${ingestion.name}' while a run is active; wait for it to finish`,
+      `Cannot ${op.doing} ingestion '${ingestion.name}' while ${active ? activeWork(active) : "a run is active"}; wait for it to finish`,
     );
   }
+  const beat = () =>
+    deps.db.run
+      .updateMany({ where: { id: runId, status: "QUEUED" }, data: { updatedAt: deps.clock() } })
+      .catch((error: unknown) => deps.log.warn(`[guard ${runId}] heartbeat failed: ${(error as Error).message}`));
+  const heartbeat = setInterval(() => void beat(), Math.max(50, Math.floor(deps.engine.settings.staleRunMs / 3)));
+  heartbeat.unref();
+  const guard: IngestionGuard = {
+    runId,
+    async assertHeld() {
+      const held = await deps.db.run.count({ where: { id: runId, status: "QUEUED", activeIngestionId: ingestion.id } });
+      if (held === 0) {
+        throw new DomainError(
+          "CONFLICT",
+          `Stopped before changing ingestion '${ingestion.name}': the ${op.operation} lost its hold on it (it stalled past the stale-run limit); try again`,
+        );
+      }
+    },
+  };
   let keep = false;
   try {
-    const out = await fn({ runId });
+    const out = await fn(guard);
     keep = out.keep === true;
     return out.result;
   } finally {
+    clearInterval(heartbeat);
     if (!keep) await deps.db.run.deleteMany({ where: { id: runId } });
   }
 }

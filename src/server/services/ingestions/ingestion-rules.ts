@@ -6,6 +6,7 @@ import { nextRunAt, type Schedule } from "@/server/domain/schedule";
 import { parseSourceUri } from "@/server/domain/source-uri";
 import { localSourceError } from "@/server/sources/local-roots";
 import type { ServiceDeps } from "../deps";
+import { activeWork } from "./ingestion-guard";
 import { ingestionSelect, type IngestionRow } from "./ingestion-view";
 
 export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id: string): Promise<IngestionRow> {
@@ -18,13 +19,10 @@ export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id
 export async function assertActiveRunFree(deps: ServiceDeps, ingestion: { id: string; name: string }, doing: string) {
   const active = await deps.db.run.findFirst({
     where: { activeIngestionId: ingestion.id },
-    select: { id: true, status: true },
+    select: { id: true, status: true, currentStep: true },
   });
   if (active) {
-    throw new DomainError(
-      "CONFLICT",
-      `Cannot ${doing} ingestion '${ingestion.name}' while run ${active.id} is ${active.status.toLowerCase()}; wait for it to finish`,
-    );
+    throw new DomainError("CONFLICT", `Cannot ${doing} ingestion '${ingestion.name}' while ${activeWork(active)}; wait for it to finish`);
   }
 }
 

@@ -332,17 +332,19 @@ describeEachDatabase("ingestions.refresh and runs exclude each other", (kind) =>
     const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "FULL", confirm: true });
     await gate.entered;
     const guard = await w.db.run.findFirstOrThrow({ where: { activeIngestionId: f.ing.id } });
-    expect(guard).toMatchObject({ status: "QUEUED", trigger: "REFRESH", currentStep: "refresh" });
+    expect(guard).toMatchObject({ status: "QUEUED", trigger: "REFRESH", currentStep: "maintenance: a refresh" });
 
     const trigger = await rejectionOf(w.api.runs.trigger({ ingestionId: f.ing.id }));
     expect([trigger.code, trigger.message]).toEqual([
       "CONFLICT",
-      `Ingestion '${f.ing.name}' already has an active run ${guard.id} (queued); wait for it to finish`,
+      `Ingestion '${f.ing.name}' is busy: another operation (a refresh) is in progress; try again when it finishes`,
     ]);
+    // The guard holds the run slot but is no run: run lists leave it out.
+    expect((await w.api.runs.list({ ingestionId: f.ing.id })).items.map((r) => r.id)).toEqual([loaded]);
     const clear = await rejectionOf(w.api.files.clear({ ingestionId: f.ing.id, confirm: true }));
     expect([clear.code, clear.message]).toEqual([
       "CONFLICT",
-      `Cannot clear the file history of ingestion '${f.ing.name}' while run ${guard.id} is queued; wait for it to finish`,
+      `Cannot clear the file history of ingestion '${f.ing.name}' while another operation (a refresh) is in progress; wait for it to finish`,
     ]);
     const again = await rejectionOf(w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true }));
     expect(again.code).toBe("CONFLICT");
@@ -356,5 +358,31 @@ describeEachDatabase("ingestions.refresh and runs exclude each other", (kind) =>
     await w.executor.idle();
     expect(await w.db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1 });
     expect(await f.rows()).toEqual({ "a.jsonl": 2 });
+  });
+});
+
+describe("a refresh that outlasts the stale-run limit [pglite]", () => {
+  // 300 ms: the guard's heartbeat (every 100 ms) must keep it from being expired as a dead run.
+  const suite = useMaintenanceWorld({ settings: { staleRunMs: 300 } });
+
+  it("keeps its hold: a trigger long after the limit is still refused, and nothing loads under the refresh", async () => {
+    const w = suite.world;
+    const f = await feed(w, { "a.jsonl": rows("a", 2) });
+    await w.api.runs.trigger({ ingestionId: f.ing.id });
+    await w.executor.idle();
+
+    const gate = w.gates.hold(f.ing.source.uri);
+    const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true });
+    await gate.entered;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const trigger = await rejectionOf(w.api.runs.trigger({ ingestionId: f.ing.id }));
+    expect([trigger.code, trigger.message]).toEqual([
+      "CONFLICT",
+      `Ingestion '${f.ing.name}' is busy: another operation (a refresh) is in progress; try again when it finishes`,
+    ]);
+    gate.release();
+    expect(await refreshing).toMatchObject({ executed: true, plan: { table: { rows: 2 } } });
+    expect(await w.db.run.count({ where: { ingestionId: f.ing.id, status: { in: ["QUEUED", "RUNNING"] } } })).toBe(0);
+    expect(await tableExists(w, f.table)).toBe(false);
   });
 });

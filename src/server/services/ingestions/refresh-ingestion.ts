@@ -6,7 +6,7 @@ import type { RefreshIngestionInput } from "@/server/domain/ingestion-input";
 import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine/maintenance";
 import type { ServiceDeps } from "../deps";
 import type { TriggerResult } from "../runs/trigger-run";
-import { withIngestionGuard } from "./ingestion-guard";
+import { activeWork, withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
 import { nextRunFiles, type NextRunFiles } from "./next-run-files";
@@ -84,8 +84,14 @@ export async function planRefresh(
   }
   if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);
   if (load?.truncated) warnings.push(`The listing stopped after ${plural(100_000, "object")}; the counts of files to load are lower bounds`);
-  const active = await deps.db.run.findFirst({ where: { activeIngestionId: ingestion.id }, select: { id: true, status: true } });
-  if (active && active.id !== guardRunId) warnings.push(`Run ${active.id} is ${active.status.toLowerCase()}: executing the refresh now would be refused until it finishes`);
+  const active = await deps.db.run.findFirst({
+    where: { activeIngestionId: ingestion.id },
+    select: { id: true, status: true, currentStep: true },
+  });
+  if (active && active.id !== guardRunId) {
+    const work = activeWork(active);
+    warnings.push(`${work[0]?.toUpperCase()}${work.slice(1)}: executing the refresh now would be refused until it finishes`);
+  }
 
   const steps = [
     rows === null ? `Table ${name} does not exist yet: nothing to drop` : `Drop table ${name} and its ${plural(rows, "row")}`,
@@ -115,9 +121,10 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
     const plan = await planRefresh(deps, tenantId, ingestion, input.mode);
     return { dryRun: true, executed: false, plan, run: null, message: `Dry run: nothing changed. ${plan.steps.join(". ")}.` };
   }
-  return withIngestionGuard<RefreshResult>(deps, ingestion, "refresh", async (guard) => {
+  return withIngestionGuard<RefreshResult>(deps, ingestion, { doing: "refresh", operation: "a refresh" }, async (guard) => {
     const plan = await planRefresh(deps, tenantId, ingestion, input.mode, guard.runId);
     const now = deps.clock();
+    await guard.assertHeld();
     // Metadata first: a crash before the warehouse change leaves the table and its ledger, and
     // the next run rebuilds the history from the ledger (nothing lost, nothing loaded twice).
     if (input.mode === "FULL") {
@@ -133,6 +140,7 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
         },
       });
     }
+    await guard.assertHeld();
     const dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
       dropDestination(c, { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }),
     );

@@ -1,5 +1,6 @@
 import type { Prisma } from "@/generated/prisma/client";
 import type { ServiceDeps } from "../deps";
+import { MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 import { runSelect, toRunView, type RunView } from "./run-view";
 
@@ -13,6 +14,8 @@ export async function listRuns(
     ingestion: { tenantId },
     ...(input.ingestionId ? { ingestionId: input.ingestionId } : {}),
     ...(input.since ? { queuedAt: { gte: input.since } } : {}),
+    // A maintenance guard (refresh, reprocess, clear, delete) holds the run slot but is no run.
+    OR: [{ currentStep: null }, { NOT: { currentStep: { startsWith: MAINTENANCE_STEP } } }],
     // Ids are UUIDv7: newest first, the cursor is the last id seen.
     ...(input.cursor ? { id: { lt: input.cursor } } : {}),
   };

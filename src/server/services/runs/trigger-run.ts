@@ -3,6 +3,7 @@
 import { DomainError } from "@/server/domain/errors";
 import { failRun } from "@/server/runs/pipeline";
 import type { ServiceDeps } from "../deps";
+import { activeWork, MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 
 export type RunTriggerKind = "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH";
@@ -51,12 +52,17 @@ export async function triggerRun(
     runId = run.id;
   } catch (error) {
     if ((error as { code?: string }).code !== "P2002") throw error;
-    const active = await deps.db.run.findFirst({ where: { activeIngestionId: ingestionId }, select: { id: true, status: true } });
+    const active = await deps.db.run.findFirst({
+      where: { activeIngestionId: ingestionId },
+      select: { id: true, status: true, currentStep: true },
+    });
     throw new DomainError(
       "CONFLICT",
-      active
-        ? `Ingestion '${ingestion.name}' already has an active run ${active.id} (${active.status.toLowerCase()}); wait for it to finish`
-        : `Ingestion '${ingestion.name}' already has an active run; wait for it to finish`,
+      active?.currentStep?.startsWith(MAINTENANCE_STEP)
+        ? `Ingestion '${ingestion.name}' is busy: ${activeWork(active)}; try again when it finishes`
+        : active
+          ? `Ingestion '${ingestion.name}' already has an active run ${active.id} (${active.status.toLowerCase()}); wait for it to finish`
+          : `Ingestion '${ingestion.name}' already has an active run; wait for it to finish`,
     );
   }
   const launched = await deps.runs.launch({
