@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { DateTime, formatInTimeZone } from "@/components/date-time";
 import { FileHistory } from "@/components/files/file-history";
+import { IngestionCostEstimate } from "@/components/ingestions/cost-estimate";
 import { QueryError } from "@/components/query-error";
 import { Property, PropertiesCard } from "@/components/properties";
 import { IngestionRuns } from "@/components/runs/ingestion-runs";
@@ -44,6 +45,10 @@ export function IngestionDetails({ id }: { id: string }) {
       </div>
       <IngestionRuns ingestionId={ingestion.id} />
       <FileHistory ingestion={ingestion} />
+      <section className="runs-section" aria-labelledby="cost-title">
+        <h2 id="cost-title">Cost estimate</h2>
+        <IngestionCostEstimate ingestionId={ingestion.id} />
+      </section>
     </>
   );
 }
