@@ -99,6 +99,12 @@ test("retry a partial run, reprocess a file, refresh FULL and delete with the ta
   await expect(refreshRun.getByRole("cell").nth(5)).toHaveText("3");
   await expect(files.getByRole("button", { name: /^Loaded/ })).toHaveText("Loaded 2");
 
+  // The detail page prices the existing ingestion: everything is loaded, so nothing to backfill.
+  const cost = page.getByTestId("ingestion-cost");
+  await cost.getByRole("button", { name: "Estimate cost" }).click();
+  await expect(cost.getByTestId("cost-backfill")).toContainText("Backfill (not loaded yet)");
+  await expect(cost.getByTestId("cost-backfill")).toContainText("0 files");
+
   // Delete, dropping the table: the list says what was dropped.
   await page.getByRole("button", { name: "Delete", exact: true }).click();
   const remove = page.getByRole("dialog", { name: "Delete ingestion ‘maintenance e2e’?" });

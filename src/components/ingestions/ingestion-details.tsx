@@ -45,7 +45,7 @@ export function IngestionDetails({ id }: { id: string }) {
       </div>
       <IngestionRuns ingestionId={ingestion.id} />
       <FileHistory ingestion={ingestion} />
-      <section className="runs-section" aria-labelledby="cost-title">
+      <section className="runs-section" aria-labelledby="cost-title" data-testid="ingestion-cost">
         <h2 id="cost-title">Cost estimate</h2>
         <IngestionCostEstimate ingestionId={ingestion.id} />
       </section>
