@@ -13,7 +13,7 @@ import {
 } from "@/server/domain/schema-evolution";
 import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
 import { engineMessage, ident, literal, qualified } from "./sql";
-import { LEDGER } from "./warehouse";
+import { inTransaction, LEDGER } from "./warehouse";
 
 export interface BatchFile {
   id: string;
@@ -169,8 +169,7 @@ export async function catalogOf(c: DuckDBConnection): Promise<string> {
 async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan, rows: string) {
   const catalog = await catalogOf(c);
   const target = `${ident(catalog)}.${qualified(t.schema, t.table)}`;
-  await c.run("BEGIN TRANSACTION");
-  try {
+  return inTransaction(c, async () => {
     await c.run(`CREATE SCHEMA IF NOT EXISTS ${ident(catalog)}.${ident(t.schema)}`);
     if (plan.create) {
       await c.run(`CREATE TABLE ${target} (${plan.create.map((col) => `${ident(col.name)} ${col.type}`).join(", ")})`);
@@ -194,12 +193,8 @@ async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[
         .map((l) => `(${literal(t.ingestionId)}, ${literal(l.path)}, ${literal(t.runId)}, ${l.rows}, ${literal(now)})`)
         .join(", ")}`,
     );
-    await c.run("COMMIT");
     return loaded;
-  } catch (error) {
-    await c.run("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 export async function loadBatch(

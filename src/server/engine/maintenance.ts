@@ -4,7 +4,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { SOURCE_FILE_COLUMN } from "@/server/domain/schema-evolution";
 import { catalogOf, tableColumns } from "./load-batch";
 import { ident, literal, qualified } from "./sql";
-import { LEDGER } from "./warehouse";
+import { inTransaction, LEDGER } from "./warehouse";
 
 export interface Destination {
   ingestionId: string;
@@ -30,18 +30,6 @@ export async function destinationRows(c: DuckDBConnection, d: Destination): Prom
 /** Files of the ingestion the ledger records as loaded. */
 export async function ledgerEntries(c: DuckDBConnection, ingestionId: string): Promise<number> {
   return count(c, `SELECT count(*) AS n FROM ${LEDGER} WHERE ingestion_id = ${literal(ingestionId)}`);
-}
-
-async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await c.run("BEGIN TRANSACTION");
-  try {
-    const out = await fn();
-    await c.run("COMMIT");
-    return out;
-  } catch (error) {
-    await c.run("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
 }
 
 /** Drops the destination table and forgets the ingestion's ledger entries, together. */

@@ -19,6 +19,19 @@ CREATE TABLE IF NOT EXISTS _autoloader.loaded_files (
   PRIMARY KEY (ingestion_id, path)
 );`;
 
+/** Runs `fn` in one DuckDB transaction: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await c.run("BEGIN TRANSACTION");
+  try {
+    const out = await fn();
+    await c.run("COMMIT");
+    return out;
+  } catch (error) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
 export interface WarehouseOptions {
   /** DuckDB's memory_limit per tenant database, e.g. "512MB"; it spills to disk beyond it. */
   memoryLimit?: string;

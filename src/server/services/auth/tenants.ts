@@ -41,3 +41,9 @@ export async function bootstrapDefaultTenant(deps: ServiceDeps, dataDir: string)
   await chmod(file, 0o600);
   return { key, file };
 }
+
+/** The tenant's slug: the key of its warehouse database file. */
+export async function tenantKey(deps: ServiceDeps, tenantId: string): Promise<string> {
+  const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
+  return tenant.slug;
+}

@@ -321,18 +321,19 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
     notes.push("This ingestion has not finished a run yet, so the steady state comes from the listing instead of its history.");
   }
   const existing = target.ingestionId !== null;
+  const listingView = {
+    objects: listing.objects,
+    files: listing.files,
+    bytes: listing.bytes,
+    emptyFiles: listing.emptyFiles,
+    sampled: listing.sampled,
+    limit,
+  };
   const breakdown = estimateCosts({
     sourceType: target.sourceType,
     format: target.format,
     rate: { mbPerSecond: rate.mbPerSecond, origin: rate.origin },
-    listing: {
-      objects: listing.objects,
-      files: listing.files,
-      bytes: listing.bytes,
-      emptyFiles: listing.emptyFiles,
-      sampled: listing.sampled,
-      limit,
-    },
+    listing: listingView,
     backfill: existing
       ? { files: listing.pendingFiles, bytes: listing.pendingBytes, scope: "NOT_YET_LOADED", alreadyLoaded: listing.loadedFiles }
       : { files: listing.files, bytes: listing.bytes, scope: "ALL_MATCHING" },
@@ -353,14 +354,7 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
     currency: "USD",
     estimatedAt: now,
     source: { type: target.sourceType, uri: target.spec.sourceUri, glob: target.glob },
-    listing: {
-      objects: listing.objects,
-      files: listing.files,
-      bytes: listing.bytes,
-      emptyFiles: listing.emptyFiles,
-      sampled: listing.sampled,
-      limit,
-    },
+    listing: listingView,
     rate: { format: target.format, mbPerSecond: rate.mbPerSecond, source: rate.source, measuredAt: rate.measuredAt },
     prices,
     warehouseBytesPerSourceByte: ratio,

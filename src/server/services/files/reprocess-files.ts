@@ -4,6 +4,8 @@
 import type { z } from "zod";
 import { DomainError } from "@/server/domain/errors";
 import { forgetLoadedFiles } from "@/server/engine/maintenance";
+import { plural } from "@/server/domain/text";
+import { tenantKey } from "../auth/tenants";
 import type { ServiceDeps } from "../deps";
 import { withIngestionGuard } from "../ingestions/ingestion-guard";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
@@ -14,19 +16,14 @@ import { fileFilter } from "./list-files";
 const CHUNK = 2_000;
 
 async function forget(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow, paths: string[] | null) {
-  const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
   const uriPrefix = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions }).uriOf("");
-  return deps.engine.warehouse.withConnection(tenant.slug, (c) =>
+  return deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
     forgetLoadedFiles(
       c,
       { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable, uriPrefix },
       paths,
     ),
   );
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 }
 
 export async function reprocessFiles(

@@ -1,4 +1,5 @@
 import { dropDestination } from "@/server/engine/maintenance";
+import { tenantKey } from "../auth/tenants";
 import type { ServiceDeps } from "../deps";
 import { withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
@@ -31,8 +32,7 @@ export async function deleteIngestion(
     await guard.assertHeld();
     let dropped = { tableExisted: false, rowsDropped: 0 };
     if (opts.dropTable) {
-      const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
-      dropped = await deps.engine.warehouse.withConnection(tenant.slug, (c) =>
+      dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
         dropDestination(c, { ingestionId: id, schema: current.destinationSchema, table: current.destinationTable }),
       );
     }

@@ -4,6 +4,8 @@
 import { DomainError } from "@/server/domain/errors";
 import type { RefreshIngestionInput } from "@/server/domain/ingestion-input";
 import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine/maintenance";
+import { plural } from "@/server/domain/text";
+import { tenantKey } from "../auth/tenants";
 import type { ServiceDeps } from "../deps";
 import type { TriggerResult } from "../runs/trigger-run";
 import { activeWork, withIngestionGuard } from "./ingestion-guard";
@@ -45,14 +47,6 @@ export interface RefreshResult {
 
 const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
 
-async function tenantKey(deps: ServiceDeps, tenantId: string): Promise<string> {
-  const t = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } });
-  return t.slug;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-}
 
 export async function planRefresh(
   deps: ServiceDeps,
