@@ -2,78 +2,31 @@
 // What an ingestion would cost: the backfill now and a month of its schedule, with the load rate
 // and every assumption behind the figures. For a draft (the create form owns the request, so
 // refused inputs show beside its fields) or, through IngestionCostEstimate, an existing ingestion.
-import { skipToken, useQuery } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
-import { fieldErrorsFromZod, type FieldErrors } from "@/components/forms/field-errors";
+import type { SkipToken } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { formatBytes, formatCount, formatDuration } from "@/components/runs/format";
 import { formatUsd } from "@/server/domain/cost";
 import { estimateCostInput, type CostEstimateView } from "@/server/services/cost/cost-view";
 import { useTRPC } from "@/trpc/react";
-import { errorsOfCheck, estimatePathToForm, mapErrorPaths, mergeFieldErrors, sameInput } from "./check-errors";
+import { estimatePathToForm } from "./check-errors";
+import { CheckPanel } from "./check-panel";
 import type { EstimateCostDraft } from "./ingestion-form-values";
-import { CheckFailure } from "./source-preview";
+import { CHECK_QUERY_OPTIONS, useCheck, type CheckState } from "./use-check";
 import "@/app/preview.css";
 
 /** What to estimate: a draft from the create form, or an ingestion that exists. */
 export type CostSubject = { draft: EstimateCostDraft } | { ingestionId: string };
 
-type Request<S> =
-  | { kind: "query"; input: CostSubject; snapshot: S }
-  | { kind: "invalid"; errors: FieldErrors; snapshot: S };
+export type CostEstimateState<S> = CheckState<CostSubject, CostEstimateView, S>;
 
-export interface CostEstimateState<S> {
-  /** Validates `input` and asks for the estimate, again on every call. */
-  run: (input: CostSubject, snapshot: S) => void;
-  input: CostSubject | null;
-  snapshot: S | null;
-  data: CostEstimateView | undefined;
-  isFetching: boolean;
-  /** Why the last request failed, by create-form path ("_form" when about no field). */
-  errors: FieldErrors | null;
-}
-
+/** One estimate at a time, sent when asked (never on its own: it lists the source), keyed by its input. */
 export function useCostEstimate<S>(): CostEstimateState<S> {
   const trpc = useTRPC();
-  const [request, setRequest] = useState<Request<S> | null>(null);
-  const input = request?.kind === "query" ? request.input : null;
-  const query = useQuery(
-    trpc.ingestions.estimateCost.queryOptions(input ?? skipToken, {
-      // It lists the source: only a click asks, and each click asks afresh.
-      staleTime: 0,
-      retry: false,
-      refetchOnWindowFocus: false,
-      refetchOnReconnect: false,
-    }),
-  );
-
-  function run(next: CostSubject, snapshot: S) {
-    const parsed = estimateCostInput.safeParse(next);
-    if (!parsed.success) {
-      setRequest({
-        kind: "invalid",
-        errors: mergeFieldErrors(mapErrorPaths(fieldErrorsFromZod(parsed.error), estimatePathToForm)),
-        snapshot,
-      });
-      return;
-    }
-    if (request?.kind === "query" && sameInput(request.input, next)) void query.refetch();
-    setRequest({ kind: "query", input: next, snapshot });
-  }
-
-  const sent = request?.kind === "query";
-  return {
-    run,
-    input,
-    snapshot: request?.snapshot ?? null,
-    data: sent ? query.data : undefined,
-    isFetching: sent && query.isFetching,
-    errors:
-      request?.kind === "invalid"
-        ? request.errors
-        : sent && query.error && !query.isFetching
-          ? errorsOfCheck(query.error, estimatePathToForm)
-          : null,
-  };
+  return useCheck({
+    schema: estimateCostInput,
+    toFormPath: estimatePathToForm,
+    queryOptions: (input: CostSubject | SkipToken) => trpc.ingestions.estimateCost.queryOptions(input, CHECK_QUERY_OPTIONS),
+  });
 }
 
 export function CostEstimate<S>({
@@ -88,23 +41,17 @@ export function CostEstimate<S>({
   stale?: boolean;
   hint?: ReactNode;
 }) {
-  const { data, isFetching, errors } = estimate;
   return (
-    <div className="check" aria-busy={isFetching || undefined}>
-      <div className="check-actions">
-        <button type="button" className="button" onClick={onEstimate} disabled={isFetching}>
-          Estimate cost
-        </button>
-        {hint ? <span className="hint">{hint}</span> : null}
-      </div>
-      {isFetching ? (
-        <p className="check-loading" role="status">
-          Listing the source…
-        </p>
-      ) : null}
-      {errors ? <CheckFailure title="Could not estimate the cost" errors={errors} /> : null}
-      {data && !isFetching && !errors ? <CostEstimateResult estimate={data} stale={stale} /> : null}
-    </div>
+    <CheckPanel
+      check={estimate}
+      onRun={onEstimate}
+      action="Estimate cost"
+      hint={hint}
+      loading="Listing the source…"
+      failure="Could not estimate the cost"
+    >
+      {(data) => <CostEstimateResult estimate={data} stale={stale} />}
+    </CheckPanel>
   );
 }
 

@@ -3,84 +3,26 @@
 // what a load would make of them (the schema with hints applied, sample rows, warnings). The
 // form owns the request (useSourcePreview), so a refused preview's errors show beside the form's
 // fields like a refused Create's; this file also draws the result.
-import { skipToken, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
-import { fieldErrorsFromZod, type FieldErrors } from "@/components/forms/field-errors";
+import type { SkipToken } from "@tanstack/react-query";
 import { formatBytes, formatCount } from "@/components/runs/format";
 import { previewInput, type PreviewDraft } from "@/server/domain/preview-input";
 import type { PreviewOutput } from "@/server/services/preview/preview-view";
 import { useTRPC } from "@/trpc/react";
-import {
-  errorsOfCheck,
-  mapErrorPaths,
-  mergeFieldErrors,
-  messagesOf,
-  previewPathToForm,
-  sameInput,
-} from "./check-errors";
+import { previewPathToForm } from "./check-errors";
+import { CheckPanel } from "./check-panel";
+import { CHECK_QUERY_OPTIONS, useCheck, type CheckState } from "./use-check";
 import "@/app/preview.css";
 
-type Request<S> =
-  | { kind: "query"; input: PreviewDraft; snapshot: S }
-  | { kind: "invalid"; errors: FieldErrors; snapshot: S };
-
-export interface SourcePreviewState<S> {
-  /** Validates `input` (plus the caller's own `clientErrors`) and reads the source, again on every call. */
-  run: (input: PreviewDraft, snapshot: S, clientErrors?: FieldErrors) => void;
-  /** The input of the last request that was sent, to tell when the form has changed since. */
-  input: PreviewDraft | null;
-  /** What the caller passed with the last request (the form's values then). */
-  snapshot: S | null;
-  data: PreviewOutput | undefined;
-  isFetching: boolean;
-  /** Why the last request failed, by create-form path ("_form" when about no field). */
-  errors: FieldErrors | null;
-}
+export type SourcePreviewState<S> = CheckState<PreviewDraft, PreviewOutput, S>;
 
 /** One preview at a time, sent when asked (never on its own: it reads files), keyed by its input. */
 export function useSourcePreview<S>(): SourcePreviewState<S> {
   const trpc = useTRPC();
-  const [request, setRequest] = useState<Request<S> | null>(null);
-  const input = request?.kind === "query" ? request.input : null;
-  const query = useQuery(
-    trpc.ingestions.preview.queryOptions(input ?? skipToken, {
-      // Each click reads the files afresh (stale at once), and only a click does.
-      staleTime: 0,
-      retry: false,
-      refetchOnWindowFocus: false,
-      refetchOnReconnect: false,
-    }),
-  );
-
-  function run(next: PreviewDraft, snapshot: S, clientErrors: FieldErrors = {}) {
-    const parsed = previewInput.safeParse(next);
-    const errors = mergeFieldErrors(
-      parsed.success ? {} : mapErrorPaths(fieldErrorsFromZod(parsed.error), previewPathToForm),
-      clientErrors,
-    );
-    if (Object.keys(errors).length > 0) {
-      setRequest({ kind: "invalid", errors, snapshot });
-      return;
-    }
-    // The same input keeps its query key: ask again explicitly (files may have changed).
-    if (request?.kind === "query" && sameInput(request.input, next)) void query.refetch();
-    setRequest({ kind: "query", input: next, snapshot });
-  }
-
-  const sent = request?.kind === "query";
-  return {
-    run,
-    input,
-    snapshot: request?.snapshot ?? null,
-    data: sent ? query.data : undefined,
-    isFetching: sent && query.isFetching,
-    errors:
-      request?.kind === "invalid"
-        ? request.errors
-        : sent && query.error && !query.isFetching
-          ? errorsOfCheck(query.error, previewPathToForm)
-          : null,
-  };
+  return useCheck({
+    schema: previewInput,
+    toFormPath: previewPathToForm,
+    queryOptions: (input: PreviewDraft | SkipToken) => trpc.ingestions.preview.queryOptions(input, CHECK_QUERY_OPTIONS),
+  });
 }
 
 export function SourcePreview<S>({
@@ -93,44 +35,17 @@ export function SourcePreview<S>({
   /** The source, format or hints changed since the preview shown. */
   stale: boolean;
 }) {
-  const { data, isFetching, errors } = preview;
   return (
-    <div className="check" aria-busy={isFetching || undefined}>
-      <div className="check-actions">
-        <button type="button" className="button" onClick={onPreview} disabled={isFetching}>
-          Preview source
-        </button>
-        <span className="hint">
-          Optional. Lists the source and reads the first matched files (at most 20 rows are shown); nothing is loaded.
-        </span>
-      </div>
-      {isFetching ? (
-        <p className="check-loading" role="status">
-          Reading the first files…
-        </p>
-      ) : null}
-      {errors ? <CheckFailure title="Could not preview the source" errors={errors} /> : null}
-      {data && !isFetching && !errors ? <PreviewResult preview={data} stale={stale} /> : null}
-    </div>
-  );
-}
-
-/** A refused check: every message (the field ones are beside their fields too). */
-export function CheckFailure({ title, errors }: { title: string; errors: FieldErrors }) {
-  const messages = messagesOf(errors);
-  return (
-    <div className="notice notice-error" role="alert">
-      <p>
-        <strong>{title}.</strong> {messages.length === 1 ? messages[0] : null}
-      </p>
-      {messages.length > 1 ? (
-        <ul>
-          {messages.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
+    <CheckPanel
+      check={preview}
+      onRun={onPreview}
+      action="Preview source"
+      hint="Optional. Lists the source and reads the first matched files (at most 20 rows are shown); nothing is loaded."
+      loading="Reading the first files…"
+      failure="Could not preview the source"
+    >
+      {(data) => <PreviewResult preview={data} stale={stale} />}
+    </CheckPanel>
   );
 }
 
