@@ -6,10 +6,10 @@ import Link from "next/link";
 import { DateTime } from "@/components/date-time";
 import { Property } from "@/components/properties";
 import { QueryError } from "@/components/query-error";
-import { formatCount } from "@/components/runs/format";
 import { TRIGGER_LABELS, shortRunId } from "@/components/runs/run-types";
 import { Badge } from "@/components/status-badge";
 import { useTRPC } from "@/trpc/react";
+import { FileErrorCell, RowCountCell } from "./file-cells";
 import { FILE_STATUS } from "./file-status";
 
 export function FileAttempts({ fileId }: { fileId: string }) {
@@ -70,8 +70,8 @@ export function FileAttempts({ fileId }: { fileId: string }) {
                     {FILE_STATUS[a.outcome].label}
                   </Badge>
                 </td>
-                <td className="numeric">{a.rowCount === null ? <span className="muted">—</span> : formatCount(a.rowCount)}</td>
-                <td className="file-error">{a.error ? <span className="error-text">{a.error}</span> : <span className="muted">—</span>}</td>
+                <RowCountCell rowCount={a.rowCount} />
+                <FileErrorCell error={a.error} />
               </tr>
             ))}
           </tbody>

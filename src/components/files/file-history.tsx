@@ -8,13 +8,13 @@ import { Fragment, useState } from "react";
 import { DateTime } from "@/components/date-time";
 import { LoadMore } from "@/components/load-more";
 import { QueryError } from "@/components/query-error";
-import { formatBytes, formatCount } from "@/components/runs/format";
-import { Badge } from "@/components/status-badge";
+import { formatCount } from "@/components/runs/format";
 import { useDebouncedValue } from "@/components/use-debounced-value";
 import type { AppRouter } from "@/server/api/root";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/trpc/react";
 import { ClearHistoryDialog } from "./clear-history-dialog";
+import { FileCells, FileHeaderCells } from "./file-cells";
 import { FileAttempts } from "./file-attempts";
 import { fileListQuery, type FileFilters } from "./file-list-query";
 import { FILE_STATUS, FILE_STATUS_ORDER, type FileStatusValue } from "./file-status";
@@ -151,17 +151,9 @@ export function FileHistory({
             <table className="files-table">
               <thead>
                 <tr>
-                  <th scope="col">Path</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="numeric">
-                    Rows
-                  </th>
-                  <th scope="col" className="numeric">
-                    Size
-                  </th>
-                  <th scope="col" className="numeric" title="Failed load attempts since the file last loaded or was reset">
-                    Failures
-                  </th>
+                  <FileHeaderCells
+                    retries={{ label: "Failures", title: "Failed load attempts since the file last loaded or was reset" }}
+                  />
                   <th scope="col">Updated</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
@@ -213,25 +205,13 @@ function FileRow({
   reprocessDisabled: boolean;
   onReprocess: () => void;
 }) {
-  const status = FILE_STATUS[file.status];
   // A pending file loads with the next run anyway; one being loaded is the run's.
   const waiting = file.status === "PENDING" || file.status === "PROCESSING";
   return (
     <tr data-file-id={file.id}>
-      <td>
-        <code className="wrap">{file.path}</code>
+      <FileCells file={file}>
         {file.error ? <span className="error-text file-row-error">{file.error}</span> : null}
-      </td>
-      <td>
-        <Badge tone={status.tone} testId="file-status">
-          {status.label}
-        </Badge>
-      </td>
-      <td className="numeric">{file.rowCount === null ? <span className="muted">—</span> : formatCount(file.rowCount)}</td>
-      <td className="numeric" title={`${formatCount(file.size)} bytes`}>
-        {formatBytes(file.size)}
-      </td>
-      <td className="numeric">{formatCount(file.retryCount)}</td>
+      </FileCells>
       <td>
         <DateTime seconds value={file.updatedAt} />
       </td>

@@ -1,7 +1,6 @@
 // The files a run claimed, failures first (the API orders them), with why each failed.
-import { FILE_STATUS } from "@/components/files/file-status";
-import { Badge } from "@/components/status-badge";
-import { formatBytes, formatCount } from "./format";
+import { FileCells, FileErrorCell, FileHeaderCells } from "@/components/files/file-cells";
+import { formatCount } from "./format";
 import type { RunFile } from "./run-types";
 
 /** Failed files first, the API's order otherwise (a stable sort keeps it). */
@@ -49,17 +48,7 @@ export function RunFilesTable({
           <table>
             <thead>
               <tr>
-                <th scope="col">Path</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="numeric">
-                  Rows
-                </th>
-                <th scope="col" className="numeric">
-                  Size
-                </th>
-                <th scope="col" className="numeric" title="Failed load attempts of this file so far">
-                  Attempts
-                </th>
+                <FileHeaderCells retries={{ label: "Attempts", title: "Failed load attempts of this file so far" }} />
                 <th scope="col">Error</th>
               </tr>
             </thead>
@@ -76,23 +65,10 @@ export function RunFilesTable({
 }
 
 function FileRow({ file }: { file: RunFile }) {
-  const status = FILE_STATUS[file.status];
   return (
     <tr>
-      <td>
-        <code className="wrap">{file.path}</code>
-      </td>
-      <td>
-        <Badge tone={status.tone} testId="file-status">
-          {status.label}
-        </Badge>
-      </td>
-      <td className="numeric">{file.rowCount === null ? <span className="muted">—</span> : formatCount(file.rowCount)}</td>
-      <td className="numeric" title={`${formatCount(file.size)} bytes`}>
-        {formatBytes(file.size)}
-      </td>
-      <td className="numeric">{formatCount(file.retryCount)}</td>
-      <td className="file-error">{file.error ? <span className="error-text">{file.error}</span> : <span className="muted">—</span>}</td>
+      <FileCells file={file} />
+      <FileErrorCell error={file.error} />
     </tr>
   );
 }
