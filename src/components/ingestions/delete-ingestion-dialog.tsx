@@ -4,6 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
+import { ConfirmDialog } from "@/components/dialog";
 import { setFlashMessage } from "@/components/flash-message";
 import { useTRPC } from "@/trpc/react";
 
@@ -39,20 +40,29 @@ export function DeleteIngestionDialog({
       <button type="button" className="button button-danger" onClick={open}>
         Delete
       </button>
-      <dialog ref={dialogRef} className="dialog" aria-labelledby="delete-ingestion-title" aria-describedby="delete-ingestion-text">
-        <h2 id="delete-ingestion-title">Delete ingestion &lsquo;{ingestion.name}&rsquo;?</h2>
-        <p id="delete-ingestion-text">
-          The ingestion, its runs and its file history are deleted.{" "}
-          {dropTable ? (
-            <>
-              The table <code>{table}</code> is dropped too, with every row loaded into it.
-            </>
-          ) : (
-            <>
-              The table <code>{table}</code> is kept, with every row already loaded into it.
-            </>
-          )}
-        </p>
+      <ConfirmDialog
+        dialogRef={dialogRef}
+        id="delete-ingestion"
+        title={<>Delete ingestion &lsquo;{ingestion.name}&rsquo;?</>}
+        text={
+          <>
+            The ingestion, its runs and its file history are deleted.{" "}
+            {dropTable ? (
+              <>
+                The table <code>{table}</code> is dropped too, with every row loaded into it.
+              </>
+            ) : (
+              <>
+                The table <code>{table}</code> is kept, with every row already loaded into it.
+              </>
+            )}
+          </>
+        }
+        error={remove.error}
+        confirmLabel={dropTable ? "Delete ingestion and table" : "Delete ingestion"}
+        confirmDisabled={remove.isPending || remove.isSuccess}
+        onConfirm={() => remove.mutate({ id: ingestion.id, dropTable })}
+      >
         <div className="checkbox-row">
           <input
             id="delete-ingestion-drop-table"
@@ -65,25 +75,7 @@ export function DeleteIngestionDialog({
             Also drop table <code>{table}</code> and its data
           </label>
         </div>
-        {remove.error ? (
-          <p className="notice notice-error dialog-notice" role="alert">
-            {remove.error.message}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={remove.isPending || remove.isSuccess}
-            onClick={() => remove.mutate({ id: ingestion.id, dropTable })}
-          >
-            {dropTable ? "Delete ingestion and table" : "Delete ingestion"}
-          </button>
-          <button type="button" className="button" autoFocus onClick={() => dialogRef.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useRef, useState } from "react";
+import { ConfirmDialog } from "@/components/dialog";
 import { Property } from "@/components/properties";
 import { formatBytes, formatCount } from "@/components/runs/format";
 import { shortRunId } from "@/components/runs/run-types";
@@ -100,17 +101,22 @@ export function RefreshIngestionDialog({
           ) : null}
         </p>
       ) : null}
-      <dialog
-        ref={dialogRef}
-        className="dialog dialog-wide"
-        aria-labelledby="refresh-ingestion-title"
-        aria-describedby="refresh-ingestion-text"
+      <ConfirmDialog
+        dialogRef={dialogRef}
+        id="refresh-ingestion"
+        wide
+        title={<>Refresh &lsquo;{ingestion.name}&rsquo;</>}
+        text={
+          <>
+            A refresh drops the table <code>{table}</code> and starts it over. Choose what loads afterwards; the plan below
+            shows what would happen, and nothing changes until you confirm.
+          </>
+        }
+        error={execute.error}
+        confirmLabel={busy ? "Refreshing…" : mode === "FULL" ? "Refresh: reload everything" : "Refresh: new files only"}
+        confirmDisabled={!confirmed || !plan || busy}
+        onConfirm={(close) => execute.mutate({ id: ingestion.id, mode, confirm: true, autoRun }, { onSuccess: close })}
       >
-        <h2 id="refresh-ingestion-title">Refresh &lsquo;{ingestion.name}&rsquo;</h2>
-        <p id="refresh-ingestion-text">
-          A refresh drops the table <code>{table}</code> and starts it over. Choose what loads afterwards; the plan below
-          shows what would happen, and nothing changes until you confirm.
-        </p>
         <fieldset className="choice-group" disabled={busy}>
           <legend>Mode</legend>
           {MODES.map((m) => (
@@ -171,27 +177,7 @@ export function RefreshIngestionDialog({
             onChange={(e) => setTyped(e.target.value)}
           />
         </div>
-        {execute.error ? (
-          <p className="notice notice-error dialog-notice" role="alert">
-            {execute.error.message}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={!confirmed || !plan || busy}
-            onClick={() =>
-              execute.mutate({ id: ingestion.id, mode, confirm: true, autoRun }, { onSuccess: () => dialogRef.current?.close() })
-            }
-          >
-            {busy ? "Refreshing…" : mode === "FULL" ? "Refresh: reload everything" : "Refresh: new files only"}
-          </button>
-          <button type="button" className="button" autoFocus onClick={() => dialogRef.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </>
   );
 }
