@@ -236,3 +236,16 @@ export async function hideDirectory(dir: string): Promise<() => Promise<void>> {
   await rename(dir, aside);
   return () => rename(aside, dir);
 }
+
+/**
+ * Loads the feed once, then starts a refresh and holds it inside its guard (at the listing for
+ * its plan): the ingestion is busy until `release`, after which `refreshing` settles.
+ */
+export async function loadThenHoldRefresh(w: MaintenanceWorld, f: Feed, mode: "FULL" | "NEW_ONLY") {
+  const { runId: loaded } = await w.api.runs.trigger({ ingestionId: f.ing.id });
+  await w.executor.idle();
+  const gate = w.gates.hold(f.ing.source.uri);
+  const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode, confirm: true });
+  await gate.entered;
+  return { loaded, refreshing, release: () => gate.release() };
+}

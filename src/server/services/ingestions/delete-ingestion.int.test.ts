@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
 import { describeEachDatabase } from "@/test/databases";
-import { feed, snapshot, tableExists, useMaintenanceWorld, type Feed } from "@/test/maintenance-fixtures";
+import { feed, loadThenHoldRefresh, snapshot, tableExists, useMaintenanceWorld, type Feed } from "@/test/maintenance-fixtures";
 import { jsonl, tableRows } from "@/test/run-fixtures";
 
 const rows = (prefix: string, count: number) => jsonl(Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, v: i })));
@@ -158,12 +158,7 @@ describeEachDatabase("ingestions.delete and runs exclude each other", (kind) => 
   it("is a CONFLICT while a refresh holds the ingestion", async () => {
     const w = suite.world;
     const f = await feed(w, { "a.jsonl": rows("a", 2) });
-    await w.api.runs.trigger({ ingestionId: f.ing.id });
-    await w.executor.idle();
-
-    const gate = w.gates.hold(f.ing.source.uri);
-    const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true });
-    await gate.entered;
+    const { refreshing, release } = await loadThenHoldRefresh(w, f, "NEW_ONLY");
     expect(await w.db.run.findFirstOrThrow({ where: { activeIngestionId: f.ing.id } })).toMatchObject({
       status: "QUEUED",
       currentStep: "maintenance: a refresh",
@@ -173,7 +168,7 @@ describeEachDatabase("ingestions.delete and runs exclude each other", (kind) => 
       "CONFLICT",
       `Cannot delete ingestion '${f.ing.name}' while another operation (a refresh) is in progress; wait for it to finish`,
     ]);
-    gate.release();
+    release();
     expect(await refreshing).toMatchObject({ executed: true, plan: { table: { rows: 2 } } });
     expect(await w.api.ingestions.delete({ id: f.ing.id, dropTable: true })).toMatchObject({
       tableDropped: false,

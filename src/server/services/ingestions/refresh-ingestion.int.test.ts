@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
 import { describeEachDatabase } from "@/test/databases";
-import { attemptsOf, feed, hideDirectory, snapshot, tableExists, useMaintenanceWorld, type Feed } from "@/test/maintenance-fixtures";
+import { attemptsOf, feed, hideDirectory, loadThenHoldRefresh, snapshot, tableExists, useMaintenanceWorld, type Feed } from "@/test/maintenance-fixtures";
 import { jsonl } from "@/test/run-fixtures";
 import { fileStates, fileStatuses } from "@/test/run-inspection";
 
@@ -324,13 +324,8 @@ describeEachDatabase("ingestions.refresh and runs exclude each other", (kind) =>
   it("holds the run guard while it works: runs and other maintenance are refused until it is done", async () => {
     const w = suite.world;
     const f = await feed(w, { "a.jsonl": rows("a", 2) });
-    const { runId: loaded } = await w.api.runs.trigger({ ingestionId: f.ing.id });
-    await w.executor.idle();
-
     // The refresh lists the source for its plan: hold it there, inside the guard.
-    const gate = w.gates.hold(f.ing.source.uri);
-    const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "FULL", confirm: true });
-    await gate.entered;
+    const { loaded, refreshing, release } = await loadThenHoldRefresh(w, f, "FULL");
     const guard = await w.db.run.findFirstOrThrow({ where: { activeIngestionId: f.ing.id } });
     expect(guard).toMatchObject({ status: "QUEUED", trigger: "REFRESH", currentStep: "maintenance: a refresh" });
 
@@ -350,7 +345,7 @@ describeEachDatabase("ingestions.refresh and runs exclude each other", (kind) =>
     expect(again.code).toBe("CONFLICT");
     expect(await tableExists(w, f.table)).toBe(true);
 
-    gate.release();
+    release();
     expect(await refreshing).toMatchObject({ executed: true, run: null });
     // The guard is gone with the refresh, and a run can start again.
     expect(await w.db.run.findMany({ where: { ingestionId: f.ing.id }, select: { id: true } })).toEqual([{ id: loaded }]);
@@ -368,19 +363,14 @@ describe("a refresh that outlasts the stale-run limit [pglite]", () => {
   it("keeps its hold: a trigger long after the limit is still refused, and nothing loads under the refresh", async () => {
     const w = suite.world;
     const f = await feed(w, { "a.jsonl": rows("a", 2) });
-    await w.api.runs.trigger({ ingestionId: f.ing.id });
-    await w.executor.idle();
-
-    const gate = w.gates.hold(f.ing.source.uri);
-    const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true });
-    await gate.entered;
+    const { refreshing, release } = await loadThenHoldRefresh(w, f, "NEW_ONLY");
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const trigger = await rejectionOf(w.api.runs.trigger({ ingestionId: f.ing.id }));
     expect([trigger.code, trigger.message]).toEqual([
       "CONFLICT",
       `Ingestion '${f.ing.name}' is busy: another operation (a refresh) is in progress; try again when it finishes`,
     ]);
-    gate.release();
+    release();
     expect(await refreshing).toMatchObject({ executed: true, plan: { table: { rows: 2 } } });
     expect(await w.db.run.count({ where: { ingestionId: f.ing.id, status: { in: ["QUEUED", "RUNNING"] } } })).toBe(0);
     expect(await tableExists(w, f.table)).toBe(false);
