@@ -6,6 +6,7 @@ import type { SkipToken } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { formatBytes, formatCount, formatDuration } from "@/components/runs/format";
 import { formatUsd } from "@/server/domain/cost";
+import { plural } from "@/server/domain/text";
 import { estimateCostInput, type CostEstimateView } from "@/server/services/cost/cost-view";
 import { useTRPC } from "@/trpc/react";
 import { estimatePathToForm } from "./check-errors";
@@ -77,7 +78,7 @@ function Row({ label, children, total = false }: { label: string; children: Reac
 }
 
 /** Dollars as a bill shows them; under a cent says so (the exact figure is in the tooltip). */
-function Money({ usd }: { usd: number }) {
+export function Money({ usd }: { usd: number }) {
   const exact = formatUsd(usd);
   if (usd > 0 && usd < 0.01) return <span title={exact}>under $0.01</span>;
   return <span title={exact}>{exact}</span>;
@@ -87,7 +88,6 @@ function Money({ usd }: { usd: number }) {
 const bytes = (n: number) => formatBytes(Math.round(n));
 const duration = (ms: number, dataBytes: number) => (ms < 1 && dataBytes > 0 ? "under 1 ms" : formatDuration(ms));
 
-const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 function CostEstimateResult({ estimate, stale }: { estimate: CostEstimateView; stale: boolean }) {
   const { backfill, monthly, listing, rate, schedule } = estimate;

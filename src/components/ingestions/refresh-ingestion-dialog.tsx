@@ -8,7 +8,9 @@ import Link from "next/link";
 import { useRef, useState } from "react";
 import { ConfirmDialog } from "@/components/dialog";
 import { Property } from "@/components/properties";
-import { formatBytes, formatCount } from "@/components/runs/format";
+import { Money } from "@/components/ingestions/cost-estimate";
+import { formatBytes, formatCount, formatDuration } from "@/components/runs/format";
+import { plural } from "@/server/domain/text";
 import { shortRunId } from "@/components/runs/run-types";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
@@ -30,9 +32,6 @@ const MODES: { value: Mode; label: string; explanation: string }[] = [
   },
 ];
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
 
 export function RefreshIngestionDialog({
   ingestion,
@@ -227,6 +226,14 @@ function RefreshPlan({ plan }: { plan: Plan }) {
             </span>
           )}
         </Property>
+        {load === null ? null : (
+          <Property name="Next run takes">
+            <span data-testid="refresh-plan-estimate">
+              about {load.estimate.durationMs < 1 && load.nextRun.bytes > 0 ? "under 1 ms" : formatDuration(load.estimate.durationMs)} at{" "}
+              {formatCount(load.estimate.mbPerSecond)} MB/s; compute <Money usd={load.estimate.computeCost} />
+            </span>
+          </Property>
+        )}
       </dl>
       {warnings.length > 0 ? (
         <div className="notice notice-warning dialog-notice" data-testid="refresh-warnings">
