@@ -46,6 +46,12 @@ export async function dropDestination(
   });
 }
 
+/** Whether the rows of loaded files can be found in the table (by `_source_file`); true without a table. */
+export async function hasLineage(c: DuckDBConnection, d: Destination): Promise<boolean> {
+  const columns = await tableColumns(c, d.schema, d.table);
+  return columns === null || columns.some((col) => col.name === SOURCE_FILE_COLUMN);
+}
+
 const FORGET = "__al_forget";
 
 /**
@@ -70,8 +76,14 @@ export async function forgetLoadedFiles(
       scope += ` AND path IN (SELECT path FROM ${FORGET})`;
     }
     const columns = await tableColumns(c, d.schema, d.table);
+    if (columns && !columns.some((col) => col.name === SOURCE_FILE_COLUMN)) {
+      // Without lineage the rows cannot be found: forgetting the ledger alone would load them twice.
+      throw new Error(
+        `Table ${d.schema}.${d.table} has no ${SOURCE_FILE_COLUMN} column, so the rows of these files cannot be removed; refresh the ingestion instead`,
+      );
+    }
     let rowsDeleted = 0;
-    if (columns?.some((col) => col.name === SOURCE_FILE_COLUMN)) {
+    if (columns) {
       const t = await target(c, d);
       const uris = `SELECT ${literal(d.uriPrefix)} || path FROM ${LEDGER} WHERE ${scope}`;
       rowsDeleted = await count(c, `SELECT count(*) AS n FROM ${t} WHERE ${ident(SOURCE_FILE_COLUMN)} IN (${uris})`);

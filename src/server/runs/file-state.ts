@@ -69,7 +69,9 @@ async function refreshPending(db: Db, ingestionId: string, objects: SourceObject
   );
   await db.$executeRaw`
     UPDATE "ProcessedFile" AS f
-    SET size = v.size, etag = v.etag, "lastModified" = v."lastModified", "updatedAt" = ${new Date()}
+    SET size = v.size, etag = v.etag, "lastModified" = v."lastModified", "updatedAt" = ${new Date()},
+        status = CASE WHEN v.size = 0 THEN 'SKIPPED'::"FileStatus" ELSE f.status END,
+        error = CASE WHEN v.size = 0 THEN 'Empty file (0 bytes): nothing to load' ELSE f.error END
     FROM json_to_recordset(${rows}::json) AS v(path text, size bigint, etag text, "lastModified" timestamp)
     WHERE f."ingestionId" = ${ingestionId} AND f.path = v.path AND f.status = 'PENDING'`;
 }

@@ -30,8 +30,13 @@ interface RunContext {
   retryOf?: string | null;
 }
 
-/** Whether a run held or attempted any file (a retry of it then takes only those). */
+/**
+ * Whether a run held or attempted any file (a retry of it then takes only those). Its counters
+ * say so even after a refresh or clear forgot the files themselves.
+ */
 export async function runHadFiles(deps: RunDeps, runId: string): Promise<boolean> {
+  const run = await deps.db.run.findUnique({ where: { id: runId }, select: { filesLoaded: true, filesFailed: true } });
+  if (run && run.filesLoaded + run.filesFailed > 0) return true;
   const n = await deps.db.processedFile.count({ where: { OR: [{ runId }, { attempts: { some: { runId } } }] }, take: 1 });
   return n > 0;
 }

@@ -419,7 +419,8 @@ describeEachDatabase("ingestions router", (kind) => {
   it("refuses to delete an ingestion while a run is active", async () => {
     const created = await api.ingestions.create(ingestionDraft(root.path, "busy"));
     const run = await t.database.prisma.run.create({
-      data: { ingestionId: created.id, activeIngestionId: created.id, trigger: "MANUAL", status: "RUNNING" },
+      // Alive by the test clock: a run whose heartbeat is older than the stale limit would be expired.
+      data: { ingestionId: created.id, activeIngestionId: created.id, trigger: "MANUAL", status: "RUNNING", updatedAt: clock.now },
     });
     await expect(api.ingestions.delete({ id: created.id })).rejects.toMatchObject({
       code: "CONFLICT",

@@ -3,7 +3,7 @@
 // forgets the files altogether. Both hold the run guard: no run can interleave.
 import type { z } from "zod";
 import { DomainError } from "@/server/domain/errors";
-import { forgetLoadedFiles } from "@/server/engine/maintenance";
+import { forgetLoadedFiles, hasLineage } from "@/server/engine/maintenance";
 import { plural } from "@/server/domain/text";
 import { tenantKey } from "../auth/tenants";
 import type { ServiceDeps } from "../deps";
@@ -14,6 +14,17 @@ import type { clearFilesInput, clearFilesOutput, reprocessFilesInput, reprocessF
 import { fileFilter } from "./list-files";
 
 const CHUNK = 2_000;
+
+/** Refuses before anything changes when the table's rows cannot be told apart by file. */
+async function assertLineage(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow) {
+  const d = { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable };
+  if (!(await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) => hasLineage(c, d)))) {
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `Table ${d.schema}.${d.table} has no _source_file column, so the rows of single files cannot be removed; refresh the ingestion instead`,
+    );
+  }
+}
 
 async function forget(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow, paths: string[] | null) {
   const uriPrefix = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions }).uriOf("");
@@ -48,6 +59,7 @@ export async function reprocessFiles(
       return { result: { files: 0, rowsRemoved: 0, message: "No file matches the filter: nothing to reprocess" } };
     }
     const now = deps.clock();
+    await assertLineage(deps, tenantId, ingestion);
     await guard.assertHeld();
     // Metadata first: a crash before the warehouse step leaves the ledger, and the next run's
     // reconcile marks those files loaded again (the reprocess is undone, nothing is doubled).
@@ -90,6 +102,7 @@ export async function clearFiles(
   }
   return withIngestionGuard(deps, ingestion, { doing: "clear the file history of", operation: "clearing the file history" }, async (guard) => {
     // Metadata first, as for reprocess: a crash in between leaves the ledger to rebuild from.
+    await assertLineage(deps, tenantId, ingestion);
     await guard.assertHeld();
     const { count } = await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
     await guard.assertHeld();

@@ -32,9 +32,17 @@ export async function deleteIngestion(
     await guard.assertHeld();
     let dropped = { tableExisted: false, rowsDropped: 0 };
     if (opts.dropTable) {
-      dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
-        dropDestination(c, { ingestionId: id, schema: current.destinationSchema, table: current.destinationTable }),
-      );
+      // Paused first: should the process die after the drop, the ingestion that is left (with its
+      // history, without its table) does not run on a schedule until it is deleted again.
+      await deps.db.ingestion.update({ where: { id }, data: { status: "PAUSED", nextRunAt: null } });
+      try {
+        dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
+          dropDestination(c, { ingestionId: id, schema: current.destinationSchema, table: current.destinationTable }),
+        );
+      } catch (error) {
+        await deps.db.ingestion.update({ where: { id }, data: { status: current.status, nextRunAt: current.nextRunAt } });
+        throw error;
+      }
     }
     // The guard run row goes with the ingestion.
     await deps.db.ingestion.deleteMany({ where: { id, tenantId } });

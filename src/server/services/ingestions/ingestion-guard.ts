@@ -2,6 +2,7 @@
 // holds the same guard runs hold: a QUEUED run row owning the ingestion's `activeIngestionId`.
 // While it exists no run can start, and the operation cannot start while a run is active.
 import { DomainError } from "@/server/domain/errors";
+import { failRun } from "@/server/runs/pipeline";
 import type { ServiceDeps } from "../deps";
 
 /** `currentStep` of a guard row: marks it as maintenance, not a run (lists leave it out). */
@@ -25,6 +26,31 @@ export function activeWork(active: { id: string; status: string; currentStep: st
 }
 
 /**
+ * Frees the slot of active runs whose heartbeat stopped (their process died): a run is failed
+ * and its unfinished files return to the queue; a dead maintenance guard is removed (it is no run).
+ */
+export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: string } = {}): Promise<number> {
+  const cutoff = new Date(deps.clock().getTime() - deps.engine.settings.staleRunMs);
+  const stale = await deps.db.run.findMany({
+    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, updatedAt: { lt: cutoff } },
+    select: { id: true, ingestionId: true, currentStep: true },
+  });
+  for (const r of stale) {
+    if (r.currentStep?.startsWith(MAINTENANCE_STEP)) {
+      deps.log.warn(`[guard ${r.id}] ${r.currentStep.slice(MAINTENANCE_STEP.length)} on ingestion ${r.ingestionId} stopped before it finished; its hold is released`);
+      await deps.db.run.deleteMany({ where: { id: r.id, status: "QUEUED" } });
+      continue;
+    }
+    await failRun(
+      deps,
+      r.id,
+      `The run stopped making progress (no heartbeat since before ${cutoff.toISOString()}); its unfinished files return to the queue`,
+    );
+  }
+  return stale.length;
+}
+
+/**
  * Runs `fn` while holding the ingestion's run guard, renewing its heartbeat so stale-run expiry
  * leaves it alone. The guard row is removed afterwards unless `fn` returns with `keep: true`
  * (refresh with autoRun launches it as its run; delete removes it with the ingestion). A crash
@@ -36,6 +62,7 @@ export async function withIngestionGuard<T>(
   op: { doing: string; operation: string },
   fn: (guard: IngestionGuard) => Promise<{ result: T; keep?: boolean }>,
 ): Promise<T> {
+  await expireStaleRuns(deps, { ingestionId: ingestion.id });
   let runId: string;
   try {
     const row = await deps.db.run.create({

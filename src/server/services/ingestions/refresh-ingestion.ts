@@ -11,7 +11,7 @@ import type { TriggerResult } from "../runs/trigger-run";
 import { activeWork, withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
-import { nextRunFiles, type NextRunFiles } from "./next-run-files";
+import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
 import { DEFAULT_PRICES } from "@/server/domain/cost";
 import { loadRateMbPerSecond } from "../cost/estimate-cost";
 
@@ -77,7 +77,7 @@ export async function planRefresh(
     load = { ...listing, estimate: { durationMs, mbPerSecond, computeCost: (durationMs / 3_600_000) * perHour } };
   }
   if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);
-  if (load?.truncated) warnings.push(`The listing stopped after ${plural(100_000, "object")}; the counts of files to load are lower bounds`);
+  if (load?.truncated) warnings.push(`The listing stopped after ${plural(NEXT_RUN_LIST_LIMIT, "object")}; the counts of files to load are lower bounds`);
   const active = await deps.db.run.findFirst({
     where: { activeIngestionId: ingestion.id },
     select: { id: true, status: true, currentStep: true },

@@ -116,7 +116,7 @@ describe("runs.retry [pglite]", () => {
 
     for (const failedRun of [first.id, second.id]) {
       const nothing = await rejectionOf(w.api.runs.retry({ id: failedRun }));
-      expect([nothing.code, nothing.message]).toEqual(["BAD_REQUEST", `Nothing to retry: every file of run ${failedRun} has loaded (or been skipped by a refresh) since`]);
+      expect([nothing.code, nothing.message]).toEqual(["BAD_REQUEST", `Nothing to retry: every file of run ${failedRun} has loaded since, or was skipped or forgotten by a refresh or clear`]);
     }
     const succeeded = await rejectionOf(w.api.runs.retry({ id: run.id }));
     expect([succeeded.code, succeeded.message]).toEqual([
@@ -146,7 +146,7 @@ describe("runs.retry [pglite]", () => {
     expect(await f.rows()).toEqual({ "a.jsonl": 2, "b.jsonl": 5, "c.jsonl": 1 });
     for (const id of [first.id, retry1.id]) {
       const nothing = await rejectionOf(w.api.runs.retry({ id }));
-      expect(nothing.message).toBe(`Nothing to retry: every file of run ${id} has loaded (or been skipped by a refresh) since`);
+      expect(nothing.message).toBe(`Nothing to retry: every file of run ${id} has loaded since, or was skipped or forgotten by a refresh or clear`);
     }
   });
 

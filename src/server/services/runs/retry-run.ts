@@ -36,7 +36,7 @@ export async function retryRun(deps: ServiceDeps, tenantId: string, runId: strin
       },
     });
     if (filesToRetry === 0) {
-      throw new DomainError("BAD_REQUEST", `Nothing to retry: every file of run ${runId} has loaded (or been skipped by a refresh) since`);
+      throw new DomainError("BAD_REQUEST", `Nothing to retry: every file of run ${runId} has loaded since, or was skipped or forgotten by a refresh or clear`);
     }
   }
   const started = await triggerRun(deps, tenantId, run.ingestionId, { trigger: "RETRY", retryOfRunId: runId });

@@ -1,29 +1,13 @@
 // Starts a run of an ingestion. The unique `activeIngestionId` index is the guard: of several
 // concurrent triggers exactly one creates a run; the others get CONFLICT naming it.
 import { DomainError } from "@/server/domain/errors";
-import { failRun } from "@/server/runs/pipeline";
 import type { ServiceDeps } from "../deps";
-import { activeWork, MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
+import { activeWork, expireStaleRuns, MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
+
+export { expireStaleRuns };
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 
 export type RunTriggerKind = "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH";
-
-/** Fails active runs whose heartbeat stopped (their process died), so they no longer block. */
-export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: string } = {}): Promise<number> {
-  const cutoff = new Date(deps.clock().getTime() - deps.engine.settings.staleRunMs);
-  const stale = await deps.db.run.findMany({
-    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, updatedAt: { lt: cutoff } },
-    select: { id: true },
-  });
-  for (const r of stale) {
-    await failRun(
-      deps,
-      r.id,
-      `The run stopped making progress (no heartbeat since before ${cutoff.toISOString()}); its unfinished files return to the queue`,
-    );
-  }
-  return stale.length;
-}
 
 export type TriggerResult = { method: "direct"; runId: string } | { method: "inngest"; runId: string; eventId: string };
 
