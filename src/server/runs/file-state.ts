@@ -6,6 +6,9 @@ import { uuid7 } from "@/server/db/uuid7";
 
 const CHUNK = 2_000;
 
+/** Statuses of files not loaded yet that a run may still take (a retry, a reconcile). */
+export const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
+
 /**
  * Records listed objects the ingestion has not seen before: PENDING, or SKIPPED when empty.
  * Known paths are left alone (a file is loaded once, even if it is later overwritten).

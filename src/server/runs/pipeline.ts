@@ -16,7 +16,7 @@ import { SourceError, listAll, type Source, type SourceObject } from "@/server/s
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
 import { estimateLoadDurationMs } from "@/server/services/cost/estimate-cost";
-import { claimFiles, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import { claimFiles, UNFINISHED, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
 import type { Step } from "./step";
 
 export type RunDeps = ServiceDeps;
@@ -89,7 +89,7 @@ export async function startRun(deps: RunDeps, runId: string): Promise<RunContext
  */
 export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promise<{ reconciled: number }> {
   const unfinished = await deps.db.processedFile.findMany({
-    where: { ingestionId: ctx.ingestionId, status: { in: ["PENDING", "PROCESSING", "FAILED"] } },
+    where: { ingestionId: ctx.ingestionId, status: { in: [...UNFINISHED] } },
     select: { id: true, path: true },
   });
   let reconciled = 0;

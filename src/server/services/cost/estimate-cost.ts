@@ -272,7 +272,8 @@ async function historyArrivals(deps: ServiceDeps, ingestionId: string, windowSta
   };
 }
 
-function resolvePrices(deps: ServiceDeps, requested: Partial<CostPrices> | undefined) {
+/** The prices in force: given with the request, else configured, else the defaults; and where each came from. */
+export function resolvePrices(deps: ServiceDeps, requested: Partial<CostPrices> | undefined) {
   const prices: CostPrices = { ...DEFAULT_PRICES };
   const origins: Record<keyof CostPrices, PriceOrigin> = {
     computePerHour: "DEFAULT",

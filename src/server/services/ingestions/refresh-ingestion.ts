@@ -6,14 +6,15 @@ import type { RefreshIngestionInput } from "@/server/domain/ingestion-input";
 import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine/maintenance";
 import { plural } from "@/server/domain/text";
 import { tenantKey } from "../auth/tenants";
+import { UNFINISHED } from "@/server/runs/file-state";
 import type { ServiceDeps } from "../deps";
 import type { TriggerResult } from "../runs/trigger-run";
 import { activeWork, withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
 import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
-import { DEFAULT_PRICES } from "@/server/domain/cost";
-import { loadRateMbPerSecond } from "../cost/estimate-cost";
+import { loadSeconds } from "@/server/domain/cost";
+import { loadRateMbPerSecond, resolvePrices } from "../cost/estimate-cost";
 
 /** What loading the next run's bytes should take and cost in compute, at the calibrated rate. */
 export interface LoadEstimate {
@@ -45,7 +46,6 @@ export interface RefreshResult {
   message: string;
 }
 
-const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
 
 
 export async function planRefresh(
@@ -72,8 +72,8 @@ export async function planRefresh(
   let load: RefreshPlan["load"] = null;
   if (!("error" in listing)) {
     const mbPerSecond = await loadRateMbPerSecond(deps, ingestion.format);
-    const durationMs = Math.round((listing.nextRun.bytes / 1e6 / mbPerSecond) * 1000);
-    const perHour = deps.config.cost?.prices?.computePerHour ?? DEFAULT_PRICES.computePerHour;
+    const durationMs = Math.round(loadSeconds(listing.nextRun.bytes, mbPerSecond) * 1000);
+    const perHour = resolvePrices(deps, undefined).prices.computePerHour;
     load = { ...listing, estimate: { durationMs, mbPerSecond, computeCost: (durationMs / 3_600_000) * perHour } };
   }
   if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);

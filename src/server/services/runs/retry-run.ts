@@ -1,13 +1,13 @@
 // Retries a FAILED or PARTIAL run: a new run, linked to it, that loads only the files it left
 // unfinished. The original run stays as it was (its outcomes are its file attempts).
 import { DomainError, notFound } from "@/server/domain/errors";
+import { UNFINISHED } from "@/server/runs/file-state";
 import { runHadFiles } from "@/server/runs/pipeline";
 import type { ServiceDeps } from "../deps";
 import { triggerRun, type TriggerResult } from "./trigger-run";
 
 export type RetryResult = TriggerResult & { retryOfRunId: string; filesToRetry: number | null };
 
-const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
 
 export async function retryRun(deps: ServiceDeps, tenantId: string, runId: string): Promise<RetryResult> {
   const run = await deps.db.run.findFirst({
