@@ -10,7 +10,8 @@ export const FILE_STATUS: Record<FileStatusValue, { label: string; tone: BadgeTo
   SUCCESS: { label: "Loaded", tone: "green" },
   FAILED: { label: "Failed", tone: "red" },
   SKIPPED: { label: "Skipped", tone: "grey" },
+  MISSING: { label: "Missing", tone: "grey" },
 };
 
 /** The order of the status filter chips. */
-export const FILE_STATUS_ORDER: readonly FileStatusValue[] = ["SUCCESS", "FAILED", "PENDING", "PROCESSING", "SKIPPED"];
+export const FILE_STATUS_ORDER: readonly FileStatusValue[] = ["SUCCESS", "FAILED", "PENDING", "PROCESSING", "SKIPPED", "MISSING"];

@@ -107,6 +107,7 @@ export const fileStatusCounts = z.object({
   SUCCESS: z.number(),
   FAILED: z.number(),
   SKIPPED: z.number(),
+  MISSING: z.number(),
 });
 
 export const listFilesOutput = z.object({

@@ -13,7 +13,7 @@ import { fileStates } from "@/test/run-inspection";
 const MAX_RETRIES = 1;
 const rows = (prefix: string, count: number) => jsonl(Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, v: i })));
 const BROKEN = "{not json\n";
-const NO_COUNTS = { PENDING: 0, PROCESSING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 0 };
+const NO_COUNTS = { PENDING: 0, PROCESSING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 0, MISSING: 0 };
 
 async function fileId(api: AppCaller, f: Feed, rel: string): Promise<string> {
   const { items } = await api.files.list({ ingestionId: f.ing.id, search: rel, limit: 200 });
@@ -95,7 +95,7 @@ describe("files router [pglite]", () => {
 
     expect(zodIssuesOf(await rejectionOf(w.api.files.list({ ingestionId: f.ing.id, limit: 201 })))).toEqual({ limit: ["Limit must be 1–200"] });
     expect(zodIssuesOf(await rejectionOf(w.api.files.list({ ingestionId: f.ing.id, status: "DONE" as "SUCCESS" })))).toEqual({
-      status: ["Status must be one of PENDING, PROCESSING, SUCCESS, FAILED, SKIPPED"],
+      status: ["Status must be one of PENDING, PROCESSING, SUCCESS, FAILED, SKIPPED, MISSING"],
     });
     const foreign = await rejectionOf(w.other.api.files.list({ ingestionId: f.ing.id }));
     expect([foreign.code, foreign.message]).toEqual(["NOT_FOUND", `No ingestion '${f.ing.id}'`]);

@@ -4,7 +4,7 @@ import { runSelect, toRunView, type RunView } from "./run-view";
 
 const FILES_SHOWN = 500;
 
-type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED";
+type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED" | "MISSING";
 
 export interface RunDetail {
   run: RunView;

@@ -90,7 +90,7 @@ export function toRunView(r: RunRow): RunView {
   };
 }
 
-export const FILE_STATUSES = ["PENDING", "PROCESSING", "SUCCESS", "FAILED", "SKIPPED"] as const;
+export const FILE_STATUSES = ["PENDING", "PROCESSING", "SUCCESS", "FAILED", "SKIPPED", "MISSING"] as const;
 
 export const fileOutcomeView = z.object({
   id: z.string(),
