@@ -5,6 +5,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig, type AppConfig } from "@/env";
 import { migrateDatabase, openDatabase, type Database } from "@/server/db/database";
+import type { LegacyDestinations } from "@/server/engine/ledger";
 import { Warehouse } from "@/server/engine/warehouse";
 import { createDirectExecutor, type DirectExecutor } from "@/server/runs/direct-executor";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
@@ -89,7 +90,26 @@ export async function openRuntime(
   if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
   log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
-  const warehouse = new Warehouse(config.warehouseDir);
+  const sources = createSourceFactory({ localRoots: config.localRoots });
+  const warehouse = new Warehouse(config.warehouseDir, {
+    // A first-version ledger did not record tables: its rows belong to each ingestion's table.
+    legacyDestinations: async (tenantKey) => {
+      const ingestions = await database.prisma.ingestion.findMany({
+        where: { tenant: { slug: tenantKey } },
+        select: { id: true, destinationSchema: true, destinationTable: true, sourceUri: true, sourceOptions: true },
+      });
+      const known: LegacyDestinations = new Map();
+      for (const i of ingestions) {
+        try {
+          const uriPrefix = sources({ sourceUri: i.sourceUri, sourceOptions: i.sourceOptions }).uriOf("");
+          known.set(i.id, { schema: i.destinationSchema, table: i.destinationTable, uriPrefix });
+        } catch {
+          // A source that no longer parses: its ledger rows stay unattributed (never matched).
+        }
+      }
+      return known;
+    },
+  });
   const executor = createDirectExecutor(() => deps);
   const inngest = inngestConfigured(config.inngest) ? createInngestClient(config.inngest) : null;
   const deps: ServiceDeps = {
@@ -104,7 +124,7 @@ export async function openRuntime(
     },
     engine: {
       warehouse,
-      sources: createSourceFactory({ localRoots: config.localRoots }),
+      sources,
       settings: { ...DEFAULT_RUN_SETTINGS, stagingDir: config.stagingDir, maxFileRetries: config.maxFileRetries },
     },
     runs: executor,

@@ -139,7 +139,8 @@ describe("loadBatch", () => {
     await writeFiles(t.readRoot, { "old.jsonl": jsonl(rowsFor(1, 3)), "new.jsonl": jsonl(rowsFor(2, 2)) });
     await withC((c) =>
       c.run(
-        `INSERT INTO _autoloader.loaded_files VALUES ('${t.ingestionId}', 'old.jsonl', 'crashed-run', 42, TIMESTAMP '2026-01-01 00:00:00')`,
+        `INSERT INTO _autoloader.loaded_files (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at)
+         VALUES ('${t.ingestionId}', '${t.schema}', '${t.table}', 'old.jsonl', '${URI}old.jsonl', 'crashed-run', 42, TIMESTAMP '2026-01-01 00:00:00')`,
       ),
     );
 

@@ -13,7 +13,8 @@ import {
 } from "@/server/domain/schema-evolution";
 import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
 import { engineMessage, ident, literal, qualified } from "./sql";
-import { inTransaction, LEDGER } from "./warehouse";
+import { ledgerRowsOf, recordLoaded } from "./ledger";
+import { inTransaction } from "./warehouse";
 
 export interface BatchFile {
   id: string;
@@ -136,14 +137,8 @@ function projectionSql(plan: EvolutionPlan): string {
 }
 
 async function alreadyLoaded(c: DuckDBConnection, t: LoadTarget, files: BatchFile[]) {
-  if (files.length === 0) return new Map<string, number>();
-  const r = await c.runAndReadAll(
-    `SELECT path, row_count FROM ${LEDGER} WHERE ingestion_id = ${literal(t.ingestionId)}
-     AND path IN (${files.map((f) => literal(f.path)).join(", ")})`,
-  );
-  return new Map(
-    (r.getRowObjectsJson() as { path: string; row_count: string }[]).map((row) => [row.path, Number(row.row_count)]),
-  );
+  const rows = await ledgerRowsOf(c, { ingestionId: t.ingestionId, schema: t.schema, table: t.table }, files.map((f) => f.path));
+  return new Map([...rows].map(([p, l]) => [p, l.rows]));
 }
 
 /** Files of the batch that carry a refused change: a value in a new column, or one that does not convert. */
@@ -187,11 +182,11 @@ async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[
       (counts.getRowObjectsJson() as { f: string; n: string }[]).map((row) => [row.f, Number(row.n)]),
     );
     const loaded = files.map((f) => ({ id: f.id, path: f.path, rows: rowsByUri.get(t.uriPrefix + f.path) ?? 0 }));
-    const now = new Date().toISOString();
-    await c.run(
-      `INSERT INTO ${LEDGER} (ingestion_id, path, run_id, row_count, loaded_at) VALUES ${loaded
-        .map((l) => `(${literal(t.ingestionId)}, ${literal(l.path)}, ${literal(t.runId)}, ${l.rows}, ${literal(now)})`)
-        .join(", ")}`,
+    await recordLoaded(
+      c,
+      { ingestionId: t.ingestionId, schema: t.schema, table: t.table },
+      loaded.map((l) => ({ path: l.path, sourceFile: t.uriPrefix + l.path, runId: t.runId, rows: l.rows })),
+      new Date(),
     );
     return loaded;
   });

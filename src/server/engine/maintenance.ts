@@ -4,7 +4,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { SOURCE_FILE_COLUMN } from "@/server/domain/schema-evolution";
 import { catalogOf, tableColumns } from "./load-batch";
 import { ident, literal, qualified } from "./sql";
-import { inTransaction, LEDGER } from "./warehouse";
+import { countLedger, forgetLedger, forgetTable, ledgerSourceFilesSql } from "./ledger";
+import { inTransaction } from "./warehouse";
 
 export interface Destination {
   ingestionId: string;
@@ -27,12 +28,15 @@ export async function destinationRows(c: DuckDBConnection, d: Destination): Prom
   return count(c, `SELECT count(*) AS n FROM ${await target(c, d)}`);
 }
 
-/** Files of the ingestion the ledger records as loaded. */
-export async function ledgerEntries(c: DuckDBConnection, ingestionId: string): Promise<number> {
-  return count(c, `SELECT count(*) AS n FROM ${LEDGER} WHERE ingestion_id = ${literal(ingestionId)}`);
+/** Files of the ingestion the ledger records as loaded into its table. */
+export async function ledgerEntries(c: DuckDBConnection, d: Destination): Promise<number> {
+  return countLedger(c, d);
 }
 
-/** Drops the destination table and forgets the ingestion's ledger entries, together. */
+/**
+ * Drops the destination table and forgets its ledger entries, together (every ingestion's: the
+ * rows they describe are gone); `ledgerEntriesRemoved` counts the ingestion's own.
+ */
 export async function dropDestination(
   c: DuckDBConnection,
   d: Destination,
@@ -40,9 +44,9 @@ export async function dropDestination(
   return inTransaction(c, async () => {
     const rows = await destinationRows(c, d);
     if (rows !== null) await c.run(`DROP TABLE ${await target(c, d)}`);
-    const ledger = await ledgerEntries(c, d.ingestionId);
-    await c.run(`DELETE FROM ${LEDGER} WHERE ingestion_id = ${literal(d.ingestionId)}`);
-    return { tableExisted: rows !== null, rowsDropped: rows ?? 0, ledgerEntriesRemoved: ledger };
+    const own = await countLedger(c, d);
+    await forgetTable(c, d.schema, d.table);
+    return { tableExisted: rows !== null, rowsDropped: rows ?? 0, ledgerEntriesRemoved: own };
   });
 }
 
@@ -61,20 +65,19 @@ const FORGET = "__al_forget";
  */
 export async function forgetLoadedFiles(
   c: DuckDBConnection,
-  d: Destination & { uriPrefix: string },
+  d: Destination,
   paths: string[] | null,
 ): Promise<{ rowsDeleted: number; ledgerEntriesRemoved: number }> {
   if (paths !== null && paths.length === 0) return { rowsDeleted: 0, ledgerEntriesRemoved: 0 };
   return inTransaction(c, async () => {
-    let scope = `ingestion_id = ${literal(d.ingestionId)}`;
     if (paths !== null) {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${FORGET} (path VARCHAR)`);
       for (let i = 0; i < paths.length; i += 1000) {
         const values = paths.slice(i, i + 1000).map((p) => `(${literal(p)})`).join(", ");
         await c.run(`INSERT INTO ${FORGET} VALUES ${values}`);
       }
-      scope += ` AND path IN (SELECT path FROM ${FORGET})`;
     }
+    const pathsTable = paths === null ? null : FORGET;
     const columns = await tableColumns(c, d.schema, d.table);
     if (columns && !columns.some((col) => col.name === SOURCE_FILE_COLUMN)) {
       // Without lineage the rows cannot be found: forgetting the ledger alone would load them twice.
@@ -84,13 +87,13 @@ export async function forgetLoadedFiles(
     }
     let rowsDeleted = 0;
     if (columns) {
+      // Only rows of files this ingestion's ledger names in this table: never another's.
       const t = await target(c, d);
-      const uris = `SELECT ${literal(d.uriPrefix)} || path FROM ${LEDGER} WHERE ${scope}`;
+      const uris = ledgerSourceFilesSql(d, pathsTable);
       rowsDeleted = await count(c, `SELECT count(*) AS n FROM ${t} WHERE ${ident(SOURCE_FILE_COLUMN)} IN (${uris})`);
       if (rowsDeleted > 0) await c.run(`DELETE FROM ${t} WHERE ${ident(SOURCE_FILE_COLUMN)} IN (${uris})`);
     }
-    const ledgerEntriesRemoved = await count(c, `SELECT count(*) AS n FROM ${LEDGER} WHERE ${scope}`);
-    await c.run(`DELETE FROM ${LEDGER} WHERE ${scope}`);
+    const ledgerEntriesRemoved = await forgetLedger(c, d, pathsTable);
     if (paths !== null) await c.run(`DROP TABLE IF EXISTS ${FORGET}`);
     return { rowsDeleted, ledgerEntriesRemoved };
   });

@@ -1,23 +1,11 @@
 // The embedded DuckDB warehouse: one database file per tenant under the warehouse directory
 // (`<tenant>.duckdb`), so tenants' tables can never meet, each holding the ledger of loaded
-// files in schema `_autoloader`.
+// files in schema `_autoloader` (engine/ledger.ts).
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-
-export const LEDGER = "_autoloader.loaded_files";
-
-const LEDGER_DDL = `
-CREATE SCHEMA IF NOT EXISTS _autoloader;
-CREATE TABLE IF NOT EXISTS _autoloader.loaded_files (
-  ingestion_id VARCHAR NOT NULL,
-  path VARCHAR NOT NULL,
-  run_id VARCHAR NOT NULL,
-  row_count BIGINT NOT NULL,
-  loaded_at TIMESTAMP NOT NULL,
-  PRIMARY KEY (ingestion_id, path)
-);`;
+import { ensureLedger, type LegacyDestinations } from "./ledger";
 
 /** Runs `fn` in one DuckDB transaction: committed when it returns, rolled back when it throws. */
 export async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
@@ -36,6 +24,11 @@ export interface WarehouseOptions {
   /** DuckDB's memory_limit per tenant database, e.g. "512MB"; it spills to disk beyond it. */
   memoryLimit?: string;
   threads?: number;
+  /**
+   * Where the ingestions of a tenant load, for bringing a first-version ledger (which did not
+   * record tables) up to date when the tenant's database is first opened.
+   */
+  legacyDestinations?: (tenantKey: string) => Promise<LegacyDestinations>;
 }
 
 export class Warehouse {
@@ -69,7 +62,7 @@ export class Warehouse {
         });
         const c = await instance.connect();
         try {
-          await c.run(LEDGER_DDL);
+          await ensureLedger(c, await (this.options.legacyDestinations?.(tenantKey) ?? Promise.resolve(new Map())));
         } finally {
           c.closeSync();
         }

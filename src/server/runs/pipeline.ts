@@ -10,8 +10,7 @@ import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
 import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
 import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
-import { LEDGER } from "@/server/engine/warehouse";
-import { literal } from "@/server/engine/sql";
+import { ledgerRowsOf } from "@/server/engine/ledger";
 import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
@@ -92,21 +91,19 @@ export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promi
     where: { ingestionId: ctx.ingestionId, status: { in: [...UNFINISHED] } },
     select: { id: true, path: true },
   });
+  const destination = await deps.db.ingestion.findUniqueOrThrow({
+    where: { id: ctx.ingestionId },
+    select: { destinationSchema: true, destinationTable: true },
+  });
+  const scope = { ingestionId: ctx.ingestionId, schema: destination.destinationSchema, table: destination.destinationTable };
   let reconciled = 0;
   for (let i = 0; i < unfinished.length; i += 1000) {
     const chunk = unfinished.slice(i, i + 1000);
-    const inLedger = await deps.engine.warehouse.withConnection(ctx.tenantKey, async (c) => {
-      const r = await c.runAndReadAll(
-        `SELECT path, row_count FROM ${LEDGER} WHERE ingestion_id = ${literal(ctx.ingestionId)}
-         AND path IN (${chunk.map((f) => literal(f.path)).join(", ")})`,
-      );
-      return r.getRowObjectsJson() as { path: string; row_count: string }[];
-    });
-    if (inLedger.length === 0) continue;
-    const idByPath = new Map(chunk.map((f) => [f.path, f.id]));
-    const loaded = inLedger.flatMap((l) => {
-      const id = idByPath.get(l.path);
-      return id ? [{ id, rows: Number(l.row_count) }] : [];
+    const inLedger = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) => ledgerRowsOf(c, scope, chunk.map((f) => f.path)));
+    if (inLedger.size === 0) continue;
+    const loaded = chunk.flatMap((f) => {
+      const l = inLedger.get(f.path);
+      return l ? [{ id: f.id, rows: l.rows }] : [];
     });
     const now = deps.clock();
     await markLoaded(deps.db, ctx.runId, loaded, now);

@@ -27,13 +27,8 @@ async function assertLineage(deps: ServiceDeps, tenantId: string, ingestion: Ing
 }
 
 async function forget(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow, paths: string[] | null) {
-  const uriPrefix = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions }).uriOf("");
   return deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
-    forgetLoadedFiles(
-      c,
-      { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable, uriPrefix },
-      paths,
-    ),
+    forgetLoadedFiles(c, { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }, paths),
   );
 }
 

@@ -60,7 +60,7 @@ export async function planRefresh(
   const name = `${destination.schema}.${destination.table}`;
   const { rows, ledger } = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), async (c) => ({
     rows: await destinationRows(c, destination),
-    ledger: await ledgerEntries(c, ingestion.id),
+    ledger: await ledgerEntries(c, destination),
   }));
   const [files, unfinished] = await Promise.all([
     deps.db.processedFile.count({ where: { ingestionId: ingestion.id } }),
