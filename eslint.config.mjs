@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       "node_modules/**",
       ".next/**",
+      ".next-test/**",
       ".data/**",
       "src/generated/**",
       "test-results/**",

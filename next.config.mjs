@@ -1,12 +1,14 @@
-// Validates the environment at build and start (src/env.ts), and leaves the native and
-// WebAssembly server packages unbundled: Next cannot bundle DuckDB's bindings or PGlite.
+// Validates the environment at build and start (src/env.ts), builds into AUTOLOADER_BUILD_DIR
+// (`npm test` builds into its own, never the `.next` that `npm start` serves), and leaves the
+// native and WebAssembly server packages unbundled: Next cannot bundle DuckDB's bindings or PGlite.
 import { tsImport } from "tsx/esm/api";
 
 const { loadConfig } = await tsImport("./src/env.ts", import.meta.url);
-loadConfig();
+const config = loadConfig();
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  distDir: config.buildDir,
   reactStrictMode: true,
   poweredByHeader: false,
   serverExternalPackages: [

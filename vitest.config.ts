@@ -13,8 +13,8 @@ export default defineConfig({
           name: "unit",
           // Projects with different worker settings need their own group to run in one command.
           sequence: { groupOrder: 0 },
-          include: ["src/**/*.test.ts"],
-          exclude: ["src/**/*.int.test.ts", "node_modules/**"],
+          include: ["src/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "node_modules/**"],
           environment: "node",
         },
       },
@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: "integration",
           sequence: { groupOrder: 1 },
-          include: ["src/**/*.int.test.ts"],
+          include: ["src/**/*.int.test.ts", "scripts/**/*.int.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

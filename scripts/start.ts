@@ -1,11 +1,11 @@
-// `npm start`: serves the production build (building it first when none exists) on PORT.
-// The server itself applies migrations and creates the first admin key (src/instrumentation.ts).
-// `npm run dev` runs `next dev` instead.
+// `npm start`: serves the production build in AUTOLOADER_BUILD_DIR (building it first when none
+// exists) on HOST:PORT. The server itself applies migrations, creates the first admin key and says
+// where to sign in (src/server/start-server.ts). `npm run dev` runs `next dev` instead.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { ConfigError, loadConfig } from "../src/env";
+import { ConfigError, loadConfig, serverUrl } from "../src/env";
 
 let config;
 try {
@@ -19,8 +19,8 @@ const dev = process.argv.includes("--dev");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
-if (!dev && !existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-  console.log("[start] no production build yet: running `next build` (about a minute)…");
+if (!dev && !existsSync(path.join(process.cwd(), config.buildDir, "BUILD_ID"))) {
+  console.log(`[start] no production build in ${config.buildDir} yet: running \`next build\` (about a minute)…`);
   const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
   if (build.status !== 0) {
     console.error("[start] the build failed; see the output above");
@@ -28,40 +28,33 @@ if (!dev && !existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
   }
 }
 
-const url = `http://localhost:${config.port}`;
 console.log(
-  `[start] Autoloader on ${url} — ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded database in ${config.dataDir}`}`,
+  `[start] Autoloader on ${serverUrl(config)}${config.host ? "" : " (every interface; HOST to choose one)"} — ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded database in ${config.dataDir}`}`,
 );
-console.log(`[start] sign in at ${url}/sign-in with an API key (the first one is saved in ${path.join(config.dataDir, "admin-key")})`);
 
-// Next runs the server in a child of its CLI; a process group of its own lets a signal reach
-// both, so stopping `npm start` never leaves a server behind holding the embedded database.
-const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.port)], {
+// The server stays in this process group, so whatever signals the group (Ctrl-C, a supervisor's
+// SIGKILL) reaches it too; and it watches this process (AUTOLOADER_SUPERVISOR_PID), so it stops
+// when this process dies alone, even by SIGKILL.
+const host = config.host ? ["-H", config.host] : [];
+const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.port), ...host], {
   stdio: "inherit",
-  env,
-  detached: true,
+  env: { ...env, AUTOLOADER_SUPERVISOR_PID: String(process.pid) },
 });
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
-  if (stopping || child.pid === undefined) return;
+  if (stopping) return;
   stopping = true;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
+  child.kill(signal);
   // The server closes its database on SIGTERM; give it a moment, then make sure.
-  setTimeout(() => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }, 10_000).unref();
+  setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
 };
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 process.on("SIGHUP", () => stop("SIGTERM"));
+// However this process ends (an uncaught error too), the server is told to stop.
+process.on("exit", () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+});
 child.on("exit", (code, signal) => {
   process.exit(code ?? (signal ? 0 : 1));
 });

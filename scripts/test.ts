@@ -1,9 +1,12 @@
 // `npm test`: lint, typecheck, unit, integration and browser tests, in that order. Every step runs
 // even if an earlier one failed, so one run shows everything; the exit code is non-zero on any
-// failure. The last line totals the tests of all runners.
+// failure. The last line totals the tests of all runners. The browser tests get their own build
+// directory (never the `.next` that `npm start` serves) and a Chromium provisioned here.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { E2E_BUILD_DIR } from "../playwright.config";
+import { ChromiumUnavailableError, provisionChromium } from "./chromium";
 
 const root = process.cwd();
 const results = path.join(root, "test-results");
@@ -19,6 +22,21 @@ const only = process.argv.slice(2);
 interface Step {
   name: string;
   args: string[];
+  env?: Record<string, string>;
+  /** Runs first; false fails the step without running it. */
+  prepare?: () => Promise<boolean>;
+}
+
+/** The browser tests need a Chromium: find or install one, or say in one line what to install. */
+async function chromiumReady(): Promise<boolean> {
+  try {
+    await provisionChromium();
+    return true;
+  } catch (error) {
+    if (!(error instanceof ChromiumUnavailableError)) throw error;
+    console.error(error.message);
+    return false;
+  }
 }
 
 const steps: Step[] = [
@@ -32,9 +50,9 @@ const steps: Step[] = [
     name: "integration",
     args: [bin("vitest/vitest.mjs"), "run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(results, "integration.json")}`],
   },
-  // The browser tests run against the production build of the current code.
-  { name: "build", args: [bin("next/dist/bin/next"), "build"] },
-  { name: "e2e", args: [bin("@playwright/test/cli.js"), "test"] },
+  // The browser tests run against a production build of the current code, in its own directory.
+  { name: "build", args: [bin("next/dist/bin/next"), "build"], env: { AUTOLOADER_BUILD_DIR: E2E_BUILD_DIR } },
+  { name: "e2e", args: [bin("@playwright/test/cli.js"), "test"], prepare: chromiumReady },
 ];
 
 const outcome: { name: string; ok: boolean; seconds: number }[] = [];
@@ -46,8 +64,9 @@ for (const step of steps) {
   }
   console.log(`\n━━ ${step.name} ━━`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, step.args, { stdio: "inherit", env });
-  outcome.push({ name: step.name, ok: r.status === 0, seconds: (Date.now() - started) / 1000 });
+  const ready = step.prepare ? await step.prepare() : true;
+  const r = ready ? spawnSync(process.execPath, step.args, { stdio: "inherit", env: { ...env, ...step.env } }) : null;
+  outcome.push({ name: step.name, ok: r?.status === 0, seconds: (Date.now() - started) / 1000 });
 }
 
 interface VitestJson {
