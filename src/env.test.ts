@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./env";
+import os from "node:os";
+import { ConfigError, loadConfig, serverUrl } from "./env";
+import { availableMemory, defaultEngineResources } from "./server/engine/resources";
 
 /** An environment holding only `vars` (and the NODE_ENV that Next's typings require). */
 function env(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -28,6 +30,7 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/.data/warehouse",
       stagingDir: "/srv/app/.data/staging",
       maxFileRetries: 3,
+      engine: defaultEngineResources(),
       preview: { maxFiles: 20, maxBytes: 64 * 1024 * 1024 },
       prices: {},
       inngest: { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 3000 },
@@ -35,6 +38,9 @@ describe("loadConfig", () => {
       sessionTtlHours: 168,
       secureCookies: "auto",
       port: 3000,
+      host: undefined,
+      buildDir: ".next",
+      supervisorPid: undefined,
     });
   });
 
@@ -51,6 +57,8 @@ describe("loadConfig", () => {
           AUTOLOADER_WAREHOUSE_DIR: "wh",
           AUTOLOADER_STAGING_DIR: "/scratch/staging",
           AUTOLOADER_MAX_FILE_RETRIES: "5",
+          AUTOLOADER_DUCKDB_MEMORY_LIMIT: "4 GB",
+          AUTOLOADER_DUCKDB_THREADS: "3",
           AUTOLOADER_PREVIEW_MAX_FILES: "50",
           AUTOLOADER_PREVIEW_MAX_BYTES: "1048576",
           INNGEST_EVENT_KEY: "evt",
@@ -59,6 +67,9 @@ describe("loadConfig", () => {
           INNGEST_BASE_URL: "https://inngest.internal",
           AUTOLOADER_INNGEST_SEND_TIMEOUT_MS: "1500",
           PORT: "8080",
+          HOST: "127.0.0.1",
+          AUTOLOADER_BUILD_DIR: "build/next",
+          AUTOLOADER_SUPERVISOR_PID: "4242",
         }),
         "/srv/app",
       ),
@@ -69,6 +80,7 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/wh",
       stagingDir: "/scratch/staging",
       maxFileRetries: 5,
+      engine: { memoryLimit: "4GB", threads: 3 },
       preview: { maxFiles: 50, maxBytes: 1048576 },
       prices: {},
       inngest: { eventKey: "evt", signingKey: "signkey-prod-1", dev: false, baseUrl: "https://inngest.internal", sendTimeoutMs: 1500 },
@@ -76,6 +88,9 @@ describe("loadConfig", () => {
       sessionTtlHours: 24,
       secureCookies: "always",
       port: 8080,
+      host: "127.0.0.1",
+      buildDir: "build/next",
+      supervisorPid: 4242,
     });
   });
 
@@ -86,6 +101,26 @@ describe("loadConfig", () => {
     expect(configErrorOf({ INNGEST_BASE_URL: "inngest:8288" })).toBe(
       "Invalid environment:\n  INNGEST_BASE_URL: INNGEST_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8288",
     );
+  });
+
+  it("sizes DuckDB from this machine by default: half its memory and every core; a percentage is of its memory", () => {
+    const defaults = loadConfig(env()).engine;
+    expect(defaults).toEqual({ memoryLimit: `${Math.floor(availableMemory() / 2 / 1024 / 1024)}MiB`, threads: os.availableParallelism() });
+    expect(loadConfig(env({ AUTOLOADER_DUCKDB_MEMORY_LIMIT: "25%" })).engine.memoryLimit).toBe(`${Math.floor(availableMemory() / 4 / 1024 / 1024)}MiB`);
+    expect(loadConfig(env({ AUTOLOADER_DUCKDB_MEMORY_LIMIT: "512MiB" })).engine).toEqual({ memoryLimit: "512MiB", threads: os.availableParallelism() });
+  });
+
+  it("refuses DuckDB limits that are not amounts", () => {
+    for (const bad of ["lots", "12", "0%", "150%", "4 PB"]) {
+      expect(configErrorOf({ AUTOLOADER_DUCKDB_MEMORY_LIMIT: bad })).toBe(
+        "Invalid environment:\n  AUTOLOADER_DUCKDB_MEMORY_LIMIT: AUTOLOADER_DUCKDB_MEMORY_LIMIT must be an amount of memory such as 4GB, 512MiB or 60% (of this machine's memory)",
+      );
+    }
+    for (const bad of ["0", "1.5", "all", "257"]) {
+      expect(configErrorOf({ AUTOLOADER_DUCKDB_THREADS: bad })).toBe(
+        "Invalid environment:\n  AUTOLOADER_DUCKDB_THREADS: AUTOLOADER_DUCKDB_THREADS must be a whole number of threads from 1 to 256",
+      );
+    }
   });
 
   it("refuses a retry limit outside 1–100", () => {
@@ -170,6 +205,45 @@ describe("loadConfig", () => {
 
   it.each(["0", "65536", "http"])("rejects PORT=%j", (port) => {
     expect(configErrorOf({ PORT: port })).toMatch(/^Invalid environment:\n {2}PORT: /);
+  });
+
+  it.each(["localhost", "127.0.0.1", "0.0.0.0", "::", "::1", "fe80::1", "autoloader.internal", "web-1"])("accepts HOST=%j", (host) => {
+    expect(loadConfig(env({ HOST: ` ${host} ` })).host).toBe(host);
+  });
+
+  it.each(["http://127.0.0.1", "localhost:3000", "[::1]", "two words", "-leading-dash", "under_score.example", "300.1.2.3"])(
+    "rejects HOST=%j",
+    (host) => {
+      expect(configErrorOf({ HOST: host })).toBe(
+        "Invalid environment:\n  HOST: HOST must be an IP address or a host name to listen on, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+      );
+    },
+  );
+
+  it("prints the server's URL with the host it listens on, and localhost for every interface", () => {
+    expect(serverUrl({ host: undefined, port: 3000 })).toBe("http://localhost:3000");
+    expect(serverUrl({ host: "0.0.0.0", port: 3000 })).toBe("http://localhost:3000");
+    expect(serverUrl({ host: "::", port: 8080 })).toBe("http://localhost:8080");
+    expect(serverUrl({ host: "127.0.0.2", port: 3000 })).toBe("http://127.0.0.2:3000");
+    expect(serverUrl({ host: "::1", port: 3000 })).toBe("http://[::1]:3000");
+    expect(serverUrl({ host: "autoloader.internal", port: 80 })).toBe("http://autoloader.internal:80");
+  });
+
+  it("normalises a build directory inside the project", () => {
+    expect(loadConfig(env({ AUTOLOADER_BUILD_DIR: "./.next-test/" })).buildDir).toBe(".next-test");
+    expect(loadConfig(env({ AUTOLOADER_BUILD_DIR: "build/../out/next" })).buildDir).toBe("out/next");
+  });
+
+  it.each(["/srv/app/.next-test", "../elsewhere", ".", "a/../..", "build/../../x"])("rejects AUTOLOADER_BUILD_DIR=%j", (dir) => {
+    expect(configErrorOf({ AUTOLOADER_BUILD_DIR: dir })).toBe(
+      "Invalid environment:\n  AUTOLOADER_BUILD_DIR: AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it (e.g. .next-test)",
+    );
+  });
+
+  it.each(["0", "-1", "12.5", "npm"])("rejects AUTOLOADER_SUPERVISOR_PID=%j", (pid) => {
+    expect(configErrorOf({ AUTOLOADER_SUPERVISOR_PID: pid })).toBe(
+      "Invalid environment:\n  AUTOLOADER_SUPERVISOR_PID: AUTOLOADER_SUPERVISOR_PID must be a process id (npm start sets it to its own)",
+    );
   });
 
   it("rejects an unknown AUTOLOADER_SECURE_COOKIES", () => {

@@ -1,7 +1,9 @@
 // Environment, validated once at start (and at build, via next.config.mjs). Every setting the
 // app reads from the environment is named here.
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { availableMemory, defaultEngineResources, type EngineResources } from "./server/engine/resources";
 
 /** Blank values count as unset, as they do for the text settings. */
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -53,6 +55,19 @@ export const envSchema = z.object({
       .max(2 ** 30, "AUTOLOADER_PREVIEW_MAX_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
       .default(64 * 1024 * 1024),
   ),
+  AUTOLOADER_DUCKDB_MEMORY_LIMIT: optionalString.refine(
+    (v) => v === undefined || MEMORY_LIMIT.test(v),
+    "AUTOLOADER_DUCKDB_MEMORY_LIMIT must be an amount of memory such as 4GB, 512MiB or 60% (of this machine's memory)",
+  ),
+  AUTOLOADER_DUCKDB_THREADS: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_DUCKDB_THREADS must be a whole number of threads from 1 to 256" })
+      .int("AUTOLOADER_DUCKDB_THREADS must be a whole number of threads from 1 to 256")
+      .min(1, "AUTOLOADER_DUCKDB_THREADS must be a whole number of threads from 1 to 256")
+      .max(256, "AUTOLOADER_DUCKDB_THREADS must be a whole number of threads from 1 to 256")
+      .optional(),
+  ),
   AUTOLOADER_PRICE_COMPUTE_PER_HOUR: price("AUTOLOADER_PRICE_COMPUTE_PER_HOUR", "per hour of compute", "0.0464"),
   AUTOLOADER_PRICE_STORAGE_PER_GB_MONTH: price("AUTOLOADER_PRICE_STORAGE_PER_GB_MONTH", "per GB-month of storage", "0.023"),
   AUTOLOADER_PRICE_S3_LIST_PER_1000: price("AUTOLOADER_PRICE_S3_LIST_PER_1000", "per 1,000 S3 LIST requests", "0.005"),
@@ -99,7 +114,38 @@ export const envSchema = z.object({
       .max(65535, "PORT must be a port number (1–65535)")
       .default(3000),
   ),
+  // Unset: every interface (Next's default).
+  HOST: optionalString.refine(
+    // All digits and dots is an IPv4 address or nothing (300.1.2.3 is not a name).
+    (v) => v === undefined || isIP(v) !== 0 || (HOST_NAME.test(v) && !/^[\d.]+$/.test(v)),
+    "HOST must be an IP address or a host name to listen on, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+  ),
+  // Next's distDir; Next refuses one outside the project.
+  AUTOLOADER_BUILD_DIR: optionalString.refine(
+    (v) => v === undefined || insideProject(v),
+    "AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it (e.g. .next-test)",
+  ),
+  // Set by scripts/start.ts to its own pid: the server stops when that process is gone.
+  AUTOLOADER_SUPERVISOR_PID: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_SUPERVISOR_PID must be a process id (npm start sets it to its own)" })
+      .int("AUTOLOADER_SUPERVISOR_PID must be a process id (npm start sets it to its own)")
+      .min(1, "AUTOLOADER_SUPERVISOR_PID must be a process id (npm start sets it to its own)")
+      .optional(),
+  ),
 });
+
+/** DuckDB's memory units, or a percentage of the memory this process may use. */
+const MEMORY_LIMIT = /^(\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)|([1-9]\d?|100)%)$/i;
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function insideProject(dir: string): boolean {
+  const normal = path.posix.normalize(dir);
+  return !path.isAbsolute(dir) && normal !== "." && normal !== "./" && normal !== ".." && !normal.startsWith("../");
+}
 
 export interface AppConfig {
   databaseUrl: string | undefined;
@@ -111,6 +157,8 @@ export interface AppConfig {
   /** Per-run directories for S3 objects being loaded. */
   stagingDir: string;
   maxFileRetries: number;
+  /** What DuckDB may use, per tenant warehouse and per preview (engine/resources.ts sizes the defaults). */
+  engine: EngineResources;
   /** Bounds of a source preview's sample: the first `maxFiles` matched files, `maxBytes` in all. */
   preview: { maxFiles: number; maxBytes: number };
   /** Cost-estimate prices the operator set (AUTOLOADER_PRICE_*); unset ones use the defaults. */
@@ -126,6 +174,12 @@ export interface AppConfig {
   sessionTtlHours: number;
   secureCookies: "auto" | "always" | "never";
   port: number;
+  /** The address the server listens on; undefined is every interface. */
+  host: string | undefined;
+  /** Where `next build` writes and `next start` reads the production build, relative to the project. */
+  buildDir: string;
+  /** The start command's process: the server stops when it is gone (scripts/start.ts sets it). */
+  supervisorPid: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouseDir: path.resolve(cwd, e.AUTOLOADER_WAREHOUSE_DIR ?? path.join(dataDir, "warehouse")),
     stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
     maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
+    engine: engineResources(e.AUTOLOADER_DUCKDB_MEMORY_LIMIT, e.AUTOLOADER_DUCKDB_THREADS),
     preview: { maxFiles: e.AUTOLOADER_PREVIEW_MAX_FILES, maxBytes: e.AUTOLOADER_PREVIEW_MAX_BYTES },
     prices: Object.fromEntries(
       Object.entries({
@@ -179,5 +234,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlHours: e.AUTOLOADER_SESSION_TTL_HOURS,
     secureCookies: e.AUTOLOADER_SECURE_COOKIES,
     port: e.PORT,
+    host: e.HOST,
+    buildDir: e.AUTOLOADER_BUILD_DIR ? path.posix.normalize(e.AUTOLOADER_BUILD_DIR).replace(/\/$/, "") : ".next",
+    supervisorPid: e.AUTOLOADER_SUPERVISOR_PID,
   };
+}
+
+/** The URL to open the server at: its HOST, or localhost when it listens on every interface. */
+export function serverUrl(config: Pick<AppConfig, "host" | "port">): string {
+  const host = config.host === undefined || config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${config.port}`;
+}
+
+/** The configured DuckDB limits, a percentage turned into MiB of the memory available here. */
+function engineResources(memory: string | undefined, threads: number | undefined): EngineResources {
+  const defaults = defaultEngineResources();
+  const percent = memory?.endsWith("%") ? Number(memory.slice(0, -1)) : null;
+  const memoryLimit =
+    memory === undefined
+      ? defaults.memoryLimit
+      : percent !== null
+        ? `${Math.max(64, Math.floor((availableMemory() * percent) / 100 / 1024 / 1024))}MiB`
+        : memory.replace(/\s+/g, "");
+  return { memoryLimit, threads: threads ?? defaults.threads };
 }
