@@ -93,7 +93,8 @@ test("the API answers 401 without credentials; the typed client works with a key
   });
   expect(created.format).toEqual({
     type: "CSV",
-    options: { delimiter: ";", header: true, quote: '"', escape: '"', nullString: "", compression: "AUTO" },
+    // Quote and escape were not set: each file's are detected.
+    options: { delimiter: ";", header: true, nullString: "", compression: "AUTO" },
   });
   const { items } = await autoloader.ingestions.list.query({ search: "service" });
   expect(items.map((i) => i.id)).toEqual([created.id]);
@@ -120,6 +121,8 @@ test("Run now loads the landing files and the run shows its outcome per file", a
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/a.jsonl`, '{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n');
   writeFileSync(`${dir}/broken.jsonl`, '{"id":3,"name":\n');
+  // One string id among numbers: the column becomes JSON, and the run page says why.
+  writeFileSync(`${dir}/odd.jsonl`, '{"id":"x4","name":"d"}\n');
 
   await page.goto("/ingestions/new");
   await page.getByLabel("Name", { exact: true }).fill("runs e2e");
@@ -137,4 +140,8 @@ test("Run now loads the landing files and the run shows its outcome per file", a
   await expect(failed).toContainText("Failed");
   await expect(failed).toContainText("Malformed JSON");
   await expect(page.getByRole("row", { name: /^a\.jsonl/ })).toContainText("Loaded");
+  await expect(page.getByTestId("run-warnings")).toContainText(
+    `Column 'id' became JSON because its values have different types: number in 2 rows, string in 1 row (e.g. "x4" in ${dir}/odd.jsonl)`,
+  );
+  await expect(page.getByRole("list", { name: "Warnings of version 1" })).toContainText("Column 'id' became JSON");
 });

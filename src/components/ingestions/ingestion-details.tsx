@@ -97,7 +97,8 @@ function SourceCard({ ingestion }: { ingestion: Ingestion }) {
 }
 
 /** Shows a one-character option so that a tab or a space is visible. */
-function Char({ value }: { value: string }) {
+function Char({ value }: { value: string | null | undefined }) {
+  if (value == null) return <span className="muted">Detected per file</span>;
   const names: Record<string, string> = { "\t": "tab", " ": "space" };
   return <code>{names[value] ?? value}</code>;
 }

@@ -96,6 +96,8 @@ function PreviewResult({ preview, stale }: { preview: PreviewOutput; stale: bool
         </section>
       ) : null}
 
+      {preview.csvDialects && preview.csvDialects.length > 0 ? <CsvDialects dialects={preview.csvDialects} /> : null}
+
       {preview.columns.length > 0 ? (
         <>
           <h3>Schema</h3>
@@ -217,4 +219,21 @@ function Cell({ value }: { value: JsonValue }) {
   }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return <td title={text.length > 40 ? text : undefined}>{text}</td>;
+}
+
+const shownChar = (c: string | null) => (c === null ? "none" : c === "\t" ? "tab" : c === " " ? "space" : c);
+
+/** The CSV dialect the sampled files are read with: one line when they agree, one per file otherwise. */
+function CsvDialects({ dialects }: { dialects: NonNullable<PreviewOutput["csvDialects"]> }) {
+  const describe = (d: (typeof dialects)[number]) =>
+    `delimiter ${shownChar(d.delimiter)}${d.detected.delimiter ? " (detected)" : ""}, ` +
+    `quote ${shownChar(d.quote)}${d.detected.quote ? " (detected)" : ""}, ` +
+    `escape ${shownChar(d.escape)}${d.detected.escape ? " (detected)" : ""}, ${d.header ? "with" : "without"} a header`;
+  const lines = [...new Set(dialects.map(describe))];
+  return (
+    <p className="preview-dialect" data-testid="preview-dialect">
+      <strong>CSV dialect:</strong>{" "}
+      {lines.length === 1 ? lines[0] : dialects.map((d) => `${d.path}: ${describe(d)}`).join("; ")}
+    </p>
+  );
 }

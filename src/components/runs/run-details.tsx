@@ -52,6 +52,7 @@ export function RunDetails({ id }: { id: string }) {
       </div>
       <RunLineage run={run} />
       {run.error ? <RunError message={run.error} /> : null}
+      {run.warnings.length > 0 ? <RunWarnings warnings={run.warnings} /> : null}
       <RunMetrics run={run} />
       <div className="cards run-cards">
         <RunTimeline run={run} />
@@ -67,6 +68,22 @@ function RunError({ message }: { message: string }) {
     <section className="notice notice-error run-error" aria-labelledby="run-error-title" data-testid="run-error">
       <h2 id="run-error-title">Error</h2>
       <p className="error-text">{message}</p>
+    </section>
+  );
+}
+
+/** What the run noticed about the data without failing: a column's type decided by a few odd values, renamed keys. */
+function RunWarnings({ warnings }: { warnings: Run["warnings"] }) {
+  return (
+    <section className="notice notice-warning run-warnings" aria-labelledby="run-warnings-title" data-testid="run-warnings">
+      <h2 id="run-warnings-title">{warnings.length === 1 ? "Warning" : `${warnings.length} warnings`}</h2>
+      <ul className="plain">
+        {warnings.map((w) => (
+          <li key={w.message} data-code={w.code}>
+            {w.message}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -42,6 +42,15 @@ function SchemaVersionItem({ entry }: { entry: SchemaVersionEntry }) {
         </span>
       </p>
       {parsed.success ? <SchemaDiffLines diff={parsed.data} /> : <p className="muted">No details recorded.</p>}
+      {entry.warnings.length > 0 ? (
+        <ul className="plain schema-version-warnings" aria-label={`Warnings of version ${entry.version}`}>
+          {entry.warnings.map((w) => (
+            <li key={w.message} className="warning-text">
+              {w.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </li>
   );
 }

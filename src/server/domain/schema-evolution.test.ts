@@ -256,6 +256,16 @@ describe("planEvolution: type changes, per mode", () => {
   });
 });
 
+describe("planEvolution: a JSON column holds any value", () => {
+  it.each(MODES)("%s writes any batch type into a JSON column, refusing and rescuing nothing", (mode) => {
+    const plan = planEvolution({ table: [col("v", "JSON")], batch: [col("v", "VARCHAR")], mode });
+    expect(plan).toEqual({ ...emptyPlan(), projection: [cast("v", "JSON", true)], tableAfter: [col("v", "JSON")] });
+    for (const type of ["BIGINT", "BOOLEAN", "STRUCT(k BIGINT)", "BIGINT[]"]) {
+      expect(planEvolution({ table: [col("v", "JSON")], batch: [col("v", type)], mode }).projection).toEqual([cast("v", "JSON", true)]);
+    }
+  });
+});
+
 describe("isWidening", () => {
   const cases: [string, string, boolean][] = [
     ["TINYINT", "SMALLINT", true],

@@ -18,6 +18,11 @@ export type ColumnExpr =
   /** strict: a value that does not convert fails the file; otherwise it becomes NULL. */
   | { kind: "cast"; to: string; strict: boolean };
 
+/** A JSON column holds any value (a string as a JSON string, a struct as an object): nothing is refused. */
+export function holdsAnything(type: string): boolean {
+  return type.toUpperCase() === "JSON";
+}
+
 export interface TypeChange {
   name: string;
   from: string;
@@ -128,30 +133,31 @@ export function planEvolution(input: {
     const target = existing.name;
     const from = existing.type.toUpperCase();
     const to = c.type.toUpperCase();
+    const cast = (type: string, strict: boolean): ColumnExpr => ({ kind: "cast", to: type, strict });
     if (from === to) {
       plan.projection.push({ source: c.name, target, expr: castIfHinted(c) });
-    } else if (to === "NULL" || isWidening(to, from)) {
+    } else if (to === "NULL" || isWidening(to, from) || holdsAnything(from)) {
       // The batch's values fit the table's column as it is.
-      plan.projection.push({ source: c.name, target, expr: { kind: "cast", to: existing.type, strict: true } });
+      plan.projection.push({ source: c.name, target, expr: cast(existing.type, true) });
     } else if (isWidening(from, to)) {
       plan.widen.push({ name: target, from: existing.type, to: c.type });
       after.set(key(c.name), { name: target, type: c.type });
-      plan.projection.push({ source: c.name, target, expr: { kind: "cast", to: c.type, strict: true } });
+      plan.projection.push({ source: c.name, target, expr: cast(c.type, true) });
     } else {
       switch (input.mode) {
         case "ADD_NEW_COLUMNS":
           // Converted when every value converts; a value that does not fails its file.
-          plan.projection.push({ source: c.name, target, expr: { kind: "cast", to: existing.type, strict: true } });
+          plan.projection.push({ source: c.name, target, expr: cast(existing.type, true) });
           break;
         case "RESCUE":
-          plan.projection.push({ source: c.name, target, expr: { kind: "cast", to: existing.type, strict: false } });
+          plan.projection.push({ source: c.name, target, expr: cast(existing.type, false) });
           plan.rescue.mistyped.push({ name: c.name, type: existing.type });
           break;
         case "FAIL_ON_NEW_COLUMNS":
           plan.failOn.mistyped.push({ name: target, from: existing.type, to: c.type });
           break;
         case "NONE":
-          plan.projection.push({ source: c.name, target, expr: { kind: "cast", to: existing.type, strict: false } });
+          plan.projection.push({ source: c.name, target, expr: cast(existing.type, false) });
           break;
       }
     }

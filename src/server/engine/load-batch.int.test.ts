@@ -121,6 +121,36 @@ describe("loadBatch", () => {
     expect(await ledger(t)).toHaveLength(149);
   });
 
+  it("after isolating the bad files, commits the others together once: trial loads leave nothing behind", async () => {
+    const t = await target();
+    await writeFiles(t.readRoot, {
+      "1.jsonl": jsonl([{ id: 1, v: 1 }]),
+      "2.jsonl": jsonl([{ id: 2, v: 2 }]),
+      "3.jsonl": '{"id": 3, "v": oops\n',
+      "4.jsonl": jsonl([{ id: 4, v: "four" }]),
+      "5.jsonl": "[1, 2\n",
+      "6.jsonl": jsonl([{ id: 6, v: { six: 6 } }]),
+    });
+    const commits: string[][] = [];
+    const out = await withC((c) =>
+      loadBatch(c, t, batchOf(t, ["1.jsonl", "2.jsonl", "3.jsonl", "4.jsonl", "5.jsonl", "6.jsonl"]), {
+        afterWarehouseCommit: (files) => void commits.push(files.map((f) => f.path)),
+      }),
+    );
+    expect(out.failed.map((f) => [f.path, f.kind])).toEqual([
+      ["3.jsonl", "DATA"],
+      ["5.jsonl", "DATA"],
+    ]);
+    expect(commits).toEqual([["1.jsonl", "2.jsonl", "4.jsonl", "6.jsonl"]]);
+    expect(out.tableColumns).toEqual([
+      { name: "id", type: "BIGINT" },
+      { name: "v", type: "JSON" },
+      { name: "_source_file", type: "VARCHAR" },
+    ]);
+    expect(await ledger(t)).toEqual(["1.jsonl", "2.jsonl", "4.jsonl", "6.jsonl"].map((p) => ({ path: p, run_id: t.runId, row_count: "1" })));
+    expect(await countsBySourceFile(t)).toEqual(Object.fromEntries(["1", "2", "4", "6"].map((k) => [`${URI}${k}.jsonl`, 1])));
+  });
+
   it("fails every file of a batch of bad files, each with its own message", async () => {
     const t = await target();
     await writeFiles(t.readRoot, { "a.jsonl": "{nope\n", "b.jsonl": "[1, 2\n" });
@@ -219,7 +249,7 @@ describe("loadBatch", () => {
     await withC((c) => loadBatch(c, t, batchOf(t, ["base.jsonl"])));
     const out = await withC((c) => loadBatch(c, t, batchOf(t, ["plain.jsonl", "extra.jsonl", "nullextra.jsonl"])));
     expect(out.failed).toEqual([
-      { id: "id:extra.jsonl", path: "extra.jsonl", error: "Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra" },
+      { id: "id:extra.jsonl", path: "extra.jsonl", error: "Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra", kind: "DATA" },
     ]);
     expect(out.loaded.map((l) => [l.path, l.rows]).sort()).toEqual([
       ["nullextra.jsonl", 1],

@@ -1,9 +1,13 @@
-// Loads a batch of files into a destination table in one DuckDB statement, exactly once:
-// the table write and the ledger rows of the batch's files commit in one transaction. A batch
-// that fails is split in halves until the bad files are isolated; the others still load.
+// Loads a batch of files into a destination table in one DuckDB statement, exactly once: the
+// table write and the ledger rows of the batch's files commit in one transaction. When a batch
+// fails, trial loads that are rolled back find the files that fail on their own; the others then
+// load together, exactly as they would have without the bad files.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { renameMessage } from "@/server/domain/column-names";
+import type { RunWarning } from "@/server/domain/run-warnings";
 import {
   failReason,
+  holdsAnything,
   planEvolution,
   RESCUED_DATA_COLUMN,
   SOURCE_FILE_COLUMN,
@@ -11,10 +15,10 @@ import {
   type EvolutionModeValue,
   type EvolutionPlan,
 } from "@/server/domain/schema-evolution";
-import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
-import { engineMessage, ident, literal, qualified } from "./sql";
+import { openRows, type BatchRows } from "./batch-rows";
 import { ledgerRowsOf, recordLoaded } from "./ledger";
-import { inTransaction } from "./warehouse";
+import type { FormatSpec } from "./readers";
+import { engineMessage, ident, literal, qualified } from "./sql";
 
 export interface BatchFile {
   id: string;
@@ -36,11 +40,29 @@ export interface LoadTarget {
   uriPrefix: string;
 }
 
+export type FailureKindValue = "TRANSIENT" | "DATA";
+
+/**
+ * Whether an engine error is the file's own (parse, conversion, schema: the same bytes fail the
+ * same way again) or the machine's (memory, disk, interruption: worth another try later).
+ */
+export function failureKindOf(message: string): FailureKindValue {
+  return /out of memory|no space left|disk quota|interrupt|resource temporarily unavailable|too many open files/i.test(message)
+    ? "TRANSIENT"
+    : "DATA";
+}
+
+/** What a load noticed about the data without failing for it; kept on the run and the schema version. */
+export type LoadWarning = RunWarning;
+
 export interface BatchOutcome {
   loaded: { id: string; path: string; rows: number }[];
-  failed: { id: string; path: string; error: string }[];
+  /** kind: DATA when the file's content is at fault (retried once it changes), TRANSIENT otherwise. */
+  failed: { id: string; path: string; error: string; kind: FailureKindValue }[];
   /** Table schema after the batch, when the table exists. */
   tableColumns: Column[] | null;
+  /** About the columns this batch created or added (type decisions, renamed keys). */
+  warnings: LoadWarning[];
 }
 
 export interface LoadHooks {
@@ -58,34 +80,8 @@ export async function tableColumns(c: DuckDBConnection, schema: string, table: s
   return rows.length === 0 ? null : rows.map((row) => ({ name: row.column_name, type: row.data_type }));
 }
 
-async function describeRows(c: DuckDBConnection, rows: string): Promise<Column[]> {
-  const r = await c.runAndReadAll(`DESCRIBE SELECT * EXCLUDE (${ident(FILE_COLUMN)}) FROM ${rows}`);
-  return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((row) => ({
-    name: row.column_name,
-    type: row.column_type,
-  }));
-}
-
-const MAP_LOCAL = "__al_local";
-const STAGE_TABLE = "__al_stage";
-/** From this many files a batch is read once into a temporary table (see load). */
+/** From this many files a batch is read once into a temporary table (see openRows). */
 const STAGE_FROM_FILES = 100;
-const MAP_URI = "__al_uri";
-
-/**
- * The batch's reader, with every row's source URI in column MAP_URI. When DuckDB reads the files
- * where they are (local sources) the file name is the URI; staged files (S3) are joined to a
- * (local path, URI) list. The join costs ~15% on large files, so it is used only when needed.
- */
-function readerWithUris(t: LoadTarget, files: BatchFile[], rows: string): string {
-  const reader = rows;
-  if (files.every((f) => f.localPath === t.uriPrefix + f.path)) {
-    return `(SELECT *, ${ident(FILE_COLUMN)} AS ${MAP_URI} FROM ${reader})`;
-  }
-  const values = files.map((f) => `(${literal(f.localPath)}, ${literal(t.uriPrefix + f.path)})`).join(", ");
-  return `${reader} AS __al_r
-    JOIN (VALUES ${values}) AS __al_map(${MAP_LOCAL}, ${MAP_URI}) ON __al_r.${ident(FILE_COLUMN)} = __al_map.${MAP_LOCAL}`;
-}
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"]);
 
@@ -96,7 +92,16 @@ export function roundsAway(src: string, to: string): string {
   return `(${asDouble} IS NOT NULL AND ${asDouble} <> TRY_CAST(${asDouble} AS ${to}))`;
 }
 
-function castSql(src: string, to: string, strict: boolean): string {
+/**
+ * `src` (of type `from`) as type `to`. Into a JSON column every value goes as itself (a string as a
+ * JSON string, a struct as an object); out of JSON into text, a JSON string loses its quotes.
+ * `parse`: a hint asked for JSON, so text is parsed as JSON rather than kept as a string.
+ */
+function castSql(src: string, to: string, from: string, strict: boolean, parse: boolean): string {
+  if (holdsAnything(to) && !parse) return holdsAnything(from) ? src : `to_json(${src})`;
+  if (holdsAnything(from) && to.toUpperCase() === "VARCHAR") {
+    return `CASE WHEN json_type(${src}) = 'VARCHAR' THEN ${src} ->> '$' ELSE CAST(${src} AS VARCHAR) END`;
+  }
   const lossy = roundsAway(src, to);
   if (strict) {
     if (lossy === "false") return `CAST(${src} AS ${to})`;
@@ -105,18 +110,27 @@ function castSql(src: string, to: string, strict: boolean): string {
   return lossy === "false" ? `TRY_CAST(${src} AS ${to})` : `CASE WHEN ${lossy} THEN NULL ELSE TRY_CAST(${src} AS ${to}) END`;
 }
 
-/** A non-null value that does not convert to `to` (or would lose its fraction). */
+/** A non-null value that does not convert to `to` (or would lose its fraction); none does for JSON. */
 export function doesNotConvert(src: string, to: string): string {
+  if (holdsAnything(to)) return "false";
   return `(${src} IS NOT NULL AND (TRY_CAST(${src} AS ${to}) IS NULL OR ${roundsAway(src, to)}))`;
 }
 
-function projectionSql(plan: EvolutionPlan): string {
+const key = (name: string) => name.toLowerCase();
+
+function projectionSql(t: LoadTarget, plan: EvolutionPlan, rows: BatchRows): string {
+  const typeOf = new Map(rows.columns.map((col) => [col.name, col.type]));
+  const hinted = new Set(Object.keys(t.hints).map(key));
   const cols = plan.projection.map((p) => {
     const src = ident(p.source);
-    const expr = p.expr.kind === "identity" ? src : castSql(src, p.expr.to, p.expr.strict);
+    const expr =
+      p.expr.kind === "identity"
+        ? src
+        : castSql(src, p.expr.to, typeOf.get(p.source) ?? p.expr.to, p.expr.strict, hinted.has(key(p.source)));
     return `${expr} AS ${ident(p.target)}`;
   });
-  cols.push(`${MAP_URI} AS ${ident(SOURCE_FILE_COLUMN)}`);
+  const uri = ident(rows.uriColumn);
+  cols.push(`${uri} AS ${ident(SOURCE_FILE_COLUMN)}`);
   const { whole, mistyped } = plan.rescue;
   if (whole.length > 0 || mistyped.length > 0) {
     const conditions = [
@@ -126,7 +140,7 @@ function projectionSql(plan: EvolutionPlan): string {
     const pairs = [
       ...whole.map((n) => `${literal(n)}, ${ident(n)}`),
       ...mistyped.map((m) => `${literal(m.name)}, CASE WHEN ${doesNotConvert(ident(m.name), m.type)} THEN ${ident(m.name)} END`),
-      `'_file_path', ${MAP_URI}`,
+      `'_file_path', ${uri}`,
     ];
     // json_merge_patch drops the keys whose value is NULL.
     cols.push(
@@ -136,19 +150,14 @@ function projectionSql(plan: EvolutionPlan): string {
   return cols.join(",\n  ");
 }
 
-async function alreadyLoaded(c: DuckDBConnection, t: LoadTarget, files: BatchFile[]) {
-  const rows = await ledgerRowsOf(c, { ingestionId: t.ingestionId, schema: t.schema, table: t.table }, files.map((f) => f.path));
-  return new Map([...rows].map(([p, l]) => [p, l.rows]));
-}
-
 /** Files of the batch that carry a refused change: a value in a new column, or one that does not convert. */
-async function filesCarrying(c: DuckDBConnection, files: BatchFile[], plan: EvolutionPlan, rows: string) {
+async function filesCarrying(c: DuckDBConnection, files: BatchFile[], plan: EvolutionPlan, rows: BatchRows) {
   const conditions = [
     ...plan.failOn.newColumns.map((n) => `${ident(n)} IS NOT NULL`),
     ...plan.failOn.mistyped.map((m) => doesNotConvert(ident(m.name), m.from)),
   ];
   const r = await c.runAndReadAll(
-    `SELECT DISTINCT ${ident(FILE_COLUMN)} AS f FROM ${rows}
+    `SELECT DISTINCT ${ident(rows.fileColumn)} AS f FROM ${rows.sql} AS __al_rows
      WHERE ${conditions.join(" OR ")}`,
   );
   const carriers = new Set((r.getRowObjectsJson() as { f: string }[]).map((row) => row.f));
@@ -161,35 +170,188 @@ export async function catalogOf(c: DuckDBConnection): Promise<string> {
   return String((r.getRowObjectsJson()[0] as { db: string }).db);
 }
 
-async function commitBatch(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], plan: EvolutionPlan, rows: string) {
+const JSON_KINDS = `CASE json_type(__al_v) WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number'
+  WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' ELSE 'other' END`;
+
+/** Rows of a new column looked at for drift: enough to find the odd value, bounded on huge first batches. */
+const DRIFT_ROWS = 1_000_000;
+
+const rowsWord = (n: number) => `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
+
+/**
+ * Type decisions worth a look, about the columns this batch created: a column that became JSON
+ * because its values have different types, and (CSV) a column that became text for a few values
+ * among numbers. Read from the rows just written, inside the load's transaction.
+ */
+async function driftWarnings(
+  c: DuckDBConnection,
+  t: LoadTarget,
+  target: string,
+  plan: EvolutionPlan,
+  rows: BatchRows,
+  newRows: string,
+): Promise<LoadWarning[]> {
+  const created = plan.create ?? plan.addColumns;
+  const createdNames = new Set(created.map((col) => key(col.name)));
+  const hinted = new Set(Object.keys(t.hints).map(key));
+  const warnings: LoadWarning[] = [];
+  for (const r of rows.renames) {
+    if (createdNames.has(key(r.to))) warnings.push({ code: "COLUMN_RENAMED", message: renameMessage(r), column: r.to, file: null, example: null });
+  }
+  for (const name of rows.asJson) {
+    if (!createdNames.has(key(name))) continue;
+    warnings.push({
+      code: "NESTED_KEY_AS_JSON",
+      message: `Column '${name}' holds a nested key with a NUL character, which no type can name: its values are kept as JSON`,
+      column: name,
+      file: null,
+      example: null,
+    });
+  }
+  const batchType = new Map(rows.columns.map((col) => [key(col.name), col.type.toUpperCase()]));
+  const sourceFile = ident(SOURCE_FILE_COLUMN);
+  for (const col of created) {
+    const k = key(col.name);
+    if (hinted.has(k) || rows.asJson.some((n) => key(n) === k)) continue;
+    const v = ident(col.name);
+    if (col.type.toUpperCase() === "JSON" && batchType.get(k) === "JSON") {
+      const r = await c.runAndReadAll(
+        `SELECT ${JSON_KINDS} AS kind, count(*) AS n, min({'f': ${sourceFile}, 'v': CAST(__al_v AS VARCHAR)}) AS e
+         FROM (SELECT ${v} AS __al_v, ${sourceFile} FROM ${target} WHERE ${newRows} LIMIT ${DRIFT_ROWS}) WHERE __al_v IS NOT NULL AND json_type(__al_v) <> 'NULL'
+         GROUP BY 1 ORDER BY n DESC, kind`,
+      );
+      const kinds = r.getRowObjectsJson() as { kind: string; n: string | number; e: { f: string; v: string } }[];
+      const odd = kinds[kinds.length - 1];
+      if (kinds.length < 2 || !odd) continue;
+      warnings.push({
+        code: "TYPE_DRIFT",
+        message:
+          `Column '${col.name}' became JSON because its values have different types: ` +
+          `${kinds.map((x) => `${x.kind} in ${rowsWord(Number(x.n))}`).join(", ")} (e.g. ${odd.e.v} in ${odd.e.f})`,
+        column: col.name,
+        file: odd.e.f,
+        example: odd.e.v,
+      });
+    } else if (t.format.type === "CSV" && col.type.toUpperCase() === "VARCHAR") {
+      const r = await c.runAndReadAll(
+        `SELECT count(*) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NOT NULL) AS num,
+                count(*) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NULL) AS other,
+                min({'f': ${sourceFile}, 'v': __al_v}) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NULL) AS e
+         FROM (SELECT ${v} AS __al_v, ${sourceFile} FROM ${target} WHERE ${newRows} LIMIT ${DRIFT_ROWS}) WHERE __al_v IS NOT NULL`,
+      );
+      const x = r.getRowObjectsJson()[0] as { num: string | number; other: string | number; e: { f: string; v: string } | null };
+      const num = Number(x.num);
+      const other = Number(x.other);
+      // Mostly numbers: a few values of text made the whole column text.
+      if (other === 0 || num === 0 || num < 9 * other || !x.e) continue;
+      warnings.push({
+        code: "TYPE_DRIFT",
+        message:
+          `Column '${col.name}' became VARCHAR: ${num.toLocaleString("en-US")} of ${(num + other).toLocaleString("en-US")} values are numbers, ` +
+          `the other ${rowsWord(other)} text (e.g. ${JSON.stringify(x.e.v)} in ${x.e.f})`,
+        column: col.name,
+        file: x.e.f,
+        example: x.e.v,
+      });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Writes the rows and their ledger entries in one transaction, committed, or rolled back when
+ * `commit` is false (a trial: does this set of files load?).
+ */
+async function writeRows(
+  c: DuckDBConnection,
+  t: LoadTarget,
+  files: BatchFile[],
+  plan: EvolutionPlan,
+  rows: BatchRows,
+  commit: boolean,
+): Promise<{ loaded: BatchOutcome["loaded"]; warnings: LoadWarning[] }> {
   const catalog = await catalogOf(c);
   const target = `${ident(catalog)}.${qualified(t.schema, t.table)}`;
-  return inTransaction(c, async () => {
+  await c.run("BEGIN TRANSACTION");
+  try {
     await c.run(`CREATE SCHEMA IF NOT EXISTS ${ident(catalog)}.${ident(t.schema)}`);
     if (plan.create) {
       await c.run(`CREATE TABLE ${target} (${plan.create.map((col) => `${ident(col.name)} ${col.type}`).join(", ")})`);
     }
     for (const col of plan.addColumns) await c.run(`ALTER TABLE ${target} ADD COLUMN ${ident(col.name)} ${col.type}`);
     for (const w of plan.widen) await c.run(`ALTER TABLE ${target} ALTER ${ident(w.name)} TYPE ${w.to}`);
-    const before = await c.runAndReadAll(`SELECT coalesce(max(rowid), -1) AS m FROM ${target}`);
-    const lastRow = String((before.getRowObjectsJson()[0] as { m: string | number }).m);
-    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(plan)}\nFROM ${readerWithUris(t, files, rows)}`);
-    // Per-file counts from the rows just appended (rowids grow; one writer per table).
+    // The rows just appended: rowids grow (one writer per table). A data column named rowid
+    // hides DuckDB's, and then the batch's URIs tell them (none of them has rows yet).
+    let newRows: string;
+    if (plan.tableAfter.some((col) => key(col.name) === "rowid")) {
+      newRows = `${ident(SOURCE_FILE_COLUMN)} IN (${files.map((f) => literal(t.uriPrefix + f.path)).join(", ")})`;
+    } else {
+      const before = await c.runAndReadAll(`SELECT coalesce(max(rowid), -1) AS m FROM ${target}`);
+      newRows = `rowid > ${String((before.getRowObjectsJson()[0] as { m: string | number }).m)}`;
+    }
+    await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(t, plan, rows)}\nFROM ${rows.sql} AS __al_rows`);
     const counts = await c.runAndReadAll(
-      `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE rowid > ${lastRow} GROUP BY 1`,
+      `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE ${newRows} GROUP BY 1`,
     );
     const rowsByUri = new Map(
       (counts.getRowObjectsJson() as { f: string; n: string }[]).map((row) => [row.f, Number(row.n)]),
     );
     const loaded = files.map((f) => ({ id: f.id, path: f.path, rows: rowsByUri.get(t.uriPrefix + f.path) ?? 0 }));
+    const warnings = commit ? await driftWarnings(c, t, target, plan, rows, newRows) : [];
     await recordLoaded(
       c,
       { ingestionId: t.ingestionId, schema: t.schema, table: t.table },
       loaded.map((l) => ({ path: l.path, sourceFile: t.uriPrefix + l.path, runId: t.runId, rows: l.rows })),
       new Date(),
     );
-    return loaded;
-  });
+    await c.run(commit ? "COMMIT" : "ROLLBACK");
+    return { loaded, warnings };
+  } catch (error) {
+    await c.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Attempt {
+  loaded: BatchOutcome["loaded"];
+  /** Files refused by the evolution mode (FAIL_ON_NEW_COLUMNS), with the reason. */
+  refused: { file: BatchFile; error: string }[];
+  warnings: LoadWarning[];
+  /** The files whose rows were written. */
+  written: BatchFile[];
+}
+
+/** Reads, plans and writes `files` as one set; throws when the set does not load. */
+async function attempt(c: DuckDBConnection, t: LoadTarget, files: BatchFile[], commit: boolean): Promise<Attempt> {
+  const rows = await openRows(
+    c,
+    t.format,
+    files.map((f) => ({ localPath: f.localPath, uri: t.uriPrefix + f.path })),
+    // Many small files: describing would open every file once more before the insert does
+    // (union by name reads each file's schema). They are read once into a temporary table
+    // instead; batches stay bounded in bytes, so the copy is too.
+    { stage: files.length >= STAGE_FROM_FILES },
+  );
+  let refused: BatchFile[] = [];
+  let plan: EvolutionPlan;
+  try {
+    plan = planEvolution({ table: await tableColumns(c, t.schema, t.table), batch: rows.columns, mode: t.mode, hints: t.hints });
+    if (plan.failOn.newColumns.length > 0 || plan.failOn.mistyped.length > 0) {
+      refused = await filesCarrying(c, files, plan, rows).catch(() => files);
+      // Only NULLs in the refused columns: nothing to refuse, nothing to write for them.
+      if (refused.length === 0) plan.failOn = { newColumns: [], mistyped: [] };
+    }
+    if (refused.length === 0) {
+      const written = await writeRows(c, t, files, plan, rows, commit);
+      return { ...written, refused: [], written: files };
+    }
+  } finally {
+    await rows.close();
+  }
+  const reason = failReason(plan);
+  const rest = files.filter((f) => !refused.includes(f));
+  const after: Attempt = rest.length > 0 ? await attempt(c, t, rest, commit) : { loaded: [], refused: [], warnings: [], written: [] };
+  return { ...after, refused: [...refused.map((file) => ({ file, error: reason })), ...after.refused] };
 }
 
 export async function loadBatch(
@@ -198,73 +360,66 @@ export async function loadBatch(
   batch: BatchFile[],
   hooks: LoadHooks = {},
 ): Promise<BatchOutcome> {
-  const out: BatchOutcome = { loaded: [], failed: [], tableColumns: null };
+  const out: BatchOutcome = { loaded: [], failed: [], tableColumns: null, warnings: [] };
   // Files the ledger already holds were loaded by an earlier, interrupted run: count, never reload.
-  const ledger = await alreadyLoaded(c, t, batch);
+  const ledger = await ledgerRowsOf(c, { ingestionId: t.ingestionId, schema: t.schema, table: t.table }, batch.map((f) => f.path));
   for (const f of batch) {
-    const rows = ledger.get(f.path);
-    if (rows !== undefined) out.loaded.push({ id: f.id, path: f.path, rows });
+    const l = ledger.get(f.path);
+    if (l !== undefined) out.loaded.push({ id: f.id, path: f.path, rows: l.rows });
   }
-  const toLoad = batch.filter((f) => !ledger.has(f.path));
-  // Engine messages name the file DuckDB read; users know it by its source URI.
-  const message = (error: unknown, file: BatchFile) => engineMessage(error).replaceAll(file.localPath, t.uriPrefix + file.path);
+  const fail = (file: BatchFile, error: unknown) => {
+    const uri = t.uriPrefix + file.path;
+    // Engine messages name the file DuckDB read; users know it by its source URI, and every
+    // per-file message names it.
+    let m = engineMessage(error).replaceAll(file.localPath, uri);
+    if (!m.includes(uri)) m = `${uri}: ${m}`;
+    out.failed.push({ id: file.id, path: file.path, error: m, kind: failureKindOf(m) });
+  };
+
+  /** The files that fail on their own, found by halving with trial loads (nothing is written). */
+  const isolate = async (files: BatchFile[], error: unknown): Promise<{ file: BatchFile; error: unknown }[]> => {
+    const only = files[0];
+    if (files.length === 1 && only) return [{ file: only, error }];
+    const mid = Math.ceil(files.length / 2);
+    const bad: { file: BatchFile; error: unknown }[] = [];
+    for (const half of [files.slice(0, mid), files.slice(mid)]) {
+      try {
+        await attempt(c, t, half, false);
+      } catch (e) {
+        bad.push(...(await isolate(half, e)));
+      }
+    }
+    return bad;
+  };
 
   const load = async (files: BatchFile[]): Promise<void> => {
-    if (files.length === 0) return;
-    let plan: EvolutionPlan;
-    // Many small files: DESCRIBE would open every file once more before the insert does (union
-    // by name reads each file's schema), doubling the work. They are read once into a temporary
-    // table instead; batches stay bounded in bytes, so the copy is too.
-    const staged = files.length >= STAGE_FROM_FILES;
-    const rows = staged ? STAGE_TABLE : readerSql(t.format, files.map((f) => f.localPath));
-    // Dropped before anything recurses: nested loads stage under the same name.
-    const dropStage = async () => {
-      if (staged) await c.run(`DROP TABLE IF EXISTS ${STAGE_TABLE}`).catch(() => undefined);
-    };
-    try {
-      if (staged) {
-        await c.run(`CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS SELECT * FROM ${readerSql(t.format, files.map((f) => f.localPath))}`);
+    let rest = files;
+    while (rest.length > 0) {
+      let done: Attempt;
+      try {
+        done = await attempt(c, t, rest, true);
+      } catch (error) {
+        const bad = await isolate(rest, error);
+        if (bad.length === 0) {
+          // Every part loads alone but not all together: load the halves one after the other.
+          const mid = Math.ceil(rest.length / 2);
+          await load(rest.slice(0, mid));
+          await load(rest.slice(mid));
+          return;
+        }
+        for (const b of bad) fail(b.file, b.error);
+        rest = rest.filter((f) => !bad.some((b) => b.file === f));
+        continue;
       }
-      const batchColumns = await describeRows(c, rows);
-      plan = planEvolution({ table: await tableColumns(c, t.schema, t.table), batch: batchColumns, mode: t.mode, hints: t.hints });
-    } catch (error) {
-      await dropStage();
-      return split(files, error);
-    }
-    if (plan.failOn.newColumns.length > 0 || plan.failOn.mistyped.length > 0) {
-      const carriers = await filesCarrying(c, files, plan, rows).catch(() => files);
-      if (carriers.length > 0) {
-        for (const f of carriers) out.failed.push({ id: f.id, path: f.path, error: failReason(plan) });
-        await dropStage();
-        return load(files.filter((f) => !carriers.includes(f)));
-      }
-      // Only NULLs in the refused columns: nothing to refuse, nothing to write for them.
-      plan.failOn = { newColumns: [], mistyped: [] };
-    }
-    let loaded: BatchOutcome["loaded"];
-    try {
-      loaded = await commitBatch(c, t, files, plan, rows);
-    } catch (error) {
-      await dropStage();
-      return split(files, error);
-    }
-    await dropStage();
-    out.loaded.push(...loaded);
-    await hooks.afterWarehouseCommit?.(files);
-  };
-
-  const split = async (files: BatchFile[], error: unknown): Promise<void> => {
-    const only = files[0];
-    if (files.length === 1 && only) {
-      out.failed.push({ id: only.id, path: only.path, error: message(error, only) });
+      for (const r of done.refused) out.failed.push({ id: r.file.id, path: r.file.path, error: r.error, kind: "DATA" });
+      out.loaded.push(...done.loaded);
+      out.warnings.push(...done.warnings);
+      if (done.written.length > 0) await hooks.afterWarehouseCommit?.(done.written);
       return;
     }
-    const mid = Math.ceil(files.length / 2);
-    await load(files.slice(0, mid));
-    await load(files.slice(mid));
   };
 
-  await load(toLoad);
+  await load(batch.filter((f) => !ledger.has(f.path)));
   out.tableColumns = await tableColumns(c, t.schema, t.table);
   return out;
 }

@@ -2,8 +2,11 @@
 // would infer (with hints applied), the first rows, and where the files disagree. Uses a
 // throwaway in-memory DuckDB, never a tenant's warehouse.
 import { DuckDBInstance, type DuckDBConnection, type Json } from "@duckdb/node-api";
+import { columnNamesFor, renameMessage } from "@/server/domain/column-names";
 import { isWidening, SYSTEM_COLUMNS, type Column } from "@/server/domain/schema-evolution";
-import { FILE_COLUMN, readerSql, type FormatSpec } from "./readers";
+import { describeFiles, openRows, type BatchRows } from "./batch-rows";
+import { sniffCsv, type CsvDialect, type FormatSpec } from "./readers";
+import { defaultEngineResources, type EngineResources } from "./resources";
 import { doesNotConvert, roundsAway } from "./load-batch";
 import { engineMessage, ident } from "./sql";
 
@@ -31,6 +34,10 @@ export interface PreviewColumn {
 
 export const ENGINE_WARNING_CODES = [
   "UNREADABLE_FILE",
+  "COLUMN_RENAMED",
+  "NESTED_KEY_AS_JSON",
+  "CSV_DIALECTS_DIFFER",
+  "CSV_DELIMITER_MISMATCH",
   "TYPE_MISMATCH",
   "MISSING_COLUMN",
   "RESERVED_COLUMN",
@@ -56,6 +63,8 @@ export interface FilesPreview {
   /** DuckDB's message for each file (by path) that cannot be read. */
   errors: Map<string, string>;
   warnings: PreviewWarning[];
+  /** CSV: the dialect each readable sampled file is read with (set in the options, or detected). */
+  dialects: { path: string; dialect: CsvDialect }[];
 }
 
 /** Hinted columns are checked for values that do not convert in this many leading rows. */
@@ -79,19 +88,25 @@ function nameFiles(paths: string[]): string {
   return paths.length > NAMED_FILES ? `${shown} and ${paths.length - NAMED_FILES} more` : shown;
 }
 
-async function describe(c: DuckDBConnection, rows: string): Promise<Column[]> {
-  const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM ${rows}`);
-  return (r.getRowObjectsJson() as { column_name: string; column_type: string }[])
-    .filter((row) => row.column_name !== FILE_COLUMN)
-    .map((row) => ({ name: row.column_name, type: row.column_type }));
+/** A file's columns under the names a load gives them (see domain/column-names.ts). */
+async function describe(c: DuckDBConnection, format: FormatSpec, localPath: string): Promise<Column[]> {
+  const d = await describeFiles(c, format, [localPath]);
+  const names = columnNamesFor(d.columns.map((col) => col.key));
+  return d.columns.map((col, i) => ({ name: (names[i] as { name: string }).name, type: col.type.includes("\0") ? "JSON" : col.type }));
 }
 
-async function withMemoryDb<T>(tempDir: string | undefined, fn: (connect: () => Promise<DuckDBConnection>) => Promise<T>): Promise<T> {
+async function withMemoryDb<T>(
+  tempDir: string | undefined,
+  resources: EngineResources,
+  fn: (connect: () => Promise<DuckDBConnection>) => Promise<T>,
+): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:", {
     // Extensions that are not built in would be downloaded: never, offline.
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "true",
-    memory_limit: "256MB",
+    // The same limits as loads: a file a run can load, a preview can read.
+    memory_limit: resources.memoryLimit,
+    threads: String(resources.threads),
     // An in-memory database spills to ./.tmp by default: keep that inside the preview's own directory.
     ...(tempDir ? { temp_directory: tempDir } : {}),
   });
@@ -112,7 +127,7 @@ export async function previewFiles(
   files: PreviewFile[],
   format: FormatSpec,
   hints: Record<string, string>,
-  options: { sampleRows: number; tempDir?: string },
+  options: { sampleRows: number; tempDir?: string; resources?: EngineResources },
 ): Promise<FilesPreview> {
   const warnings: PreviewWarning[] = [];
   const errors = new Map<string, string>();
@@ -129,7 +144,7 @@ export async function previewFiles(
     warnings.push({ code: "UNREADABLE_FILE", message: `Cannot read ${f.path}: ${m}`, path: f.path, column: null });
   };
 
-  return withMemoryDb(options.tempDir, async (connect) => {
+  return withMemoryDb(options.tempDir, options.resources ?? defaultEngineResources(), async (connect) => {
     const c = await connect();
     // Each file on its own first: the schema it would bring alone, or why it cannot be read.
     // Empty files have no schema (DuckDB invents a column for them) and no rows: left out.
@@ -142,7 +157,7 @@ export async function previewFiles(
         while (next < nonEmpty.length) {
           const f = nonEmpty[next++] as PreviewFile;
           try {
-            perFile.set(f.path, await describe(pc, readerSql(format, [f.localPath])));
+            perFile.set(f.path, await describe(pc, format, f.localPath));
           } catch (error) {
             unreadable(f, error);
           }
@@ -153,11 +168,13 @@ export async function previewFiles(
     warnings.sort((a, b) => files.findIndex((f) => f.path === a.path) - files.findIndex((f) => f.path === b.path));
     let readable = nonEmpty.filter((f) => perFile.has(f.path));
 
-    // The schema a load of all of them would infer (union by name), as load-batch describes it.
+    // The schema a load of all of them would infer (union by name), named as a load names it.
     let merged: Column[] = [];
+    let batch: BatchRows | null = null;
     if (readable.length > 0) {
       try {
-        merged = await describe(c, readerSql(format, readable.map((f) => f.localPath)));
+        batch = await openRows(c, format, readable.map((f) => ({ localPath: f.localPath, uri: f.localPath })));
+        merged = batch.columns;
       } catch (error) {
         warnings.push({
           code: "SAMPLE_FAILED",
@@ -168,17 +185,57 @@ export async function previewFiles(
         readable = [];
       }
     }
-
-    // The loader writes these itself and drops data columns with their names.
-    for (const col of merged.filter((m) => SYSTEM_COLUMNS.includes(key(m.name)))) {
+    for (const r of batch?.renames ?? []) {
+      warnings.push({ code: "COLUMN_RENAMED", message: renameMessage(r), path: null, column: r.to });
+    }
+    for (const name of batch?.asJson ?? []) {
       warnings.push({
-        code: "RESERVED_COLUMN",
-        message: `Column '${col.name}' is reserved for the loader's own column; its values in the files are not loaded`,
+        code: "NESTED_KEY_AS_JSON",
+        message: `Column '${name}' holds a nested key with a NUL character, which no type can name: its values are kept as JSON`,
         path: null,
-        column: col.name,
+        column: name,
       });
     }
-    merged = merged.filter((m) => !SYSTEM_COLUMNS.includes(key(m.name)));
+
+    // CSV: the dialect each file is read with, and where the files disagree.
+    const dialects: FilesPreview["dialects"] = [];
+    if (format.type === "CSV") {
+      for (const f of readable) {
+        try {
+          dialects.push({ path: f.path, dialect: await sniffCsv(c, format, f.localPath) });
+        } catch {
+          // The file read fine; a dialect that cannot be reported is left out.
+        }
+      }
+      const shown = (d: CsvDialect) => JSON.stringify(d.delimiter);
+      const groups = new Map<string, string[]>();
+      for (const d of dialects) groups.set(shown(d.dialect), [...(groups.get(shown(d.dialect)) ?? []), d.path]);
+      // A delimiter set by hand that leaves one column, where the file's own reads as several.
+      if (format.options.delimiter != null && merged.length === 1) {
+        const unset = { ...format, options: { ...format.options, delimiter: null } };
+        for (const f of readable) {
+          const own = await sniffCsv(c, unset, f.localPath).catch(() => null);
+          const count = own ? (merged[0]?.name.split(own.delimiter).length ?? 1) : 1;
+          if (!own || own.delimiter === format.options.delimiter || count < 2) continue;
+          warnings.push({
+            code: "CSV_DELIMITER_MISMATCH",
+            message:
+              `${f.path} reads as one column with the delimiter ${JSON.stringify(format.options.delimiter)}, but looks delimited by ` +
+              `${JSON.stringify(own.delimiter)} (${count} columns): leave the delimiter empty to detect it, or set ${JSON.stringify(own.delimiter)}`,
+            path: f.path,
+            column: null,
+          });
+        }
+      }
+      if (groups.size > 1) {
+        warnings.push({
+          code: "CSV_DIALECTS_DIFFER",
+          message: `The sampled CSV files use different delimiters: ${[...groups].map(([d, paths]) => `${d} in ${nameFiles(paths)}`).join("; ")}; each file is read with its own`,
+          path: null,
+          column: null,
+        });
+      }
+    }
 
     // Where the files disagree: a column typed differently, or missing from some.
     const typesOf = (name: string) => {
@@ -241,9 +298,10 @@ export async function previewFiles(
       });
     }
 
-    if (readable.length === 0) return { columns, rows: [], errors, warnings };
+    if (readable.length === 0 || !batch) return { columns, rows: [], errors, warnings, dialects };
 
-    const reader = readerSql(format, readable.map((f) => f.localPath));
+    const reader = `${batch.sql} AS __al_rows`;
+    const fileColumn = ident(batch.fileColumn);
     const projection = columns.map((col) => {
       if (col.origin === "hint-only") return `CAST(NULL AS ${col.type}) AS ${ident(col.name)}`;
       const src = ident(col.name);
@@ -254,12 +312,12 @@ export async function previewFiles(
     try {
       rows = await readSample(
         c,
-        `SELECT ${[ident(FILE_COLUMN), ...projection].join(", ")} FROM ${reader} LIMIT ${Math.trunc(options.sampleRows)}`,
+        `SELECT ${[fileColumn, ...projection].join(", ")} FROM ${reader} LIMIT ${Math.trunc(options.sampleRows)}`,
       );
     } catch (error) {
       // Each file described fine, so this is rare (a reader failing only on the files together).
       warnings.push({ code: "SAMPLE_FAILED", message: `Cannot read sample rows: ${message(error)}`, path: null, column: null });
-      return { columns, rows, errors, warnings };
+      return { columns, rows, errors, warnings, dialects };
     }
     rows = rows.map((r) => ({ file: byLocal.get(r.file) ?? r.file, values: r.values }));
 
@@ -270,7 +328,7 @@ export async function previewFiles(
         const bad = doesNotConvert(ident(col.name), col.type);
         return [
           `count(*) FILTER (WHERE ${bad}) AS n${i}`,
-          `min({'f': ${ident(FILE_COLUMN)}, 'v': CAST(${ident(col.name)} AS VARCHAR)}) FILTER (WHERE ${bad}) AS e${i}`,
+          `min({'f': ${fileColumn}, 'v': CAST(${ident(col.name)} AS VARCHAR)}) FILTER (WHERE ${bad}) AS e${i}`,
         ];
       });
       try {
@@ -297,7 +355,7 @@ export async function previewFiles(
         warnings.push({ code: "SAMPLE_FAILED", message: `Cannot check the hinted columns: ${message(error)}`, path: null, column: null });
       }
     }
-    return { columns, rows, errors, warnings };
+    return { columns, rows, errors, warnings, dialects };
   });
 }
 

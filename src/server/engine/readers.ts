@@ -1,12 +1,10 @@
 // The DuckDB table function that reads a batch of files in one statement, per format.
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { z } from "zod";
 import type { formatSchema } from "@/server/domain/ingestion-input";
 import { literal } from "./sql";
 
 export type FormatSpec = z.infer<typeof formatSchema>;
-
-/** Name of the column DuckDB fills with each row's file (unlikely to meet a data column). */
-export const FILE_COLUMN = "__al_file";
 
 /**
  * AUTO leaves detection to DuckDB (by extension). NONE is "uncompressed", the one spelling both
@@ -22,9 +20,10 @@ export function escapeGlob(p: string): string {
   return p.replace(/[[*?]/g, "[$&]");
 }
 
-export function readerSql(format: FormatSpec, files: string[]): string {
+/** `fileColumn`: the column DuckDB fills with each row's file; no key of the files may have it (see batch-rows.ts). */
+export function readerSql(format: FormatSpec, files: string[], fileColumn: string): string {
   const list = `[${files.map((f) => literal(escapeGlob(f))).join(", ")}]`;
-  const common = `filename = ${literal(FILE_COLUMN)}, union_by_name = true`;
+  const common = `filename = ${literal(fileColumn)}, union_by_name = true`;
   switch (format.type) {
     case "JSON": {
       const layout = { AUTO: "auto", NEWLINE_DELIMITED: "newline_delimited", ARRAY: "array" }[format.options.layout];
@@ -32,12 +31,44 @@ export function readerSql(format: FormatSpec, files: string[]): string {
     }
     case "CSV": {
       const o = format.options;
+      // What the user left unset, DuckDB's sniffer detects per file (union_by_name reads each).
+      const dialect = [
+        o.delimiter == null ? null : `delim = ${literal(o.delimiter)}`,
+        o.quote == null ? null : `quote = ${literal(o.quote)}`,
+        o.escape == null ? null : `escape = ${literal(o.escape)}`,
+      ].filter((x) => x !== null);
       return (
-        `read_csv(${list}, delim = ${literal(o.delimiter)}, header = ${o.header}, quote = ${literal(o.quote)}, ` +
-        `escape = ${literal(o.escape)}, nullstr = ${literal(o.nullString)}, ${compression(o.compression)}${common})`
+        `read_csv(${list}, ${dialect.map((d) => `${d}, `).join("")}header = ${o.header}, ` +
+        `nullstr = ${literal(o.nullString)}, ${compression(o.compression)}${common})`
       );
     }
     case "PARQUET":
       return `read_parquet(${list}, ${common})`;
   }
+}
+
+export interface CsvDialect {
+  delimiter: string;
+  /** null: fields are not quoted. */
+  quote: string | null;
+  escape: string | null;
+  header: boolean;
+}
+
+/** The dialect DuckDB reads a CSV file with: what the options set, detected where they do not. */
+export async function sniffCsv(c: DuckDBConnection, format: Extract<FormatSpec, { type: "CSV" }>, localPath: string): Promise<CsvDialect> {
+  const o = format.options;
+  const set = [
+    o.delimiter == null ? null : `delim = ${literal(o.delimiter)}`,
+    o.quote == null ? null : `quote = ${literal(o.quote)}`,
+    o.escape == null ? null : `escape = ${literal(o.escape)}`,
+    `header = ${o.header}`,
+  ].filter((x) => x !== null);
+  const comp = compression(o.compression).replace(/, $/, "");
+  const r = await c.runAndReadAll(
+    `SELECT Delimiter AS d, Quote AS q, Escape AS e, HasHeader AS h FROM sniff_csv(${literal(escapeGlob(localPath))}, ${[...set, ...(comp ? [comp] : [])].join(", ")})`,
+  );
+  const row = r.getRowObjectsJson()[0] as { d: string; q: string; e: string; h: boolean };
+  const orNull = (v: string) => (v === "(empty)" || v === "" ? null : v);
+  return { delimiter: row.d, quote: orNull(row.q), escape: orNull(row.e), header: row.h };
 }

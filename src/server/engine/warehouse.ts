@@ -6,6 +6,7 @@ import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { ensureLedger, type LegacyDestinations } from "./ledger";
+import { defaultEngineResources, type EngineResources } from "./resources";
 
 /** Runs `fn` in one DuckDB transaction: committed when it returns, rolled back when it throws. */
 export async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
@@ -21,8 +22,9 @@ export async function inTransaction<T>(c: DuckDBConnection, fn: () => Promise<T>
 }
 
 export interface WarehouseOptions {
-  /** DuckDB's memory_limit per tenant database, e.g. "512MB"; it spills to disk beyond it. */
+  /** DuckDB's memory_limit per tenant database, e.g. "512MB"; it spills to disk beyond it. Default: engine/resources.ts. */
   memoryLimit?: string;
+  /** Default: every core. */
   threads?: number;
   /**
    * Where the ingestions of a tenant load, for bringing a first-version ledger (which did not
@@ -33,11 +35,18 @@ export interface WarehouseOptions {
 
 export class Warehouse {
   private readonly instances = new Map<string, Promise<DuckDBInstance>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly dir: string,
     private readonly options: WarehouseOptions = {},
   ) {}
+
+  /** The DuckDB limits each tenant database opens with (previews use the same). */
+  get resources(): EngineResources {
+    const defaults = defaultEngineResources();
+    return { memoryLimit: this.options.memoryLimit ?? defaults.memoryLimit, threads: this.options.threads ?? defaults.threads };
+  }
 
   fileFor(tenantKey: string): string {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(tenantKey)) throw new Error(`Invalid tenant key for the warehouse: ${tenantKey}`);
@@ -50,15 +59,16 @@ export class Warehouse {
       p = (async () => {
         await mkdir(this.dir, { recursive: true });
         // Extensions that are not built in would be downloaded: never, offline.
+        const { memoryLimit, threads } = this.resources;
         const instance = await DuckDBInstance.create(this.fileFor(tenantKey), {
           autoinstall_known_extensions: "false",
           autoload_known_extensions: "true",
-          memory_limit: this.options.memoryLimit ?? "384MB",
+          memory_limit: memoryLimit,
+          threads: String(threads),
           // Loads count rows per file from rowids, not from row order; dropping the order
           // guarantee lets DuckDB stream large inserts with less memory.
           preserve_insertion_order: "false",
           temp_directory: path.join(this.dir, ".tmp"),
-          ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
         });
         const c = await instance.connect();
         try {
@@ -80,6 +90,30 @@ export class Warehouse {
       return await fn(connection);
     } finally {
       connection.closeSync();
+    }
+  }
+
+  /** Whether the tenant has a warehouse database yet (without creating one). */
+  async hasDatabase(tenantKey: string): Promise<boolean> {
+    if (this.instances.has(tenantKey)) return true;
+    return access(this.fileFor(tenantKey)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Runs `fn` once every earlier call with the same key has settled. A warehouse file is only
+   * ever opened by one process (DuckDB locks it), so this orders all of a table's owners.
+   */
+  async serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const mine = (this.queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = mine.catch(() => undefined);
+    this.queues.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
     }
   }
 

@@ -221,13 +221,13 @@ describe("schema evolution across runs", () => {
     expect(await versionsOf(ing.id)).toHaveLength(1);
   });
 
-  it("a hinted column whose value does not convert fails its file with DuckDB's conversion message", async () => {
+  it("a hinted column whose value does not convert fails its file with DuckDB's conversion message, naming the file", async () => {
     const { ing, landing } = await ingestion({ evolutionMode: "ADD_NEW_COLUMNS", hints: { n: "INTEGER" } });
     await writeFiles(landing, { "ok.jsonl": jsonl([{ n: 1 }]), "bad.jsonl": jsonl([{ n: "twelve" }]) });
     const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "PARTIAL", filesLoaded: 1, filesFailed: 1 });
     expect((await fileStates(suite.world, ing.id))["bad.jsonl"]?.error).toBe(
-      "Conversion Error: Could not convert string 'twelve' to INT32 when casting from source column n",
+      `${landing}/bad.jsonl: Conversion Error: Could not convert string 'twelve' to INT32 when casting from source column n`,
     );
   });
 

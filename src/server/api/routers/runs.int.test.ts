@@ -174,6 +174,7 @@ describeEachDatabase("runs router", (kind) => {
       {
         version: 1,
         diff: { added: [{ name: "id", type: "BIGINT" }, { name: "name", type: "VARCHAR" }, { name: "_source_file", type: "VARCHAR" }], removed: [], typeChanged: [] },
+        warnings: [],
         createdAt: expect.any(Date),
       },
     ]);

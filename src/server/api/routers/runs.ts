@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ingestionId } from "@/server/domain/ingestion-input";
 import { getRun } from "@/server/services/runs/get-run";
 import { listRuns } from "@/server/services/runs/list-runs";
-import { fileOutcomeView, runView } from "@/server/services/runs/run-view";
+import { fileOutcomeView, runSchemaVersionView, runView } from "@/server/services/runs/run-view";
 import { retryRun } from "@/server/services/runs/retry-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { protectedProcedure, router } from "../trpc";
@@ -49,7 +49,7 @@ export const runsRouter = router({
         run: runView,
         files: z.array(fileOutcomeView),
         filesTotal: z.number(),
-        schemaVersions: z.array(z.object({ version: z.number(), diff: z.unknown(), createdAt: z.date() })),
+        schemaVersions: z.array(runSchemaVersionView),
       }),
     )
     .query(({ ctx, input }) => getRun(ctx.deps, ctx.auth.tenantId, input.id)),

@@ -137,6 +137,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
         { name: "name", type: "VARCHAR", inferredType: "VARCHAR", origin: "inferred", presentIn: 2 },
         { name: "amount", type: "DOUBLE", inferredType: "DOUBLE", origin: "inferred", presentIn: 2 },
       ],
+      csvDialects: null,
       rows: [
         { file: "2026/01/a.jsonl", values: ["1", "Ada", 1.5] },
         { file: "2026/01/a.jsonl", values: ["2", "Linus", 2] },
@@ -293,23 +294,57 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     ]);
   });
 
-  it("columns and hints named like the loader's own columns are reported, not previewed", async () => {
+  it("a key named like the loader's own column is previewed under the name a load gives it; a hint on the loader's column is reported", async () => {
     const dir = await landing({ "a.jsonl": jsonl([{ id: 1, _source_file: "elsewhere" }]) });
     const out = await preview({ source: { uri: dir }, format: { type: "JSON" }, hints: { _RESCUED_DATA: "JSON" } });
-    expect(out.columns).toEqual([{ name: "id", type: "BIGINT", inferredType: "BIGINT", origin: "inferred", presentIn: 1 }]);
-    expect(out.rows).toEqual([{ file: "a.jsonl", values: ["1"] }]);
+    expect(out.columns).toEqual([
+      { name: "id", type: "BIGINT", inferredType: "BIGINT", origin: "inferred", presentIn: 1 },
+      { name: "_source_file_1", type: "VARCHAR", inferredType: "VARCHAR", origin: "inferred", presentIn: 1 },
+    ]);
+    expect(out.rows).toEqual([{ file: "a.jsonl", values: ["1", "elsewhere"] }]);
     expect(out.warnings).toEqual([
       {
-        code: "RESERVED_COLUMN",
-        message: "Column '_source_file' is reserved for the loader's own column; its values in the files are not loaded",
+        code: "COLUMN_RENAMED",
+        message: `Key "_source_file" is the name of the loader's own column: loaded as column '_source_file_1' (the loader's '_source_file' is kept)`,
         path: null,
-        column: "_source_file",
+        column: "_source_file_1",
       },
       {
         code: "RESERVED_COLUMN",
         message: "The hint on '_RESCUED_DATA' is ignored: the loader fills that column itself",
         path: null,
         column: "_RESCUED_DATA",
+      },
+    ]);
+  });
+
+  it("CSV: shows the dialect each sampled file is read with, detected when not set, and says when files differ", async () => {
+    const dir = await landing({ "a.csv": "id;name;city\n1;Ada;Oslo\n", "b.csv": "id\tname\tcity\n2\tBob\tLima\n" });
+    const out = await preview({ source: { uri: dir }, format: { type: "CSV" } });
+    expect(out.columns.map((c) => `${c.name} ${c.type}`)).toEqual(["id BIGINT", "name VARCHAR", "city VARCHAR"]);
+    expect(out.csvDialects).toEqual([
+      { path: "a.csv", delimiter: ";", quote: null, escape: null, header: true, detected: { delimiter: true, quote: true, escape: true } },
+      { path: "b.csv", delimiter: "\t", quote: null, escape: null, header: true, detected: { delimiter: true, quote: true, escape: true } },
+    ]);
+    expect(out.warnings).toEqual([
+      {
+        code: "CSV_DIALECTS_DIFFER",
+        message: `The sampled CSV files use different delimiters: ";" in a.csv; "\\t" in b.csv; each file is read with its own`,
+        path: null,
+        column: null,
+      },
+    ]);
+    const set = await preview({ source: { uri: dir, glob: "a.csv" }, format: { type: "CSV", options: { delimiter: ",", quote: '"' } } });
+    expect(set.csvDialects).toEqual([
+      { path: "a.csv", delimiter: ",", quote: '"', escape: null, header: true, detected: { delimiter: false, quote: false, escape: true } },
+    ]);
+    expect(set.columns.map((c) => c.name)).toEqual(["id;name;city"]);
+    expect(set.warnings).toEqual([
+      {
+        code: "CSV_DELIMITER_MISMATCH",
+        message: `a.csv reads as one column with the delimiter ",", but looks delimited by ";" (3 columns): leave the delimiter empty to detect it, or set ";"`,
+        path: "a.csv",
+        column: null,
       },
     ]);
   });
@@ -403,6 +438,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       bytesSampled: 0,
       sampledFiles: [],
       columns: [],
+      csvDialects: null,
       rows: [],
       warnings: [
         {

@@ -145,6 +145,7 @@ export async function previewSource(deps: ServiceDeps, _tenantId: string, input:
     bytesSampled: 0,
     sampledFiles: [],
     columns: [],
+    csvDialects: input.format.type === "CSV" ? [] : null,
     rows: [],
     warnings,
   };
@@ -195,6 +196,7 @@ export async function previewSource(deps: ServiceDeps, _tenantId: string, input:
     const preview = await previewFiles(readable, input.format, input.hints, {
       sampleRows: input.sampleRows,
       tempDir: path.join(staging, ".duckdb-tmp"),
+      resources: deps.engine.warehouse.resources,
     });
     warnings.push(...preview.warnings);
     result.filesSampled = listing.sample.length;
@@ -206,6 +208,11 @@ export async function previewSource(deps: ServiceDeps, _tenantId: string, input:
     }));
     result.columns = preview.columns;
     result.rows = preview.rows;
+    if (input.format.type === "CSV") {
+      const o = input.format.options;
+      const detected = { delimiter: o.delimiter == null, quote: o.quote == null, escape: o.escape == null };
+      result.csvDialects = preview.dialects.map((d) => ({ path: d.path, ...d.dialect, detected }));
+    }
     return result;
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -53,6 +53,23 @@ export const previewOutput = z.object({
       presentIn: z.number().int().nonnegative(),
     }),
   ),
+  /**
+   * CSV only (null otherwise): the dialect each readable sampled file is read with — the
+   * delimiter, quote and escape the options set, or what DuckDB's sniffer detected in the file.
+   */
+  csvDialects: z
+    .array(
+      z.object({
+        path: z.string(),
+        delimiter: z.string(),
+        quote: z.string().nullable(),
+        escape: z.string().nullable(),
+        header: z.boolean(),
+        /** Per character: set in the options, or detected. */
+        detected: z.object({ delimiter: z.boolean(), quote: z.boolean(), escape: z.boolean() }),
+      }),
+    )
+    .nullable(),
   /** Up to the requested number of rows; `values` in `columns` order, JSON-safe (big numbers and dates as strings). */
   rows: z.array(z.object({ file: z.string(), values: z.array(z.json()) })),
   warnings: z.array(

@@ -1,5 +1,6 @@
 import { notFound } from "@/server/domain/errors";
 import type { ServiceDeps } from "../deps";
+import { runWarnings } from "@/server/domain/run-warnings";
 import { runSelect, toRunView, type RunView } from "./run-view";
 
 const FILES_SHOWN = 500;
@@ -10,7 +11,7 @@ export interface RunDetail {
   run: RunView;
   files: { id: string; path: string; status: FileStatusValue; size: number; rowCount: number | null; retryCount: number; error: string | null }[];
   filesTotal: number;
-  schemaVersions: { version: number; diff: unknown; createdAt: Date }[];
+  schemaVersions: { version: number; diff: unknown; warnings: RunView["warnings"]; createdAt: Date }[];
 }
 
 /**
@@ -53,7 +54,7 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
     deps.db.schemaVersion.findMany({
       where: { runId: id },
       orderBy: { version: "asc" },
-      select: { version: true, diff: true, createdAt: true },
+      select: { version: true, diff: true, warnings: true, createdAt: true },
     }),
   ]);
   const fromAttempts = [...failed, ...loaded].map((a) => ({
@@ -72,6 +73,6 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
       ...held.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
     ],
     filesTotal: attemptsTotal + heldTotal,
-    schemaVersions: versions,
+    schemaVersions: versions.map((v) => ({ ...v, warnings: runWarnings.parse(v.warnings) })),
   };
 }

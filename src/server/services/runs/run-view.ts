@@ -1,6 +1,7 @@
 // What the API returns for a run.
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
+import { runWarning, runWarnings } from "@/server/domain/run-warnings";
 
 export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] as const;
 
@@ -23,6 +24,7 @@ export const runSelect = {
   estimatedDurationMs: true,
   estimatedBytes: true,
   error: true,
+  warnings: true,
   queuedAt: true,
   startedAt: true,
   finishedAt: true,
@@ -53,6 +55,8 @@ export const runView = z.object({
   /** Recorded when the run claims its files: bytes claimed and the duration the load rate predicts. */
   estimate: z.object({ durationMs: z.number(), bytes: z.number() }).nullable(),
   error: z.string().nullable(),
+  /** What the run noticed about the data without failing (e.g. a column that became JSON for one odd value). */
+  warnings: z.array(runWarning),
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -84,6 +88,7 @@ export function toRunView(r: RunRow): RunView {
         ? null
         : { durationMs: r.estimatedDurationMs, bytes: Number(r.estimatedBytes) },
     error: r.error,
+    warnings: runWarnings.parse(r.warnings),
     queuedAt: r.queuedAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
@@ -100,4 +105,12 @@ export const fileOutcomeView = z.object({
   rowCount: z.number().nullable(),
   retryCount: z.number(),
   error: z.string().nullable(),
+});
+
+/** A schema version a run made: its diff, and the warnings about the columns it created. */
+export const runSchemaVersionView = z.object({
+  version: z.number(),
+  diff: z.unknown(),
+  warnings: z.array(runWarning),
+  createdAt: z.date(),
 });
