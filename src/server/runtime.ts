@@ -10,12 +10,13 @@ import { Warehouse } from "@/server/engine/warehouse";
 import { createDirectExecutor, type DirectExecutor } from "@/server/runs/direct-executor";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
 import { consoleLogger, type Logger, type ServiceDeps } from "@/server/services/deps";
-import { expireStaleRuns } from "@/server/services/runs/trigger-run";
+import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
 import { createSourceFactory } from "@/server/sources/source-factory";
 import { createInngestClient, inngestConfigured } from "@/server/inngest/client";
 import { createInngestLauncher } from "@/server/orchestration/inngest-launcher";
 import type { Inngest } from "inngest";
 import { bootstrapDefaultTenant } from "@/server/services/auth/tenants";
+import { processExists } from "@/server/supervisor";
 
 export interface Runtime {
   config: AppConfig;
@@ -30,15 +31,6 @@ export interface Runtime {
 
 const LOCK_FILE = "pglite.lock";
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * PGlite is one process's database: a second process opening the same directory would corrupt
  * it. A pid file makes the second one stop with a clear message instead.
@@ -46,7 +38,7 @@ function isAlive(pid: number): boolean {
 export async function lockEmbeddedDatabase(dataDir: string): Promise<() => Promise<void>> {
   const file = path.join(dataDir, LOCK_FILE);
   const holder = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
-  if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+  if (Number.isInteger(holder) && holder !== process.pid && processExists(holder)) {
     throw new Error(
       `The embedded database in ${dataDir} is in use by process ${holder} (a running Autoloader server?). ` +
         "Stop that process first, or use the dashboard's API keys page while it runs.",
@@ -92,6 +84,8 @@ export async function openRuntime(
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
   const sources = createSourceFactory({ localRoots: config.localRoots });
   const warehouse = new Warehouse(config.warehouseDir, {
+    memoryLimit: config.engine.memoryLimit,
+    threads: config.engine.threads,
     // A first-version ledger did not record tables: its rows belong to each ingestion's table.
     legacyDestinations: async (tenantKey) => {
       const ingestions = await database.prisma.ingestion.findMany({
@@ -141,18 +135,10 @@ export async function openRuntime(
   } else {
     log.info("[orchestrator] Inngest is not configured: runs and schedules execute in this process");
   }
-  if (database.kind === "pglite") {
-    // The embedded database has one process (the lock above), so any run still active belongs
-    // to a process that is gone: fail it now rather than after the heartbeat timeout.
-    const orphans = await deps.db.run.findMany({ where: { status: { in: ["QUEUED", "RUNNING"] } }, select: { id: true } });
-    if (orphans.length > 0) {
-      await deps.db.run.updateMany({ where: { id: { in: orphans.map((o) => o.id) } }, data: { updatedAt: new Date(0) } });
-      await expireStaleRuns(deps);
-      log.warn(`[runs] ${orphans.length} run(s) interrupted by the last shutdown were marked FAILED`);
-    }
-  } else {
-    await expireStaleRuns(deps);
-  }
+  // The embedded database has one process (the lock above), so any run still active belongs to a
+  // process that is gone: it is ended now, not after the heartbeat timeout, keeping its real last
+  // heartbeat. On PostgreSQL only runs whose heartbeat stopped are.
+  await expireRunsAtStart(deps, database.kind);
   const admin = options.bootstrap === false ? null : await bootstrapDefaultTenant(deps, config.dataDir);
   if (admin) {
     log.info(

@@ -8,15 +8,19 @@ import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import type { Db } from "@/server/db/database";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import type { LoadHooks } from "@/server/engine/load-batch";
 import { Warehouse } from "@/server/engine/warehouse";
+import { runPipeline } from "@/server/runs/pipeline";
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from "@/server/runs/run-deps";
 import { ensureTenant } from "@/server/services/auth/tenants";
+import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
 import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
 import { callerAs, createTestKey, type AppCaller } from "./api-callers";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases";
 import { createRunWorld, makeIngestion, writeFiles, type RunWorld } from "./run-fixtures";
 import { ledgerCounts, rowsPerSourceFile, setModified } from "./run-inspection";
+import { recordingLauncher, type TestClock } from "./service-deps";
 
 export interface Gate {
   /** Resolves once a listing is waiting at the gate. */
@@ -29,10 +33,16 @@ export interface SourceGates {
   wrap(base: () => SourceFactory): SourceFactory;
   /** Holds the next listing of the source `uri` (one listing only) until `release`. */
   hold(uri: string): Gate;
+  /**
+   * Runs `fn` once, when the next listing of the source `uri` has returned its last page (before
+   * the run loads anything): to delete a file or take the store away between discovery and load.
+   */
+  afterListing(uri: string, fn: () => Promise<unknown>): void;
 }
 
 export function sourceGates(): SourceGates {
   const held = new Map<string, { enter(): void; released: Promise<void> }>();
+  const listed = new Map<string, () => Promise<unknown>>();
   return {
     wrap(base) {
       return (spec) => {
@@ -47,7 +57,13 @@ export function sourceGates(): SourceGates {
               gate.enter();
               await gate.released;
             }
-            return source.list(cursor, pageSize);
+            const page = await source.list(cursor, pageSize);
+            const after = page.nextCursor === null ? listed.get(spec.sourceUri) : undefined;
+            if (after) {
+              listed.delete(spec.sourceUri);
+              await after();
+            }
+            return page;
           },
           stat: (p) => source.stat(p),
           localize: (p, dir) => source.localize(p, dir),
@@ -63,6 +79,9 @@ export function sourceGates(): SourceGates {
       const released = new Promise<void>((resolve) => (release = resolve));
       held.set(uri, { enter, released });
       return { entered, release };
+    },
+    afterListing(uri, fn) {
+      listed.set(uri, fn);
     },
   };
 }
@@ -82,7 +101,16 @@ export interface MaintenanceWorld extends RunWorld {
  * world over it, torn down after the suite. Read `.world` inside hooks and tests.
  */
 export function useMaintenanceWorld(
-  opts: { kind?: DatabaseKind; settings?: Partial<Omit<RunSettings, "stagingDir">> } = {},
+  opts: {
+    kind?: DatabaseKind;
+    settings?: Partial<Omit<RunSettings, "stagingDir">>;
+    /** A clock the test moves (backoff, stale runs); the real time otherwise. */
+    clock?: TestClock;
+    /** Engine hooks, e.g. crash injection after a warehouse commit. */
+    hooks?: LoadHooks;
+    /** Where S3 sources read their credentials (S3RVER_ENV for the test server). */
+    sourceEnv?: Record<string, string | undefined>;
+  } = {},
 ): { readonly world: MaintenanceWorld } {
   const kind = opts.kind ?? "pglite";
   let t: TestDatabase | undefined;
@@ -94,7 +122,9 @@ export function useMaintenanceWorld(
     const gates = sourceGates();
     const holder: { base?: SourceFactory } = {};
     const run = await createRunWorld(t.database.prisma, {
+      ...(opts.clock ? { clock: opts.clock } : {}),
       engine: {
+        ...(opts.hooks ? { hooks: opts.hooks } : {}),
         warehouse: new Warehouse(path.join(scratch, "warehouse")),
         settings: { ...DEFAULT_RUN_SETTINGS, stagingDir: path.join(scratch, "staging"), ...opts.settings },
         sources: gates.wrap(() => {
@@ -103,7 +133,7 @@ export function useMaintenanceWorld(
         }),
       },
     });
-    holder.base = createSourceFactory({ localRoots: [run.root] });
+    holder.base = createSourceFactory({ localRoots: [run.root], ...(opts.sourceEnv ? { env: opts.sourceEnv } : {}) });
     const admin = await createTestKey(run.deps, run.tenant.id, `${run.tenant.slug} admin`, true);
     const other = await ensureTenant(run.deps, `o-${Math.random().toString(36).slice(2, 10)}`);
     const otherAdmin = await createTestKey(run.deps, other.id, `${other.slug} admin`, true);
@@ -248,4 +278,25 @@ export async function loadThenHoldRefresh(w: MaintenanceWorld, f: Feed, mode: "F
   const refreshing = w.api.ingestions.refresh({ id: f.ing.id, mode, confirm: true });
   await gate.entered;
   return { loaded, refreshing, release: () => gate.release() };
+}
+
+/**
+ * Starts a run as a scheduled trigger would and executes its steps in this process until the
+ * process "dies": an error thrown by a step (a crash hook), or the step named `killBefore` about
+ * to start. Nothing is cleaned up after it, exactly as after a SIGKILL: the run stays active with
+ * its heartbeat, its claims and whatever the warehouse committed. Returns the run id.
+ */
+export async function runUntilKilled(world: RunWorld, ingestionId: string, opts: { killBefore?: string } = {}): Promise<string> {
+  const { runId } = await triggerRun({ ...world.deps, runs: recordingLauncher() }, world.tenant.id, ingestionId, { trigger: "SCHEDULE" });
+  const died = new Error("killed");
+  const outcome = await runPipeline(
+    { run: async (id, fn) => (id === opts.killBefore ? Promise.reject(died) : fn()) },
+    world.deps,
+    runId,
+  ).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (outcome === null) throw new Error(`runUntilKilled: run ${runId} finished; nothing killed it`);
+  return runId;
 }

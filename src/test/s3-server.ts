@@ -33,6 +33,13 @@ export interface S3TestServer {
    * The bucket must exist (createBucket).
    */
   seed(bucket: string, objects: Record<string, string | Buffer>): Promise<void>;
+  /**
+   * An outage: stops the server but keeps its data, so `resume` brings the same objects back on
+   * the same endpoint. Until then every request is refused (ECONNREFUSED).
+   */
+  suspend(): Promise<void>;
+  /** Starts the suspended server again, on the same port, over the same data. */
+  resume(): Promise<void>;
   /** Stops the server (idempotent) and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -66,10 +73,13 @@ interface Launched {
   exited: Promise<void>;
 }
 
-/** Spawns s3rver on a free port and waits for it to answer; another attempt if the port was taken meanwhile. */
-async function launch(dir: string): Promise<Launched> {
+/**
+ * Spawns s3rver on a free port (or on `fixedPort`) and waits for it to answer; another attempt if
+ * the port was taken meanwhile.
+ */
+async function launch(dir: string, fixedPort?: number): Promise<Launched> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const endpoint = `http://127.0.0.1:${port}`;
     // --openssl-legacy-provider: without it s3rver answers 500 to any ListObjectsV2 past page one.
     const child = spawn(
@@ -102,10 +112,15 @@ export async function startS3Server(): Promise<S3TestServer> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  const { port, endpoint, child, exited } = launched;
+  const { port, endpoint } = launched;
+  let { child, exited } = launched;
   // A test process that exits without afterAll (a crash, a timeout) must not leave s3rver behind.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
 
   const client = new S3Client({
     endpoint,
@@ -123,8 +138,7 @@ export async function startS3Server(): Promise<S3TestServer> {
       stopped = true;
       process.removeListener("exit", killOnExit);
       client.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
+      await halt();
     }
     await rm(dir, { recursive: true, force: true });
   };
@@ -134,6 +148,12 @@ export async function startS3Server(): Promise<S3TestServer> {
     port,
     client,
     stop,
+    suspend: halt,
+    async resume() {
+      if (stopped) throw new Error("resume: the server was stopped for good");
+      if (child.exitCode === null && child.signalCode === null) return;
+      ({ child, exited } = await launch(dir, port));
+    },
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },

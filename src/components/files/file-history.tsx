@@ -211,6 +211,7 @@ function FileRow({
     <tr data-file-id={file.id}>
       <FileCells file={file}>
         {file.error ? <span className="error-text file-row-error">{file.error}</span> : null}
+        <RetryNote file={file} />
       </FileCells>
       <td>
         <DateTime seconds value={file.updatedAt} />
@@ -240,5 +241,23 @@ function FileRow({
         </span>
       </td>
     </tr>
+  );
+}
+
+/** When runs take a failed file again by themselves: a failure of its data waits for a change. */
+function RetryNote({ file }: { file: HistoryFile }) {
+  if (file.status !== "FAILED" || file.failureKind === null) return null;
+  return (
+    <span className="muted file-row-note" data-testid="file-retry-note">
+      {file.failureKind === "DATA" ? (
+        "The file's data failed: runs try it again once the file changes, or reprocess it now."
+      ) : file.nextAttemptAt ? (
+        <>
+          Storage or engine trouble: runs try it again after <DateTime seconds value={file.nextAttemptAt} />, up to the retry limit.
+        </>
+      ) : (
+        "Storage or engine trouble: runs try it again, up to the retry limit."
+      )}
+    </span>
   );
 }

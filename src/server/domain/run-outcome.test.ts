@@ -1,24 +1,41 @@
 import { describe, expect, it } from "vitest";
-import { partitionBatches, runStatusFrom } from "./run-outcome";
+import { partitionBatches, runStatusFrom, stoppedRunStatusFrom } from "./run-outcome";
 
 describe("runStatusFrom", () => {
-  it("is NO_NEW_FILES when nothing was claimed", () => {
-    expect(runStatusFrom({ claimed: 0, loaded: 0, failed: 0 })).toBe("NO_NEW_FILES");
+  it("is NO_NEW_FILES when no file loaded or failed (nothing claimed, or only files gone from the source)", () => {
+    expect(runStatusFrom({ loaded: 0, failed: 0 })).toBe("NO_NEW_FILES");
   });
 
   it("is SUCCEEDED when no file failed", () => {
-    expect(runStatusFrom({ claimed: 3, loaded: 3, failed: 0 })).toBe("SUCCEEDED");
-    expect(runStatusFrom({ claimed: 1, loaded: 1, failed: 0 })).toBe("SUCCEEDED");
+    expect(runStatusFrom({ loaded: 3, failed: 0 })).toBe("SUCCEEDED");
+    expect(runStatusFrom({ loaded: 1, failed: 0 })).toBe("SUCCEEDED");
   });
 
   it("is FAILED when files failed and none loaded", () => {
-    expect(runStatusFrom({ claimed: 2, loaded: 0, failed: 2 })).toBe("FAILED");
-    expect(runStatusFrom({ claimed: 1, loaded: 0, failed: 1 })).toBe("FAILED");
+    expect(runStatusFrom({ loaded: 0, failed: 2 })).toBe("FAILED");
+    expect(runStatusFrom({ loaded: 0, failed: 1 })).toBe("FAILED");
   });
 
   it("is PARTIAL when some loaded and some failed", () => {
-    expect(runStatusFrom({ claimed: 5, loaded: 4, failed: 1 })).toBe("PARTIAL");
-    expect(runStatusFrom({ claimed: 5, loaded: 1, failed: 4 })).toBe("PARTIAL");
+    expect(runStatusFrom({ loaded: 4, failed: 1 })).toBe("PARTIAL");
+    expect(runStatusFrom({ loaded: 1, failed: 4 })).toBe("PARTIAL");
+  });
+});
+
+describe("stoppedRunStatusFrom (a run whose process died)", () => {
+  it("is SUCCEEDED when every file it held loaded", () => {
+    expect(stoppedRunStatusFrom({ loaded: 4, failed: 0, unfinished: 0 })).toBe("SUCCEEDED");
+  });
+
+  it("is PARTIAL when some loaded and others failed or were left unfinished", () => {
+    expect(stoppedRunStatusFrom({ loaded: 4, failed: 0, unfinished: 2 })).toBe("PARTIAL");
+    expect(stoppedRunStatusFrom({ loaded: 1, failed: 1, unfinished: 0 })).toBe("PARTIAL");
+  });
+
+  it("is FAILED when nothing loaded, even when it held nothing (it never finished)", () => {
+    expect(stoppedRunStatusFrom({ loaded: 0, failed: 0, unfinished: 3 })).toBe("FAILED");
+    expect(stoppedRunStatusFrom({ loaded: 0, failed: 2, unfinished: 0 })).toBe("FAILED");
+    expect(stoppedRunStatusFrom({ loaded: 0, failed: 0, unfinished: 0 })).toBe("FAILED");
   });
 });
 

@@ -2,16 +2,30 @@
 import type { RunStatusValue } from "./status-transitions";
 
 export interface RunCounts {
-  claimed: number;
   loaded: number;
   failed: number;
 }
 
-export function runStatusFrom(c: RunCounts): Exclude<RunStatusValue, "QUEUED" | "RUNNING"> {
-  if (c.claimed === 0) return "NO_NEW_FILES";
+type FinalRunStatus = Exclude<RunStatusValue, "QUEUED" | "RUNNING">;
+
+/**
+ * A finished run's status from its own files: files recorded from the ledger count on the run
+ * that loaded them, and files gone from the source (MISSING) are skipped, neither loaded nor failed.
+ */
+export function runStatusFrom(c: RunCounts): FinalRunStatus {
+  if (c.loaded + c.failed === 0) return "NO_NEW_FILES";
   if (c.failed === 0) return "SUCCEEDED";
   if (c.loaded === 0) return "FAILED";
   return "PARTIAL";
+}
+
+/**
+ * The status of a run whose process died, once what it committed is recorded: SUCCEEDED when
+ * every file it held loaded, PARTIAL when some did, FAILED when none did (it never finished).
+ */
+export function stoppedRunStatusFrom(c: RunCounts & { unfinished: number }): FinalRunStatus {
+  if (c.loaded === 0) return "FAILED";
+  return c.failed + c.unfinished === 0 ? "SUCCEEDED" : "PARTIAL";
 }
 
 /** Splits files (already in load order) into batches bounded by count and bytes. */

@@ -122,6 +122,44 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     expect(rest).toMatchObject({ status: "PROCESSING", runId: run.id, leaseExpiresAt: new Date(clock.now.getTime() + MINUTE) });
   });
 
+  it("claims a FAILED file only when its failure is transient (or of no recorded kind), under the limit and past its backoff; a retry of its run takes the others too", async () => {
+    const ing = await makeIngestion(world);
+    const names = ["data", "due", "later", "exhausted", "legacy", "pending"];
+    await registerFiles(
+      world.deps.db,
+      ing.id,
+      names.map((n, i) => ({ path: `${n}.jsonl`, size: 10, lastModified: new Date(Date.UTC(2026, 1, 1, 0, 0, i)), etag: null })),
+    );
+    const [old, run, retry] = [await runRow(ing.id), await runRow(ing.id), await runRow(ing.id)];
+    const db = world.deps.db;
+    const failed = (n: string, data: object) =>
+      db.processedFile.updateMany({ where: { ingestionId: ing.id, path: `${n}.jsonl` }, data: { status: "FAILED", runId: old.id, ...data } });
+    await failed("data", { failureKind: "DATA", retryCount: 1 });
+    await failed("due", { failureKind: "TRANSIENT", retryCount: 2, nextAttemptAt: clock.now });
+    await failed("later", { failureKind: "TRANSIENT", retryCount: 1, nextAttemptAt: new Date(clock.now.getTime() + 1) });
+    await failed("exhausted", { failureKind: "TRANSIENT", retryCount: 3, nextAttemptAt: new Date(clock.now.getTime() - MINUTE) });
+    // Failed before failures had kinds: retried as transient ones were.
+    await failed("legacy", { failureKind: null, retryCount: 1 });
+
+    const args = { ingestionId: ing.id, now: clock.now, leaseMs: MINUTE, maxRetries: 3, maxFiles: null, maxBytes: null };
+    const claimed = await claimFiles(db, { ...args, runId: run.id });
+    expect(claimed.map((f) => f.path)).toEqual(["due.jsonl", "legacy.jsonl", "pending.jsonl"]);
+
+    // A retry of the run that failed them (the user asked): DATA failures, backoff and the limit do not hold it back.
+    const retried = await claimFiles(db, { ...args, runId: retry.id, onlyFilesOfRun: old.id });
+    expect(retried.map((f) => f.path)).toEqual(["data.jsonl", "later.jsonl", "exhausted.jsonl"]);
+    const states = await db.processedFile.findMany({ where: { ingestionId: ing.id }, orderBy: { path: "asc" }, select: { path: true, status: true, runId: true } });
+    expect(states.every((f) => f.status === "PROCESSING")).toBe(true);
+    expect(Object.fromEntries(states.map((f) => [f.path, f.runId === run.id ? "run" : f.runId === retry.id ? "retry" : f.runId]))).toEqual({
+      "data.jsonl": "retry",
+      "due.jsonl": "run",
+      "exhausted.jsonl": "retry",
+      "later.jsonl": "retry",
+      "legacy.jsonl": "run",
+      "pending.jsonl": "run",
+    });
+  });
+
   it("registers 5,000 listed files in a few set-based statements, and a second registration adds nothing", async () => {
     const ing = await makeIngestion(world);
     const listed = objects(5_000);
@@ -202,10 +240,11 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     expect(next.runId).not.toBe(runId);
   });
 
-  it("a stale active run (no heartbeat for staleRunMs) is expired by the next trigger, with its message, and its claims return", async () => {
+  it("a stale active run (no heartbeat for staleRunMs) is expired by the next trigger, with its last heartbeat in its message, and its claims return", async () => {
     const ing = await makeIngestion(world, { name: "Stale orders" });
     const first = await triggerRun(holdingDeps(world.deps.db), world.tenant.id, ing.id);
-    await world.deps.db.run.update({ where: { id: first.runId }, data: { status: "RUNNING", startedAt: clock.now, updatedAt: clock.now } });
+    const heartbeat = clock.now;
+    await world.deps.db.run.update({ where: { id: first.runId }, data: { status: "RUNNING", startedAt: heartbeat, updatedAt: heartbeat } });
     await registerFiles(world.deps.db, ing.id, objects(3, "stale", new Date("2026-02-01T00:00:00Z")));
     await world.deps.db.processedFile.updateMany({
       where: { ingestionId: ing.id, size: { gt: 0 } },
@@ -220,14 +259,14 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     });
 
     clock.advance(2_000);
-    const cutoff = new Date(clock.now.getTime() - world.deps.engine.settings.staleRunMs);
     const second = await triggerRun(holdingDeps(secondDb()), world.tenant.id, ing.id);
     const stale = await world.deps.db.run.findUniqueOrThrow({ where: { id: first.runId } });
+    // Nothing it held was in the warehouse: nothing loaded, so FAILED, ended at its last heartbeat.
     expect(stale).toMatchObject({
       status: "FAILED",
       activeIngestionId: null,
-      error: `The run stopped making progress (no heartbeat since before ${cutoff.toISOString()}); its unfinished files return to the queue`,
-      finishedAt: clock.now,
+      error: `The run stopped after its last heartbeat at ${heartbeat.toISOString()}; 2 unfinished file(s) return to the queue`,
+      finishedAt: heartbeat,
     });
     const files = await world.deps.db.processedFile.findMany({ where: { ingestionId: ing.id }, orderBy: { path: "asc" } });
     expect(files.map((f) => [f.status, f.runId, f.leaseExpiresAt])).toEqual([

@@ -1,8 +1,10 @@
 // File state in the metadata database, changed in set-based statements (never one per file).
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/database";
+import { listingChanged, requeuedByListing, retryBackoffMs, type FailureKindValue } from "@/server/domain/file-retry";
 import type { SourceObject } from "@/server/sources/source";
 import { uuid7 } from "@/server/db/uuid7";
+import type { RunSettings } from "./run-deps";
 
 const CHUNK = 2_000;
 
@@ -10,8 +12,10 @@ const CHUNK = 2_000;
 export const UNFINISHED = ["PENDING", "PROCESSING", "FAILED"] as const;
 
 /**
- * Records listed objects the ingestion has not seen before: PENDING, or SKIPPED when empty.
- * Known paths are left alone (a file is loaded once, even if it is later overwritten).
+ * Records listed objects the ingestion has not seen before: PENDING, or SKIPPED when empty. Of
+ * the known paths, a failed file whose listing changed and a missing one listed again go back to
+ * PENDING and count as registered (see requeuedByListing); the others are left alone (a file is
+ * loaded once, even if it is later overwritten).
  */
 export async function registerFiles(
   db: Db,
@@ -30,12 +34,17 @@ export async function registerFiles(
     const fresh = chunk.filter((o) => !knownPaths.has(o.path));
     const rewritten = chunk.filter((o) => {
       const k = knownPaths.get(o.path);
-      return (
-        k?.status === "PENDING" &&
-        (k.size !== BigInt(o.size) || k.etag !== o.etag || k.lastModified.getTime() !== o.lastModified.getTime())
-      );
+      return k?.status === "PENDING" && listingChanged(k, o);
     });
-    if (rewritten.length > 0) await refreshPending(db, ingestionId, rewritten);
+    const requeued = chunk.filter((o) => {
+      const k = knownPaths.get(o.path);
+      return k !== undefined && requeuedByListing(k, o);
+    });
+    if (rewritten.length + requeued.length > 0) {
+      await refreshKnown(db, ingestionId, [...rewritten, ...requeued]);
+      registered += requeued.filter((o) => o.size > 0).length;
+      skipped += requeued.filter((o) => o.size === 0).length;
+    }
     if (fresh.length === 0) continue;
     // One INSERT per chunk (Prisma's createMany is several times slower here); ON CONFLICT
     // covers a concurrent discovery of the same files.
@@ -63,20 +72,24 @@ export async function registerFiles(
 }
 
 /**
- * A known file waiting to load again (reprocessed, or given back) may have been rewritten: its
- * size, etag and modification time follow the listing, so the run reports what it loads.
+ * Known files the listing brings back: their size, etag and modification time follow the listing,
+ * so the run reports what it loads. A PENDING one (reprocessed, or given back) keeps waiting; a
+ * FAILED or MISSING one (see requeuedByListing) becomes PENDING with its retries counted afresh.
+ * Rewritten empty, either is SKIPPED.
  */
-async function refreshPending(db: Db, ingestionId: string, objects: SourceObject[]): Promise<void> {
+async function refreshKnown(db: Db, ingestionId: string, objects: SourceObject[]): Promise<void> {
   const rows = JSON.stringify(
     objects.map((o) => ({ path: o.path, size: o.size, etag: o.etag, lastModified: o.lastModified.toISOString() })),
   );
   await db.$executeRaw`
     UPDATE "ProcessedFile" AS f
     SET size = v.size, etag = v.etag, "lastModified" = v."lastModified", "updatedAt" = ${new Date()},
-        status = CASE WHEN v.size = 0 THEN 'SKIPPED'::"FileStatus" ELSE f.status END,
-        error = CASE WHEN v.size = 0 THEN 'Empty file (0 bytes): nothing to load' ELSE f.error END
+        status = CASE WHEN v.size = 0 THEN 'SKIPPED'::"FileStatus" ELSE 'PENDING'::"FileStatus" END,
+        error = CASE WHEN v.size = 0 THEN 'Empty file (0 bytes): nothing to load' WHEN f.status = 'PENDING' THEN f.error END,
+        "retryCount" = CASE WHEN f.status = 'PENDING' THEN f."retryCount" ELSE 0 END,
+        "failureKind" = NULL, "nextAttemptAt" = NULL
     FROM json_to_recordset(${rows}::json) AS v(path text, size bigint, etag text, "lastModified" timestamp)
-    WHERE f."ingestionId" = ${ingestionId} AND f.path = v.path AND f.status = 'PENDING'`;
+    WHERE f."ingestionId" = ${ingestionId} AND f.path = v.path AND f.status IN ('PENDING', 'FAILED', 'MISSING')`;
 }
 
 export interface ClaimedFile {
@@ -87,9 +100,11 @@ export interface ClaimedFile {
 
 /**
  * Claims the files this run will load, oldest first, within the run's limits, in one statement:
- * new (PENDING) files, FAILED files under the retry limit, and PROCESSING files whose lease
- * expired (a crashed run's). The guard is repeated in the UPDATE, so when two claimers race
- * (PostgreSQL re-checks it on the locked row), each file goes to exactly one of them.
+ * new (PENDING) files, FAILED files whose failure was transient (or of no recorded kind) under
+ * the retry limit once their backoff has passed, and PROCESSING files whose lease expired (a
+ * crashed run's). A failure of the data is never taken by itself (takenByLaterRuns). The guard is
+ * repeated in the UPDATE, so when two claimers race (PostgreSQL re-checks it on the locked row),
+ * each file goes to exactly one of them.
  */
 export async function claimFiles(
   db: Db,
@@ -103,14 +118,22 @@ export async function claimFiles(
     maxBytes: number | null;
     /**
      * A retry of this run takes only the files that run held or attempted, FAILED ones whatever
-     * their retry count (the user asked for them).
+     * their kind, retry count and backoff (the user asked for them).
      */
     onlyFilesOfRun?: string | null;
   },
 ): Promise<ClaimedFile[]> {
   const leaseUntil = new Date(args.now.getTime() + args.leaseMs);
   const of = args.onlyFilesOfRun ?? null;
-  const maxRetries = of === null ? args.maxRetries : 2_147_483_647;
+  // Unqualified columns: in the UPDATE below they are the file's (the CTE only has an id).
+  const claimable = Prisma.sql`(status = 'PENDING'
+    OR (status = 'FAILED' AND ${
+      of === null
+        ? Prisma.sql`("failureKind" IS NULL OR "failureKind" = 'TRANSIENT') AND "retryCount" < ${args.maxRetries}
+            AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ${args.now})`
+        : Prisma.sql`TRUE`
+    })
+    OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${args.now}))`;
   const scope =
     of === null
       ? Prisma.empty
@@ -124,9 +147,7 @@ export async function claimFiles(
              sum(size) OVER w AS cum
       FROM "ProcessedFile"
       WHERE "ingestionId" = ${args.ingestionId}
-        AND (status = 'PENDING'
-             OR (status = 'FAILED' AND "retryCount" < ${maxRetries})
-             OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${args.now}))
+        AND ${claimable}
         ${scope}
       WINDOW w AS (ORDER BY "lastModified", path ROWS UNBOUNDED PRECEDING)
     ), chosen AS (
@@ -136,9 +157,7 @@ export async function claimFiles(
     SET status = 'PROCESSING', "runId" = ${args.runId}, "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${args.now}
     FROM chosen
     WHERE f.id = chosen.id
-      AND (f.status = 'PENDING'
-           OR (f.status = 'FAILED' AND f."retryCount" < ${maxRetries})
-           OR (f.status = 'PROCESSING' AND f."leaseExpiresAt" < ${args.now}))
+      AND ${claimable}
     RETURNING f.id, f.path, f.size, f."lastModified"`;
   // RETURNING has no order; batches load oldest first.
   return rows
@@ -162,8 +181,8 @@ export async function markLoaded(db: Db, runId: string, loaded: { id: string; ro
     await db.$transaction([
       db.$executeRaw`
         UPDATE "ProcessedFile" AS f
-        SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL,
-            "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
+        SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL, "failureKind" = NULL,
+            "nextAttemptAt" = NULL, "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
         FROM json_to_recordset(${chunk}::json) AS v(id text, rows bigint)
         WHERE f.id = v.id`,
       db.$executeRaw`
@@ -174,15 +193,36 @@ export async function markLoaded(db: Db, runId: string, loaded: { id: string; ro
   }
 }
 
-export async function markFailed(db: Db, runId: string, failed: { id: string; error: string }[], now: Date): Promise<void> {
+/**
+ * Records failed loads with why they failed: a TRANSIENT failure is not retried before its
+ * backoff has passed (growing with each failure); a DATA failure waits for the file to change.
+ */
+export async function markFailed(
+  db: Db,
+  runId: string,
+  failed: { id: string; error: string; kind: FailureKindValue }[],
+  now: Date,
+  backoff: Pick<RunSettings, "retryBackoffMs" | "retryBackoffMaxMs">,
+): Promise<void> {
   for (let i = 0; i < failed.length; i += CHUNK) {
-    const chunk = attemptRows(failed.slice(i, i + CHUNK), now);
+    const slice = failed.slice(i, i + CHUNK);
+    const failures = await db.processedFile.findMany({ where: { id: { in: slice.map((f) => f.id) } }, select: { id: true, retryCount: true } });
+    const counts = new Map(failures.map((f) => [f.id, f.retryCount]));
+    const chunk = attemptRows(
+      slice.map((f) => ({
+        ...f,
+        // The timestamp column takes the UTC wall time of the ISO string (as registerFiles stores lastModified).
+        nextAttemptAt:
+          f.kind === "TRANSIENT" ? new Date(now.getTime() + retryBackoffMs((counts.get(f.id) ?? 0) + 1, backoff)).toISOString() : null,
+      })),
+      now,
+    );
     await db.$transaction([
       db.$executeRaw`
         UPDATE "ProcessedFile" AS f
-        SET status = 'FAILED', error = v.error, "retryCount" = f."retryCount" + 1, "runId" = ${runId},
-            "leaseExpiresAt" = NULL, "updatedAt" = ${now}
-        FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
+        SET status = 'FAILED', error = v.error, "failureKind" = v.kind::"FailureKind", "nextAttemptAt" = v."nextAttemptAt",
+            "retryCount" = f."retryCount" + 1, "runId" = ${runId}, "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+        FROM json_to_recordset(${chunk}::json) AS v(id text, error text, kind text, "nextAttemptAt" timestamp)
         WHERE f.id = v.id`,
       db.$executeRaw`
         INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
@@ -192,11 +232,69 @@ export async function markFailed(db: Db, runId: string, failed: { id: string; er
   }
 }
 
+/**
+ * Files that vanished from the source between discovery and load: MISSING after this one attempt
+ * (neither loaded nor failed), until a listing shows them again.
+ */
+export async function markMissing(db: Db, runId: string, missing: { id: string; error: string }[], now: Date): Promise<void> {
+  for (let i = 0; i < missing.length; i += CHUNK) {
+    const chunk = attemptRows(missing.slice(i, i + CHUNK), now);
+    await db.$transaction([
+      db.$executeRaw`
+        UPDATE "ProcessedFile" AS f
+        SET status = 'MISSING', error = v.error, "failureKind" = NULL, "nextAttemptAt" = NULL, "runId" = ${runId},
+            "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+        FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
+        WHERE f.id = v.id`,
+      db.$executeRaw`
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
+        SELECT v."attemptId", v.id, ${runId}, 'MISSING', v.error, ${now}
+        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, error text)`,
+    ]);
+  }
+}
+
+/**
+ * Records files the warehouse committed (its ledger says so) but the metadata never did, on the
+ * run `runId` that loaded them: SUCCESS with the ledger's row counts, an attempt of that run, and
+ * that run's counters, in one statement. Only files still unfinished change, so recording the
+ * same files twice (two processes expiring one dead run) counts them once. Returns how many changed.
+ */
+export async function markLoadedFromLedger(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<number> {
+  let recorded = 0;
+  for (let i = 0; i < loaded.length; i += CHUNK) {
+    const chunk = attemptRows(loaded.slice(i, i + CHUNK), now);
+    const [r] = await db.$queryRaw<{ n: number }[]>`
+      WITH v AS (
+        SELECT * FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, rows bigint)
+      ), done AS (
+        UPDATE "ProcessedFile" AS f
+        SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL, "failureKind" = NULL,
+            "nextAttemptAt" = NULL, "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
+        FROM v
+        WHERE f.id = v.id AND f.status IN ('PENDING', 'PROCESSING', 'FAILED')
+        RETURNING f.id, f.size, v.rows, v."attemptId"
+      ), attempts AS (
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, "rowCount", "createdAt")
+        SELECT done."attemptId", done.id, ${runId}, 'SUCCESS', done.rows, ${now} FROM done
+      ), counted AS (
+        UPDATE "Run"
+        SET "filesLoaded" = "filesLoaded" + (SELECT count(*) FROM done)::int,
+            "rowsLoaded" = "rowsLoaded" + (SELECT coalesce(sum(rows), 0) FROM done)::bigint,
+            "bytesLoaded" = "bytesLoaded" + (SELECT coalesce(sum(size), 0) FROM done)::bigint
+        WHERE id = ${runId}
+      )
+      SELECT count(*)::int AS n FROM done`;
+    recorded += r?.n ?? 0;
+  }
+  return recorded;
+}
+
 /** Gives a failed run's unfinished claims back, so the next run takes them without waiting for the lease. */
 export async function releaseClaims(db: Db, runId: string, now: Date): Promise<number> {
   const { count } = await db.processedFile.updateMany({
     where: { runId, status: "PROCESSING" },
-    data: { status: "PENDING", leaseExpiresAt: null, updatedAt: now },
+    data: { status: "PENDING", failureKind: null, nextAttemptAt: null, leaseExpiresAt: null, updatedAt: now },
   });
   return count;
 }

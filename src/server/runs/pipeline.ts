@@ -9,13 +9,14 @@ import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-ev
 import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
 import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
-import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
-import { ledgerRowsOf } from "@/server/engine/ledger";
+import { loadBatch, type BatchFile, type LoadWarning } from "@/server/engine/load-batch";
+import { runWarnings } from "@/server/domain/run-warnings";
 import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
 import { estimateLoadDurationMs } from "@/server/services/cost/estimate-cost";
-import { claimFiles, UNFINISHED, markFailed, markLoaded, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import { recordFromLedger } from "./ledger-records";
 import type { Step } from "./step";
 
 export type RunDeps = ServiceDeps;
@@ -84,7 +85,8 @@ export async function startRun(deps: RunDeps, runId: string): Promise<RunContext
 
 /**
  * After a crash between the warehouse commit and the metadata update, the ledger knows files
- * the metadata does not: mark them loaded, with the ledger's row counts.
+ * the metadata does not: they are marked loaded, with the ledger's row counts, on the run that
+ * loaded them (its ledger rows name it), never on this one, which did not.
  */
 export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promise<{ reconciled: number }> {
   const unfinished = await deps.db.processedFile.findMany({
@@ -95,32 +97,14 @@ export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promi
     where: { id: ctx.ingestionId },
     select: { destinationSchema: true, destinationTable: true },
   });
-  const scope = { ingestionId: ctx.ingestionId, schema: destination.destinationSchema, table: destination.destinationTable };
-  let reconciled = 0;
-  for (let i = 0; i < unfinished.length; i += 1000) {
-    const chunk = unfinished.slice(i, i + 1000);
-    const inLedger = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) => ledgerRowsOf(c, scope, chunk.map((f) => f.path)));
-    if (inLedger.size === 0) continue;
-    const loaded = chunk.flatMap((f) => {
-      const l = inLedger.get(f.path);
-      return l ? [{ id: f.id, rows: l.rows }] : [];
-    });
-    const now = deps.clock();
-    await markLoaded(deps.db, ctx.runId, loaded, now);
-    // The reconciling run reports these files: no other run ever will.
-    const sizes = await deps.db.processedFile.findMany({ where: { id: { in: loaded.map((l) => l.id) } }, select: { size: true } });
-    await deps.db.run.update({
-      where: { id: ctx.runId },
-      data: {
-        filesLoaded: { increment: loaded.length },
-        rowsLoaded: { increment: BigInt(loaded.reduce((n, l) => n + l.rows, 0)) },
-        bytesLoaded: { increment: sizes.reduce((n, f) => n + f.size, 0n) },
-        updatedAt: now,
-      },
-    });
-    reconciled += loaded.length;
+  const target = { tenantKey: ctx.tenantKey, ingestionId: ctx.ingestionId, schema: destination.destinationSchema, table: destination.destinationTable };
+  // A ledger row of a run that no longer exists: this run is the only one left to report it.
+  const byRun = await recordFromLedger(deps, target, unfinished, ctx.runId);
+  const reconciled = [...byRun.values()].reduce((n, k) => n + k, 0);
+  if (reconciled > 0) {
+    const runs = [...byRun].map(([id, k]) => `${id} (${k})`).join(", ");
+    deps.log.warn(`[run ${ctx.runId}] recorded ${reconciled} file(s) from the warehouse ledger on the run that loaded them: ${runs}`);
   }
-  if (reconciled > 0) deps.log.warn(`[run ${ctx.runId}] reconciled ${reconciled} file(s) from the warehouse ledger`);
   return { reconciled };
 }
 
@@ -163,13 +147,13 @@ export async function claimForRun(deps: RunDeps, ctx: RunContext): Promise<{ bat
     maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
     onlyFilesOfRun: ctx.retryOf ?? null,
   });
-  // The estimate the run is later compared with: what it claimed, at the calibrated load rate.
+  // The estimate the run is later compared with: what it claimed (files and bytes), by the calibrated load model.
   const bytes = claimed.reduce((n, f) => n + f.size, 0);
   await deps.db.run.update({
     where: { id: ctx.runId },
     data: {
       estimatedBytes: BigInt(bytes),
-      estimatedDurationMs: Math.min(await estimateLoadDurationMs(deps, ingestion.format, bytes), 2_147_483_647),
+      estimatedDurationMs: Math.min(await estimateLoadDurationMs(deps, ingestion.format, { files: claimed.length, bytes }), 2_147_483_647),
       updatedAt: deps.clock(),
     },
   });
@@ -195,7 +179,10 @@ export function stagingDirFor(deps: RunDeps, runId: string): string {
   return path.join(deps.engine.settings.stagingDir, runId);
 }
 
-/** Makes the batch's files readable locally; a file that cannot be fetched fails alone. */
+/**
+ * Makes the batch's files readable locally; a file that cannot be fetched fails alone, as a
+ * storage (TRANSIENT) failure, and one that is gone from the source is `missing`.
+ */
 async function localizeBatch(deps: RunDeps, source: Source, runId: string, files: { id: string; path: string }[]) {
   const staging = stagingDirFor(deps, runId);
   if (source.type === "S3") await mkdir(staging, { recursive: true });
@@ -203,20 +190,22 @@ async function localizeBatch(deps: RunDeps, source: Source, runId: string, files
     try {
       return { ok: true as const, file: { id: f.id, path: f.path, localPath: await source.localize(f.path, staging) } };
     } catch (error) {
-      if (error instanceof SourceError) return { ok: false as const, id: f.id, path: f.path, error: error.message };
+      if (error instanceof SourceError) return { ok: false as const, id: f.id, path: f.path, error: error.message, code: error.code };
       throw error;
     }
   });
   const ready: BatchFile[] = [];
-  const failed: { id: string; path: string; error: string }[] = [];
+  const failed: { id: string; path: string; error: string; kind: "TRANSIENT" }[] = [];
+  const missing: { id: string; path: string; error: string }[] = [];
   for (const r of results) {
     if (r.ok) ready.push(r.file);
-    else failed.push({ id: r.id, path: r.path, error: r.error });
+    else if (r.code === "NOT_FOUND") missing.push({ id: r.id, path: r.path, error: `Gone from the source: ${r.error}; it loads again if the source lists it` });
+    else failed.push({ id: r.id, path: r.path, error: r.error, kind: "TRANSIENT" });
   }
-  return { ready, failed };
+  return { ready, failed, missing };
 }
 
-async function recordSchemaVersion(deps: RunDeps, ctx: RunContext, columns: Column[] | null) {
+async function recordSchemaVersion(deps: RunDeps, ctx: RunContext, columns: Column[] | null, warnings: LoadWarning[]) {
   if (!columns) return;
   const latest = await deps.db.schemaVersion.findFirst({
     where: { ingestionId: ctx.ingestionId },
@@ -232,9 +221,24 @@ async function recordSchemaVersion(deps: RunDeps, ctx: RunContext, columns: Colu
       version: (latest?.version ?? 0) + 1,
       columns: columns as unknown as object[],
       diff: diff as unknown as object,
+      // The warnings are about the columns this batch created: they belong to this version.
+      warnings: warnings as unknown as object[],
       runId: ctx.runId,
     },
   });
+}
+
+/** Most warnings a run keeps (the first ones; later batches repeat the same kinds). */
+const MAX_RUN_WARNINGS = 100;
+
+/** Adds a batch's warnings to its run's, once each. */
+async function recordRunWarnings(deps: RunDeps, runId: string, warnings: LoadWarning[]) {
+  if (warnings.length === 0) return;
+  const run = await deps.db.run.findUniqueOrThrow({ where: { id: runId }, select: { warnings: true } });
+  const kept = runWarnings.parse(run.warnings);
+  const seen = new Set(kept.map((w) => w.message));
+  const all = [...kept, ...warnings.filter((w) => !seen.has(w.message))].slice(0, MAX_RUN_WARNINGS);
+  if (all.length > kept.length) await deps.db.run.update({ where: { id: runId }, data: { warnings: all as unknown as object[] } });
 }
 
 export async function loadClaimedBatch(
@@ -249,7 +253,7 @@ export async function loadClaimedBatch(
     orderBy: [{ lastModified: "asc" }, { path: "asc" }],
   });
   const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
-  const { ready, failed: fetchFailed } = await localizeBatch(deps, source, ctx.runId, files);
+  const { ready, failed: fetchFailed, missing } = await localizeBatch(deps, source, ctx.runId, files);
   const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
   const outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
     loadBatch(
@@ -271,8 +275,10 @@ export async function loadClaimedBatch(
   const now = deps.clock();
   const failed = [...fetchFailed, ...outcome.failed];
   await markLoaded(deps.db, ctx.runId, outcome.loaded, now);
-  await markFailed(deps.db, ctx.runId, failed, now);
-  await recordSchemaVersion(deps, ctx, outcome.tableColumns);
+  await markFailed(deps.db, ctx.runId, failed, now, deps.engine.settings);
+  await markMissing(deps.db, ctx.runId, missing, now);
+  await recordSchemaVersion(deps, ctx, outcome.tableColumns, outcome.warnings);
+  await recordRunWarnings(deps, ctx.runId, outcome.warnings);
   const sizeById = new Map(files.map((f) => [f.id, Number(f.size)]));
   const rows = outcome.loaded.reduce((n, l) => n + l.rows, 0);
   const bytes = outcome.loaded.reduce((n, l) => n + (sizeById.get(l.id) ?? 0), 0);
@@ -281,6 +287,8 @@ export async function loadClaimedBatch(
     data: {
       filesLoaded: { increment: outcome.loaded.length },
       filesFailed: { increment: failed.length },
+      // Gone from the source: skipped, neither loaded nor failed.
+      filesSkipped: { increment: missing.length },
       rowsLoaded: { increment: BigInt(rows) },
       bytesLoaded: { increment: BigInt(bytes) },
       updatedAt: now,
@@ -293,13 +301,13 @@ export async function loadClaimedBatch(
   return { loaded: outcome.loaded.length, failed: failed.length, rows, bytes };
 }
 
-/** `handled`: files this run claimed or reconciled; none means there was nothing new. */
-export async function finishRun(deps: RunDeps, ctx: RunContext, handled: number): Promise<{ status: string }> {
+/** Ends the run with the status its own files give: none loaded or failed means nothing new. */
+export async function finishRun(deps: RunDeps, ctx: RunContext): Promise<{ status: string }> {
   const run = await deps.db.run.findUniqueOrThrow({
     where: { id: ctx.runId },
     select: { startedAt: true, filesLoaded: true, filesFailed: true, status: true },
   });
-  const status = runStatusFrom({ claimed: handled, loaded: run.filesLoaded, failed: run.filesFailed });
+  const status = runStatusFrom({ loaded: run.filesLoaded, failed: run.filesFailed });
   assertRunTransition(run.status, status);
   const firstError =
     status === "FAILED"
@@ -329,7 +337,7 @@ export async function finishRun(deps: RunDeps, ctx: RunContext, handled: number)
  * Keeps an active ingestion's next fire time in the future after a run (a run can outlast its
  * slot); the scheduler tick normally advances it already.
  */
-async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Date): Promise<void> {
+export async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Date): Promise<void> {
   const ing = await deps.db.ingestion.findUnique({
     where: { id: ingestionId },
     select: { status: true, nextRunAt: true, ...scheduleSelect },
@@ -382,11 +390,11 @@ export async function runPipeline(executor: Step, deps: RunDeps, runId: string):
       }),
   };
   const ctx = await step.run("start", () => startRun(deps, runId));
-  const { reconciled } = await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
+  await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
   await step.run("discover", () => discoverFiles(deps, ctx));
-  const { batches, claimed } = await step.run("claim", () => claimForRun(deps, ctx));
+  const { batches } = await step.run("claim", () => claimForRun(deps, ctx));
   for (const [i, batch] of batches.entries()) {
     await step.run(`load-batch-${i + 1}`, () => loadClaimedBatch(deps, ctx, batch));
   }
-  return step.run("finish", () => finishRun(deps, ctx, claimed + reconciled));
+  return step.run("finish", () => finishRun(deps, ctx));
 }

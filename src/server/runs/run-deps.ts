@@ -1,4 +1,5 @@
 // What the run pipeline needs besides the metadata database.
+import type { AdoptionHooks } from "@/server/engine/adoption";
 import type { LoadHooks } from "@/server/engine/load-batch";
 import type { Warehouse } from "@/server/engine/warehouse";
 import type { SourceFactory } from "@/server/sources/source-factory";
@@ -6,8 +7,15 @@ import type { SourceFactory } from "@/server/sources/source-factory";
 export interface RunSettings {
   /** Per-run staging directories for downloaded objects live under here. */
   stagingDir: string;
-  /** A FAILED file is retried by later runs until it has failed this many times. */
+  /**
+   * A file that failed for a transient reason (storage, interruption) is retried by later runs
+   * until it has failed this many times; a failure of its data waits for the file to change.
+   */
   maxFileRetries: number;
+  /** Backoff before a transient failure is retried: this after the first, doubling after each next one… */
+  retryBackoffMs: number;
+  /** …up to this. */
+  retryBackoffMaxMs: number;
   /** How long a claim on a file lasts without renewal; an expired claim can be taken over. */
   leaseMs: number;
   /** A run with no heartbeat for this long is considered dead and releases its guard. */
@@ -22,11 +30,14 @@ export interface RunEngine {
   warehouse: Warehouse;
   sources: SourceFactory;
   settings: RunSettings;
-  hooks?: LoadHooks;
+  /** Crash-injection seams for tests. */
+  hooks?: LoadHooks & AdoptionHooks;
 }
 
 export const DEFAULT_RUN_SETTINGS: Omit<RunSettings, "stagingDir"> = {
   maxFileRetries: 3,
+  retryBackoffMs: 60_000,
+  retryBackoffMaxMs: 60 * 60_000,
   leaseMs: 15 * 60_000,
   staleRunMs: 5 * 60_000,
   batchMaxFiles: 5_000,

@@ -211,7 +211,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
     }
   });
 
-  it("fails only the object deleted between listing and download (PARTIAL), and loads it once it is back", async () => {
+  it("marks the object deleted between listing and download MISSING (skipped, not failed), and loads it once it is back", async () => {
     await s3.put(BUCKET, "flaky/a.jsonl", jsonl([{ id: 1 }]));
     await s3.put(BUCKET, "flaky/b.jsonl", jsonl([{ id: 2 }]));
     const ing = await s3Ingestion("flaky", { table: "flaky" });
@@ -219,17 +219,22 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
       await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "flaky/b.jsonl" }));
     };
     const first = await runToEnd(ing.id);
-    expect(first.run).toMatchObject({ status: "PARTIAL", filesLoaded: 1, filesFailed: 1, error: null });
+    expect(first.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, filesFailed: 0, filesSkipped: 1, error: null });
     expect(first.files).toEqual([
       { path: "a.jsonl", status: "SUCCESS", error: null, rowCount: 1n },
-      { path: "b.jsonl", status: "FAILED", error: `s3://${BUCKET}/flaky/b.jsonl does not exist`, rowCount: null },
+      {
+        path: "b.jsonl",
+        status: "MISSING",
+        error: `Gone from the source: s3://${BUCKET}/flaky/b.jsonl does not exist; it loads again if the source lists it`,
+        rowCount: null,
+      },
     ]);
     expect(existsSync(first.staging)).toBe(false);
 
     probe.afterListing = null;
     await s3.put(BUCKET, "flaky/b.jsonl", jsonl([{ id: 2 }]));
     const second = await runToEnd(ing.id);
-    expect(second.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, filesFailed: 0 });
+    expect(second.run).toMatchObject({ status: "SUCCEEDED", filesDiscovered: 1, filesLoaded: 1, filesFailed: 0 });
     expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.flaky", "id")).toEqual([
       { id: "1", _source_file: `s3://${BUCKET}/flaky/a.jsonl` },
       { id: "2", _source_file: `s3://${BUCKET}/flaky/b.jsonl` },

@@ -54,6 +54,8 @@ export const fileSelect = {
   rowCount: true,
   retryCount: true,
   error: true,
+  failureKind: true,
+  nextAttemptAt: true,
   runId: true,
   loadedAt: true,
   createdAt: true,
@@ -71,9 +73,15 @@ export const fileView = z.object({
   etag: z.string().nullable(),
   lastModified: z.date(),
   rowCount: z.number().nullable(),
-  /** Failed attempts so far (a FAILED file is retried by runs until the retry limit). */
+  /** Failed attempts so far (a transient failure is retried by runs until the retry limit). */
   retryCount: z.number(),
   error: z.string().nullable(),
+  /**
+   * Why a FAILED file failed: TRANSIENT (storage, memory: runs retry it after `nextAttemptAt`) or
+   * DATA (its content: runs retry it once the file changes); null otherwise.
+   */
+  failureKind: z.enum(["TRANSIENT", "DATA"]).nullable(),
+  nextAttemptAt: z.date().nullable(),
   /** The run that last held the file. */
   runId: z.string().nullable(),
   loadedAt: z.date().nullable(),
@@ -94,6 +102,8 @@ export function toFileView(f: FileRow): FileView {
     rowCount: f.rowCount === null ? null : Number(f.rowCount),
     retryCount: f.retryCount,
     error: f.error,
+    failureKind: f.failureKind,
+    nextAttemptAt: f.nextAttemptAt,
     runId: f.runId,
     loadedAt: f.loadedAt,
     firstSeenAt: f.createdAt,

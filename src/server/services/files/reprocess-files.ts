@@ -61,7 +61,17 @@ export async function reprocessFiles(
     for (let i = 0; i < files.length; i += CHUNK) {
       await deps.db.processedFile.updateMany({
         where: { id: { in: files.slice(i, i + CHUNK).map((f) => f.id) } },
-        data: { status: "PENDING", retryCount: 0, error: null, rowCount: null, loadedAt: null, leaseExpiresAt: null, updatedAt: now },
+        data: {
+          status: "PENDING",
+          retryCount: 0,
+          error: null,
+          failureKind: null,
+          nextAttemptAt: null,
+          rowCount: null,
+          loadedAt: null,
+          leaseExpiresAt: null,
+          updatedAt: now,
+        },
       });
     }
     await guard.assertHeld();

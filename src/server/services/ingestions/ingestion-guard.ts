@@ -2,7 +2,7 @@
 // holds the same guard runs hold: a QUEUED run row owning the ingestion's `activeIngestionId`.
 // While it exists no run can start, and the operation cannot start while a run is active.
 import { DomainError } from "@/server/domain/errors";
-import { failRun } from "@/server/runs/pipeline";
+import { endStoppedRun } from "@/server/runs/stopped-run";
 import type { ServiceDeps } from "../deps";
 
 /** `currentStep` of a guard row: marks it as maintenance, not a run (lists leave it out). */
@@ -26,14 +26,21 @@ export function activeWork(active: { id: string; status: string; currentStep: st
 }
 
 /**
- * Frees the slot of active runs whose heartbeat stopped (their process died): a run is failed
- * and its unfinished files return to the queue; a dead maintenance guard is removed (it is no run).
+ * Frees the slot of active runs whose heartbeat stopped (their process died): a run is ended from
+ * its files and the warehouse ledger (endStoppedRun) and its unfinished files return to the
+ * queue; a dead maintenance guard is removed (it is no run). `anyAge`: every active run is dead,
+ * however recent its heartbeat (the embedded database at start: it has one process).
  */
-export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: string } = {}): Promise<number> {
+export async function expireStaleRuns(
+  deps: ServiceDeps,
+  where: { ingestionId?: string } = {},
+  opts: { anyAge?: boolean } = {},
+): Promise<number> {
   const cutoff = new Date(deps.clock().getTime() - deps.engine.settings.staleRunMs);
   const stale = await deps.db.run.findMany({
-    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, updatedAt: { lt: cutoff } },
-    select: { id: true, ingestionId: true, currentStep: true },
+    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, ...(opts.anyAge ? {} : { updatedAt: { lt: cutoff } }) },
+    select: { id: true, ingestionId: true, currentStep: true, startedAt: true, updatedAt: true },
+    orderBy: { id: "asc" },
   });
   for (const r of stale) {
     if (r.currentStep?.startsWith(MAINTENANCE_STEP)) {
@@ -41,13 +48,20 @@ export async function expireStaleRuns(deps: ServiceDeps, where: { ingestionId?: 
       await deps.db.run.deleteMany({ where: { id: r.id, status: "QUEUED" } });
       continue;
     }
-    await failRun(
-      deps,
-      r.id,
-      `The run stopped making progress (no heartbeat since before ${cutoff.toISOString()}); its unfinished files return to the queue`,
-    );
+    await endStoppedRun(deps, r);
   }
   return stale.length;
+}
+
+/**
+ * At server start: the embedded database belongs to this one process, so any run still active
+ * there was interrupted by the last shutdown; on PostgreSQL other servers may be running, so
+ * only runs whose heartbeat stopped are. Returns how many were ended.
+ */
+export async function expireRunsAtStart(deps: ServiceDeps, database: "pglite" | "postgres"): Promise<number> {
+  const n = await expireStaleRuns(deps, {}, { anyAge: database === "pglite" });
+  if (n > 0 && database === "pglite") deps.log.warn(`[runs] ${n} run(s) interrupted by the last shutdown were ended from their files and the warehouse ledger`);
+  return n;
 }
 
 /**

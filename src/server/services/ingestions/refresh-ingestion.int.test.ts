@@ -1,6 +1,8 @@
 // ingestions.refresh through the tRPC caller on a real database, DuckDB warehouse and local files:
 // the plan a dry run answers (and that it changes nothing), the end states of FULL and NEW_ONLY,
 // confirm, autoRun, and the run guard it shares with runs.
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
 import { describeEachDatabase } from "@/test/databases";
@@ -233,6 +235,21 @@ describe("ingestions.refresh [pglite]", () => {
     expect(await f.rows()).toEqual({ "d.jsonl": 4 });
     expect(await f.ledger()).toEqual({ "d.jsonl": 4 });
     expect((await triggered(f)).status).toBe("NO_NEW_FILES");
+  });
+
+  it("NEW_ONLY skips a file gone from the source too: when it comes back it does not load", async () => {
+    const w = suite.world;
+    const f = await feed(w, { "a.jsonl": rows("a", 1), "b.jsonl": rows("b", 2) }, { limits: { maxFilesPerRun: 1 } });
+    expect(await triggered(f)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1 });
+    await rm(path.join(f.landing, "b.jsonl"));
+    expect(await triggered(f)).toMatchObject({ status: "NO_NEW_FILES", filesSkipped: 1 });
+    expect(await fileStatuses(w, f.ing.id)).toEqual({ "a.jsonl": "SUCCESS", "b.jsonl": "MISSING" });
+    const result = await w.api.ingestions.refresh({ id: f.ing.id, mode: "NEW_ONLY", confirm: true });
+    expect(result.plan.history).toEqual({ files: 2, forget: 0, skip: 1 });
+    expect(await fileStatuses(w, f.ing.id)).toEqual({ "a.jsonl": "SUCCESS", "b.jsonl": "SKIPPED" });
+    await f.add({ "b.jsonl": rows("b", 2) });
+    expect(await triggered(f)).toMatchObject({ status: "NO_NEW_FILES", filesLoaded: 0 });
+    expect(await tableExists(w, f.table)).toBe(false);
   });
 
   it("autoRun starts a REFRESH run once the cleanup is done, and it loads the source", async () => {

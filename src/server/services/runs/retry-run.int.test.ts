@@ -1,5 +1,5 @@
 // runs.retry through the tRPC caller on a real database, DuckDB warehouse and local files: a retry
-// reprocesses only the files its run left unfinished (whatever their retry count), leaves the
+// reprocesses only the files its run left unfinished (whatever their failure and retry count), leaves the
 // original run as it was, and refuses what there is nothing to retry in.
 import { describe, expect, it } from "vitest";
 import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
@@ -80,33 +80,30 @@ describe("runs.retry [pglite]", () => {
     expect(original.filesTotal).toBe(3);
     expect((await w.api.runs.get({ id: run.id })).run).toMatchObject({ trigger: "RETRY", retryOfRunId: first.id, status: "PARTIAL" });
 
-    // d is the next ordinary run's; c has failed MAX_RETRIES times, so that run leaves it alone.
+    // d is the next ordinary run's; c is unchanged and failed for its data, so that run leaves it alone.
     const next = await triggered(f.ing.id);
     expect(next).toMatchObject({ status: "SUCCEEDED", filesDiscovered: 1, filesLoaded: 1 });
     expect(await attemptsOf(w, next.id)).toEqual({ "d.jsonl": { outcome: "SUCCESS", rowCount: 1 } });
   });
 
-  it("takes a file that failed the retry limit's number of times, and once everything loaded there is nothing left to retry", async () => {
+  it("takes a file ordinary runs leave (a failure of its data), and once everything loaded there is nothing left to retry", async () => {
     const w = suite.world;
     const f = await feed(w, { "x.jsonl": BROKEN });
     const first = await triggered(f.ing.id);
     expect(first).toMatchObject({ status: "FAILED", filesLoaded: 0, filesFailed: 1 });
     expect(first.error).toMatch(/^All 1 file\(s\) failed; first: x\.jsonl: .*Malformed JSON/);
-    const second = await triggered(f.ing.id);
-    expect(second).toMatchObject({ status: "FAILED", filesFailed: 1 });
-    expect((await fileStates(w, f.ing.id))["x.jsonl"]).toMatchObject({ status: "FAILED", retryCount: MAX_RETRIES });
-
-    await f.add({ "x.jsonl": rows("x", 4) });
-    // Past the limit, ordinary runs no longer take it...
+    // Unchanged, the same bytes would fail the same way: ordinary runs no longer take it...
     const ordinary = await triggered(f.ing.id);
     expect(ordinary.status).toBe("NO_NEW_FILES");
+    expect((await fileStates(w, f.ing.id))["x.jsonl"]).toMatchObject({ status: "FAILED", retryCount: 1, runId: first.id });
     const noNew = await rejectionOf(w.api.runs.retry({ id: ordinary.id }));
     expect([noNew.code, noNew.message]).toEqual([
       "BAD_REQUEST",
       `Run ${ordinary.id} found no new files, so there is nothing to retry; trigger a new run instead`,
     ]);
 
-    // ...a retry of the first run does.
+    // ...a retry of the first run does (a retry lists nothing: it takes the file as it is now).
+    await f.add({ "x.jsonl": rows("x", 4) });
     const { answer, run } = await retried(first.id);
     expect(answer).toMatchObject({ retryOfRunId: first.id, filesToRetry: 1 });
     expect(run).toMatchObject({ trigger: "RETRY", status: "SUCCEEDED", filesLoaded: 1, filesFailed: 0, rowsLoaded: 4n, error: null });
@@ -114,7 +111,7 @@ describe("runs.retry [pglite]", () => {
     expect((await fileStates(w, f.ing.id))["x.jsonl"]).toMatchObject({ status: "SUCCESS", rowCount: 4, error: null, runId: run.id });
     expect(await f.rows()).toEqual({ "x.jsonl": 4 });
 
-    for (const failedRun of [first.id, second.id]) {
+    for (const failedRun of [first.id]) {
       const nothing = await rejectionOf(w.api.runs.retry({ id: failedRun }));
       expect([nothing.code, nothing.message]).toEqual(["BAD_REQUEST", `Nothing to retry: every file of run ${failedRun} has loaded since, or was skipped or forgotten by a refresh or clear`]);
     }
@@ -123,7 +120,7 @@ describe("runs.retry [pglite]", () => {
       "BAD_REQUEST",
       `Run ${run.id} succeeded: every file it claimed loaded, so there is nothing to retry`,
     ]);
-    expect(await w.db.run.count({ where: { ingestionId: f.ing.id } })).toBe(4);
+    expect(await w.db.run.count({ where: { ingestionId: f.ing.id } })).toBe(3);
     expect(await f.rows()).toEqual({ "x.jsonl": 4 });
   });
 
@@ -218,9 +215,8 @@ describeEachDatabase("runs.retry against active runs", (kind) => {
     expect(await w.db.run.count({ where: { ingestionId: f.ing.id, trigger: "RETRY" } })).toBe(0);
     gate.release();
     await w.executor.idle();
-    // The ordinary run retried a (still broken) and loaded b.
+    // The ordinary run loaded b and left a (still broken: a failure of its data waits for a change).
     expect(await attemptsOf(w, busy)).toEqual({
-      "a.jsonl": { outcome: "FAILED", rowCount: null },
       "b.jsonl": { outcome: "SUCCESS", rowCount: 1 },
     });
 

@@ -1,0 +1,51 @@
+// When later runs take a file that did not load again: the rule behind the claim, discovery and
+// the cost estimate. A failure of the storage (TRANSIENT) is retried by itself after a growing
+// backoff, up to the retry limit; a failure of the data (DATA) only once the file changes, or
+// when a user asks (retry, reprocess); a file gone from the source (MISSING) once it is listed
+// again. Pure.
+
+export type FailureKindValue = "TRANSIENT" | "DATA";
+export type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED" | "MISSING";
+
+/** What a listing says about a file. */
+export interface ListedVersion {
+  size: number | bigint;
+  etag: string | null;
+  lastModified: Date;
+}
+
+/** Whether the listing shows another version of the file than the one recorded: its size, ETag or modification time differ. */
+export function listingChanged(recorded: ListedVersion, listed: ListedVersion): boolean {
+  return (
+    BigInt(recorded.size) !== BigInt(listed.size) ||
+    recorded.etag !== listed.etag ||
+    recorded.lastModified.getTime() !== listed.lastModified.getTime()
+  );
+}
+
+/**
+ * Whether discovery puts a known file back in the queue (PENDING, its retries counted afresh):
+ * one gone from the source that is listed again, or a failed one whose listing shows it changed.
+ * A loaded file stays loaded, even when it is overwritten.
+ */
+export function requeuedByListing(recorded: ListedVersion & { status: FileStatusValue }, listed: ListedVersion): boolean {
+  if (recorded.status === "MISSING") return true;
+  return recorded.status === "FAILED" && listingChanged(recorded, listed);
+}
+
+/**
+ * Whether later runs take the file by themselves, now or once its backoff has passed: new and
+ * abandoned files, and transient failures (or failures recorded before kinds were) under the limit.
+ */
+export function takenByLaterRuns(
+  f: { status: FileStatusValue; failureKind: FailureKindValue | null; retryCount: number },
+  maxRetries: number,
+): boolean {
+  if (f.status === "PENDING" || f.status === "PROCESSING") return true;
+  return f.status === "FAILED" && f.failureKind !== "DATA" && f.retryCount < maxRetries;
+}
+
+/** How long later runs wait after a file's `failures`-th transient failure: base · 2^(failures − 1), at most the cap. */
+export function retryBackoffMs(failures: number, s: { retryBackoffMs: number; retryBackoffMaxMs: number }): number {
+  return Math.min(s.retryBackoffMaxMs, s.retryBackoffMs * 2 ** Math.max(0, Math.min(failures - 1, 40)));
+}
