@@ -7,6 +7,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { browserTimeZone, useHydrated } from "@/components/date-time";
+import { setFlashMessage } from "@/components/flash-message";
 import { fieldErrorsFromZod, placeFieldErrors, type FieldErrors } from "@/components/forms/field-errors";
 import {
   CheckboxField,
@@ -97,8 +98,10 @@ export function CreateIngestionForm() {
 
   const create = useMutation(
     trpc.ingestions.create.mutationOptions({
-      onSuccess: async (ingestion) => {
+      onSuccess: async ({ destinationChange, ...ingestion }) => {
         queryClient.setQueryData(trpc.ingestions.get.queryKey({ id: ingestion.id }), ingestion);
+        // What adopting an existing table did, shown once on the ingestion's page.
+        if (destinationChange) setFlashMessage(destinationChange.message);
         await queryClient.invalidateQueries(trpc.ingestions.list.pathFilter());
         router.push(`/ingestions/${ingestion.id}`);
       },
@@ -271,10 +274,11 @@ export function CreateIngestionForm() {
           <div className="subgroup">
             <p className="subgroup-title">CSV options</p>
             <div className="grid-3">
-              <TextField {...bind("csvDelimiter")} label="Delimiter" className="short" />
-              <TextField {...bind("csvQuote")} label="Quote" className="short" />
-              <TextField {...bind("csvEscape")} label="Escape" className="short" />
+              <TextField {...bind("csvDelimiter")} label="Delimiter" className="short" placeholder="detect" />
+              <TextField {...bind("csvQuote")} label="Quote" className="short" placeholder="detect" />
+              <TextField {...bind("csvEscape")} label="Escape" className="short" placeholder="detect" />
             </div>
+            <p className="hint">Leave delimiter, quote or escape empty to detect them in each file (type \t for a tab).</p>
             <CheckboxField {...bind("csvHeader")} label="Header" hint="The first line names the columns." />
             <TextField
               {...bind("csvNullString")}
@@ -302,6 +306,11 @@ export function CreateIngestionForm() {
           <TextField {...bind("destinationSchema")} label="Destination schema" spellCheck={false} />
           <TextField {...bind("destinationTable")} label="Destination table" spellCheck={false} placeholder="events" />
         </div>
+        <CheckboxField
+          {...bind("adoptExistingTable")}
+          label="Adopt the existing table"
+          hint="Only for a table that already exists, e.g. kept when its ingestion was deleted: take it over, so the files it already holds are not loaded again."
+        />
         <SelectField
           {...bind("evolutionMode")}
           label="Evolution mode"

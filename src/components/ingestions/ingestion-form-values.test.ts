@@ -83,3 +83,16 @@ describe("the preview and estimate drafts", () => {
     expect(formKeyOf("format.options.delimiter")).toBe("csvDelimiter");
   });
 });
+
+describe("an existing destination table in the create form", () => {
+  it("sends adoptExistingTable only when ticked, and shows the refusal beside the destination table", () => {
+    expect(createIngestionInput.parse(toCreateIngestionDraft(values, "UTC")).adoptExistingTable).toBe(false);
+    const adopting = { ...values, adoptExistingTable: true };
+    expect(createIngestionInput.parse(toCreateIngestionDraft(adopting, "UTC")).adoptExistingTable).toBe(true);
+    // The server's CONFLICT names the field; the checkbox has a place of its own for its errors.
+    const refusal = "Table raw.orders already exists with 5 rows (loaded by a deleted ingestion: 2 files in its ledger); set adoptExistingTable to take it over, or choose another table";
+    const { byField, formLevel } = placeFieldErrors({ "destination.table": [refusal] }, visibleFieldPaths(values));
+    expect([byField, formLevel]).toEqual([{ "destination.table": [refusal] }, []]);
+    expect(formKeyOf("adoptExistingTable")).toBe("adoptExistingTable");
+  });
+});

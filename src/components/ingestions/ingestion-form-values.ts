@@ -42,6 +42,8 @@ export interface IngestionFormValues {
   csvNullString: string;
   destinationSchema: string;
   destinationTable: string;
+  /** Take over the destination table if it already exists (the API refuses it otherwise). */
+  adoptExistingTable: boolean;
   evolutionMode: EvolutionMode;
   hints: HintRow[];
   frequency: ScheduleFrequencyInput;
@@ -65,13 +67,14 @@ export const INITIAL_INGESTION_FORM: IngestionFormValues = {
   s3CredentialsRef: "",
   format: "JSON",
   jsonLayout: "AUTO",
-  csvDelimiter: ",",
+  csvDelimiter: "",
   csvHeader: true,
-  csvQuote: '"',
-  csvEscape: '"',
+  csvQuote: "",
+  csvEscape: "",
   csvNullString: "",
   destinationSchema: "raw",
   destinationTable: "",
+  adoptExistingTable: false,
   evolutionMode: "ADD_NEW_COLUMNS",
   hints: [],
   frequency: "NONE",
@@ -102,6 +105,7 @@ export const FIELD_PATHS: Record<keyof IngestionFormValues, string> = {
   csvNullString: "format.options.nullString",
   destinationSchema: "destination.schema",
   destinationTable: "destination.table",
+  adoptExistingTable: "adoptExistingTable",
   evolutionMode: "schemaPolicy.evolutionMode",
   hints: "schemaPolicy.hints",
   frequency: "schedule.frequency",
@@ -121,6 +125,12 @@ const orNull = (v: string) => (v.trim() === "" ? null : v);
 /** "" → null; anything else → a number (NaN when not one, which validation reports). */
 const numberOrNull = (v: string) => (v.trim() === "" ? null : Number(v.trim()));
 
+/** A CSV dialect character as typed: empty is "detect"; `\t` or `tab` is a tab (a text field cannot take one). */
+export function dialectChar(v: string): string | null {
+  if (v === "") return null;
+  return v === "\\t" || v.toLowerCase() === "tab" ? "\t" : v;
+}
+
 function formatOf(v: IngestionFormValues): CreateIngestionDraft["format"] {
   switch (v.format) {
     case "JSON":
@@ -129,10 +139,10 @@ function formatOf(v: IngestionFormValues): CreateIngestionDraft["format"] {
       return {
         type: "CSV",
         options: {
-          delimiter: v.csvDelimiter,
+          delimiter: dialectChar(v.csvDelimiter),
           header: v.csvHeader,
-          quote: v.csvQuote,
-          escape: v.csvEscape,
+          quote: dialectChar(v.csvQuote),
+          escape: dialectChar(v.csvEscape),
           nullString: v.csvNullString,
           compression: "AUTO",
         },
@@ -162,6 +172,7 @@ export function toCreateIngestionDraft(v: IngestionFormValues, defaultTimeZone: 
     },
     format: formatOf(v),
     destination: { schema: v.destinationSchema, table: v.destinationTable, partitionColumns: [] },
+    adoptExistingTable: v.adoptExistingTable,
     schemaPolicy: { evolutionMode: v.evolutionMode, hints: hintsOf(v.hints) },
     schedule: {
       frequency: v.frequency,
@@ -197,6 +208,7 @@ export function visibleFieldPaths(v: IngestionFormValues): string[] {
       : []),
     "destination.schema",
     "destination.table",
+    "adoptExistingTable",
     "schemaPolicy.evolutionMode",
     "schemaPolicy.hints",
     ...v.hints.map(hintPath),

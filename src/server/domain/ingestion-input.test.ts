@@ -52,6 +52,7 @@ describe("createIngestionInput", () => {
       schedule: { frequency: "NONE", time: null, weekday: null, cron: null, timezone: "UTC" },
       limits: { maxFilesPerRun: null, maxBytesPerRun: null },
       alertRecipients: [],
+      adoptExistingTable: false,
     });
   });
 
@@ -87,6 +88,7 @@ describe("createIngestionInput", () => {
       schedule: { frequency: "WEEKLY", time: "09:05", weekday: 3, cron: null, timezone: "Europe/Berlin" },
       limits: { maxFilesPerRun: 1000, maxBytesPerRun: 10_000_000_000 },
       alertRecipients: ["ops@example.com", "data-team@example.org"],
+      adoptExistingTable: false,
     });
   });
 
@@ -333,17 +335,21 @@ describe("formatSchema", () => {
   });
 
   describe("CSV", () => {
-    it("defaults every option", () => {
+    it("defaults every option, leaving the dialect (delimiter, quote, escape) to detection", () => {
       expect(formatSchema.parse({ type: "CSV" })).toEqual({
         type: "CSV",
-        options: { delimiter: ",", header: true, quote: '"', escape: '"', nullString: "", compression: "AUTO" },
+        options: { header: true, nullString: "", compression: "AUTO" },
+      });
+      expect(formatSchema.parse({ type: "CSV", options: { delimiter: null, quote: null, escape: null } })).toEqual({
+        type: "CSV",
+        options: { delimiter: null, quote: null, escape: null, header: true, nullString: "", compression: "AUTO" },
       });
     });
 
     it("fills in the options not given", () => {
       expect(formatSchema.parse({ type: "CSV", options: { delimiter: "\t", compression: "ZSTD" } })).toEqual({
         type: "CSV",
-        options: { delimiter: "\t", header: true, quote: '"', escape: '"', nullString: "", compression: "ZSTD" },
+        options: { delimiter: "\t", header: true, nullString: "", compression: "ZSTD" },
       });
     });
 
@@ -363,8 +369,7 @@ describe("formatSchema", () => {
 
     it.each([
       [{ delimiter: "|", quote: "|" }],
-      [{ delimiter: '"' }],
-      [{ quote: "," }],
+      [{ delimiter: '"', quote: '"' }],
     ])("refuses the same character as delimiter and quote: %j", (options) => {
       expect(issues(formatSchema, { type: "CSV", options })).toEqual([
         { path: "options.quote", message: "Delimiter and quote must be different characters" },
@@ -624,6 +629,7 @@ describe("updateIngestionInput", () => {
     expect(updateIngestionInput.parse({ id: "ing_1", patch: { name: "  Renamed  " } })).toEqual({
       id: "ing_1",
       patch: { name: "Renamed" },
+      adoptExistingTable: false,
     });
   });
 
@@ -633,7 +639,15 @@ describe("updateIngestionInput", () => {
     ).toEqual({
       id: "ing_1",
       patch: { description: null, schedule: { frequency: "HOURLY", time: null, weekday: null, cron: null, timezone: "UTC" } },
+      adoptExistingTable: false,
     });
+  });
+
+  it("takes adoptExistingTable as a boolean only", () => {
+    expect(updateIngestionInput.parse({ id: "ing_1", patch: { name: "x" }, adoptExistingTable: true }).adoptExistingTable).toBe(true);
+    expect(issues(updateIngestionInput, { id: "ing_1", patch: { name: "x" }, adoptExistingTable: "yes" })).toEqual([
+      { path: "adoptExistingTable", message: "adoptExistingTable must be true or false" },
+    ]);
   });
 
   it("refuses an empty patch", () => {

@@ -99,18 +99,19 @@ export const formatSchema = z.discriminatedUnion(
       type: z.literal("CSV"),
       options: z
         .object({
-          delimiter: singleChar("Delimiter").default(","),
+          /** Unset (or null): DuckDB's sniffer detects each file's delimiter, quote and escape. */
+          delimiter: singleChar("Delimiter").nullish(),
           header: z.boolean().default(true),
-          quote: singleChar("Quote").default('"'),
-          escape: singleChar("Escape").default('"'),
+          quote: singleChar("Quote").nullish(),
+          escape: singleChar("Escape").nullish(),
           nullString: z.string().max(32, "Null string must be at most 32 characters").default(""),
           compression: compression.default("AUTO"),
         })
-        .refine((o) => o.delimiter !== o.quote, {
+        .refine((o) => o.delimiter == null || o.delimiter !== o.quote, {
           message: "Delimiter and quote must be different characters",
           path: ["quote"],
         })
-        .default({ delimiter: ",", header: true, quote: '"', escape: '"', nullString: "", compression: "AUTO" }),
+        .default({ header: true, nullString: "", compression: "AUTO" }),
     }),
     z.object({
       type: z.literal("PARQUET"),
@@ -236,6 +237,13 @@ export const ingestionName = z
   .max(100, "Name must be at most 100 characters")
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, "Name must start with a letter or digit and use letters, digits, spaces, _ . -");
 
+/**
+ * A destination table that already exists belongs to whoever loaded it: true takes it over (its
+ * ledger rows of this source's files join the file history, so none loads again); otherwise
+ * creating on it, or moving to it, is refused.
+ */
+const adoptExistingTable = z.boolean({ error: "adoptExistingTable must be true or false" }).default(false);
+
 export const createIngestionInput = z.object({
   name: ingestionName,
   description: z.string().trim().max(500, "Description must be at most 500 characters").optional().nullable(),
@@ -249,6 +257,7 @@ export const createIngestionInput = z.object({
     .array(z.email("Alert recipients must be email addresses"))
     .max(20, "At most 20 alert recipients")
     .default([]),
+  adoptExistingTable,
 });
 export type CreateIngestionInput = z.infer<typeof createIngestionInput>;
 /** What a form holds before parsing (defaults not yet applied). */
@@ -280,6 +289,8 @@ export const updateIngestionInput = z.object({
     })
     .partial()
     .refine((p) => Object.values(p).some((v) => v !== undefined), "Nothing to update: the patch is empty"),
+  /** With a new destination: take over that table if it exists (see `adoptExistingTable` of create). */
+  adoptExistingTable,
 });
 export type UpdateIngestionInput = z.infer<typeof updateIngestionInput>;
 

@@ -8,6 +8,7 @@ import {
   updateIngestionInput,
 } from "@/server/domain/ingestion-input";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
+import { destinationChangeView } from "@/server/services/ingestions/destination-table";
 import { deleteIngestion } from "@/server/services/ingestions/delete-ingestion";
 import { getIngestion } from "@/server/services/ingestions/get-ingestion";
 import { ingestionView } from "@/server/services/ingestions/ingestion-view";
@@ -23,6 +24,9 @@ import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
 import { protectedProcedure, router } from "../trpc";
 
 const byId = z.object({ id: ingestionId });
+
+/** Create and update answer with the ingestion, and what happened to tables it adopted or left. */
+const changedIngestionView = ingestionView.extend({ destinationChange: destinationChangeView.optional() });
 
 const fileCounts = z.object({ files: z.number(), bytes: z.number() });
 const triggerOutput = z.discriminatedUnion("method", [
@@ -56,7 +60,7 @@ const refreshOutput = z.object({
 export const ingestionsRouter = router({
   create: protectedProcedure
     .input(createIngestionInput)
-    .output(ingestionView)
+    .output(changedIngestionView)
     .mutation(({ ctx, input }) => createIngestion(ctx.deps, ctx.auth.tenantId, input)),
   list: protectedProcedure
     .input(listIngestionsInput)
@@ -68,7 +72,7 @@ export const ingestionsRouter = router({
     .query(({ ctx, input }) => getIngestion(ctx.deps, ctx.auth.tenantId, input.id)),
   update: protectedProcedure
     .input(updateIngestionInput)
-    .output(ingestionView)
+    .output(changedIngestionView)
     .mutation(({ ctx, input }) => updateIngestion(ctx.deps, ctx.auth.tenantId, input)),
   delete: protectedProcedure
     .input(byId.extend({ dropTable: z.boolean({ error: "dropTable must be true or false" }).default(false) }))

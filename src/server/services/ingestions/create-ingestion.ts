@@ -1,6 +1,15 @@
 import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
 import type { ServiceDeps } from "../deps";
 import {
+  adoptionMessage,
+  adoptTable,
+  assertTableUsable,
+  inspectTable,
+  newIngestionId,
+  recordAdoptedFiles,
+  type DestinationChange,
+} from "./destination-table";
+import {
   assertSourceAllowed,
   assertUnique,
   nextRunFor,
@@ -10,47 +19,85 @@ import {
 } from "./ingestion-rules";
 import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
 
+/** The new ingestion, and what happened to an existing destination table it adopted. */
+export type CreatedIngestion = IngestionView & { destinationChange?: DestinationChange };
+
 export async function createIngestion(
   deps: ServiceDeps,
   tenantId: string,
   input: CreateIngestionInput,
-): Promise<IngestionView> {
+): Promise<CreatedIngestion> {
   const source = await assertSourceAllowed(deps, input.source.uri);
   const wanted = { name: input.name, schema: input.destination.schema, table: input.destination.table };
   await assertUnique(deps, tenantId, wanted);
-  const row = await withUniqueGuard(
-    () => assertUnique(deps, tenantId, wanted),
-    () =>
-      deps.db.ingestion.create({
-        data: {
-          tenantId,
-          name: input.name,
-          description: input.description ?? null,
-          status: "ACTIVE",
-          sourceType: source.type,
-          sourceUri: source.uri,
-          sourceGlob: input.source.glob ?? null,
-          sourceModifiedAfter: input.source.modifiedAfter ?? null,
-          sourceOptions: sourceOptionsColumn(input.source, source.type),
-          format: input.format.type,
-          formatOptions: input.format.options,
-          destinationSchema: input.destination.schema,
-          destinationTable: input.destination.table,
-          partitionColumns: input.destination.partitionColumns,
-          evolutionMode: input.schemaPolicy.evolutionMode,
-          schemaHints: input.schemaPolicy.hints,
-          ...scheduleColumns(input.schedule),
-          nextRunAt: nextRunFor(deps, "ACTIVE", input.schedule),
-          maxFilesPerRun: input.limits.maxFilesPerRun,
-          maxBytesPerRun: input.limits.maxBytesPerRun === null ? null : BigInt(input.limits.maxBytesPerRun),
-          alertRecipients: input.alertRecipients,
-          // From the service clock, like every later update, so the two never disagree.
-          createdAt: deps.clock(),
-          updatedAt: deps.clock(),
-        },
-        select: ingestionSelect,
+  // A table that exists belongs to whoever loaded it: refused unless adopted.
+  const existing = await inspectTable(deps, tenantId, input.destination);
+  await assertTableUsable(deps, tenantId, input.destination, existing, input.adoptExistingTable);
+  const recheck = () => assertUnique(deps, tenantId, wanted);
+  const sourceOptions = sourceOptionsColumn(input.source, source.type);
+  const create = (id?: string) =>
+    deps.db.ingestion.create({
+      data: {
+        ...(id ? { id } : {}),
+        tenantId,
+        name: input.name,
+        description: input.description ?? null,
+        status: "ACTIVE",
+        sourceType: source.type,
+        sourceUri: source.uri,
+        sourceGlob: input.source.glob ?? null,
+        sourceModifiedAfter: input.source.modifiedAfter ?? null,
+        sourceOptions,
+        format: input.format.type,
+        formatOptions: input.format.options,
+        destinationSchema: input.destination.schema,
+        destinationTable: input.destination.table,
+        partitionColumns: input.destination.partitionColumns,
+        evolutionMode: input.schemaPolicy.evolutionMode,
+        schemaHints: input.schemaPolicy.hints,
+        ...scheduleColumns(input.schedule),
+        nextRunAt: nextRunFor(deps, "ACTIVE", input.schedule),
+        maxFilesPerRun: input.limits.maxFilesPerRun,
+        maxBytesPerRun: input.limits.maxBytesPerRun === null ? null : BigInt(input.limits.maxBytesPerRun),
+        alertRecipients: input.alertRecipients,
+        // From the service clock, like every later update, so the two never disagree.
+        createdAt: deps.clock(),
+        updatedAt: deps.clock(),
+      },
+      select: ingestionSelect,
+    });
+
+  if (!existing) {
+    const row = await withUniqueGuard(recheck, () => create());
+    deps.log.info(`[ingestions] created '${row.name}' (${row.id}) for tenant ${tenantId}`);
+    return toIngestionView(row, deps.clock());
+  }
+
+  // Adoption: the warehouse names the ingestion before its row exists (see adoptTable).
+  const id = newIngestionId();
+  const { result: row, adoption } = await adoptTable(
+    deps,
+    tenantId,
+    {
+      ingestionId: id,
+      table: input.destination,
+      source: {
+        sourceUri: source.uri,
+        sourceOptions,
+        sourceGlob: input.source.glob ?? null,
+        sourceModifiedAfter: input.source.modifiedAfter ?? null,
+      },
+      recheck,
+    },
+    (files) =>
+      withUniqueGuard(recheck, async () => {
+        const [created] = await deps.db.$transaction([create(id), ...recordAdoptedFiles(deps.db, id, files, deps.clock())]);
+        return created;
       }),
   );
-  deps.log.info(`[ingestions] created '${row.name}' (${row.id}) for tenant ${tenantId}`);
-  return toIngestionView(row, deps.clock());
+  deps.log.info(`[ingestions] created '${row.name}' (${row.id}) for tenant ${tenantId}, adopting ${adoption.table}`);
+  return {
+    ...toIngestionView(row, deps.clock()),
+    destinationChange: { message: adoptionMessage(adoption), adoption, previousTable: null },
+  };
 }

@@ -2,7 +2,17 @@ import type { Prisma } from "@/generated/prisma/client";
 import { DomainError } from "@/server/domain/errors";
 import type { UpdateIngestionInput } from "@/server/domain/ingestion-input";
 import { parseSourceUri } from "@/server/domain/source-uri";
+import { plural } from "@/server/domain/text";
 import type { ServiceDeps } from "../deps";
+import {
+  adoptionMessage,
+  adoptTable,
+  assertTableUsable,
+  inspectTable,
+  recordAdoptedFiles,
+  type DestinationChange,
+} from "./destination-table";
+import { withIngestionGuard } from "./ingestion-guard";
 import {
   assertUnique,
   findOwnedIngestion,
@@ -26,11 +36,14 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The updated ingestion, and, after a move, what happened to the tables. */
+export type UpdatedIngestion = IngestionView & { destinationChange?: DestinationChange };
+
 export async function updateIngestion(
   deps: ServiceDeps,
   tenantId: string,
-  { id, patch }: UpdateIngestionInput,
-): Promise<IngestionView> {
+  { id, patch, adoptExistingTable }: UpdateIngestionInput,
+): Promise<UpdatedIngestion> {
   const current = await findOwnedIngestion(deps, tenantId, id);
   const view = toIngestionView(current, deps.clock());
 
@@ -93,9 +106,47 @@ export async function updateIngestion(
   // Always written, so an update with unchanged values still records when it happened.
   data.updatedAt = deps.clock();
 
-  const row = await withUniqueGuard(
-    () => assertUnique(deps, tenantId, wanted, id),
-    () => deps.db.ingestion.update({ where: { id: current.id }, data, select: ingestionSelect }),
-  );
-  return toIngestionView(row, deps.clock());
+  const recheck = () => assertUnique(deps, tenantId, wanted, id);
+  const update = () => deps.db.ingestion.update({ where: { id: current.id }, data, select: ingestionSelect });
+  if (wanted.schema === undefined || wanted.table === undefined) {
+    return toIngestionView(await withUniqueGuard(recheck, update), deps.clock());
+  }
+
+  // A move. The old table keeps its rows and the history carries on; a table that exists at the
+  // new place is refused unless adopted. No run may load while the destination changes.
+  const to = { schema: wanted.schema, table: wanted.table };
+  const from = { schema: current.destinationSchema, table: current.destinationTable };
+  await assertTableUsable(deps, tenantId, to, await inspectTable(deps, tenantId, to), adoptExistingTable);
+  return withIngestionGuard<UpdatedIngestion>(deps, current, { doing: "move", operation: "a move to another table" }, async (guard) => {
+    const existing = await inspectTable(deps, tenantId, to);
+    await assertTableUsable(deps, tenantId, to, existing, adoptExistingTable);
+    const left = await inspectTable(deps, tenantId, from);
+    const previousTable = { name: `${from.schema}.${from.table}`, exists: left !== null, rows: left?.rows ?? 0 };
+    const moved =
+      `Moved from ${previousTable.name} to ${to.schema}.${to.table}: ${previousTable.name} ` +
+      (left ? `keeps its ${plural(left.rows, "row")}` : "does not exist") +
+      `; the file history carries on, so files already loaded are not loaded into ${to.schema}.${to.table} (a FULL refresh reloads everything there)`;
+    await guard.assertHeld();
+    if (!existing) {
+      const row = await withUniqueGuard(recheck, update);
+      return { result: { ...toIngestionView(row, deps.clock()), destinationChange: { message: moved, adoption: null, previousTable } } };
+    }
+    const { result: row, adoption } = await adoptTable(
+      deps,
+      tenantId,
+      { ingestionId: current.id, table: to, source: current, recheck },
+      (files) =>
+        withUniqueGuard(recheck, async () => {
+          await guard.assertHeld();
+          const [updated] = await deps.db.$transaction([update(), ...recordAdoptedFiles(deps.db, current.id, files, deps.clock())]);
+          return updated;
+        }),
+    );
+    return {
+      result: {
+        ...toIngestionView(row, deps.clock()),
+        destinationChange: { message: `${moved}. ${adoptionMessage(adoption)}`, adoption, previousTable },
+      },
+    };
+  });
 }

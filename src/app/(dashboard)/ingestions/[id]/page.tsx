@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { FlashNotice } from "@/components/flash-notice";
 import { IngestionDetails } from "@/components/ingestions/ingestion-details";
 import { ingestionRunsQuery } from "@/components/runs/run-list-query";
 import { createServerContext, getQueryClient, HydrateClient, prefetchInfinite, requireAuth, trpc } from "@/trpc/server";
@@ -35,6 +36,7 @@ export default async function IngestionPage({ params }: IngestionPageProps) {
       </p>
       {ingestion ? (
         <HydrateClient>
+          <FlashNotice />
           <IngestionDetails id={id} />
         </HydrateClient>
       ) : (

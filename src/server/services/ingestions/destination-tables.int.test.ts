@@ -1,0 +1,406 @@
+// A destination table belongs to one ingestion. Through the tRPC caller on PGlite and PostgreSQL,
+// with real DuckDB warehouse files and local landing directories: creating on (or moving to) a
+// table that exists is refused unless adopted; adoption takes over the table's ledger and rebuilds
+// the file history, so nothing loads twice; reprocess, clear and refresh after an adoption or a
+// move act on the current table and remove only the ingestion's own rows; a crash between the
+// adoption's warehouse and metadata steps loses nothing and loads nothing twice.
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
+import { describeEachDatabase } from "@/test/databases";
+import { hideDirectory, tableExists, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
+import { jsonl, writeFiles } from "@/test/run-fixtures";
+import { rowsPerSourceFile, setModified } from "@/test/run-inspection";
+
+const rows = (prefix: string, count: number) => jsonl(Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, v: i })));
+
+let landings = 0;
+let tables = 0;
+let modified = Date.parse("2026-02-01T00:00:00.000Z");
+
+/** A fresh table name in the world's tenant. */
+const newTable = (stem: string) => `${stem}_${++tables}`;
+
+interface Landing {
+  dir: string;
+  /** Writes files, each modified later than all before (the order runs claim in). */
+  add(files: Record<string, string>): Promise<void>;
+}
+
+async function landing(w: MaintenanceWorld, files: Record<string, string>): Promise<Landing> {
+  const dir = path.join(w.root, `shared-landing-${++landings}`);
+  const add = async (more: Record<string, string>) => {
+    await writeFiles(dir, more);
+    for (const rel of Object.keys(more)) {
+      modified += 60_000;
+      await setModified(dir, rel, new Date(modified));
+    }
+  };
+  await add(files);
+  return { dir, add };
+}
+
+function draft(name: string, source: string, table: string, glob?: string) {
+  return {
+    name,
+    source: { uri: source, ...(glob ? { glob } : {}) },
+    format: { type: "JSON" as const },
+    destination: { schema: "raw", table },
+  };
+}
+
+async function runOnce(w: MaintenanceWorld, ingestionId: string) {
+  const { runId } = await w.api.runs.trigger({ ingestionId });
+  await w.executor.idle();
+  return w.db.run.findUniqueOrThrow({ where: { id: runId } });
+}
+
+/** Rows of raw.<table> per `_source_file`, relative to `dir` when under it. */
+async function rowsOf(w: MaintenanceWorld, table: string, dir?: string): Promise<Record<string, number>> {
+  const counts = await rowsPerSourceFile(w, `raw.${table}`);
+  if (!dir) return counts;
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k.startsWith(`${dir}/`) ? k.slice(dir.length + 1) : k, v]));
+}
+
+/** Every ledger row of raw.<table>: "ingestion id path" → row count. */
+async function tableLedger(w: MaintenanceWorld, table: string): Promise<Record<string, number>> {
+  return w.deps.engine.warehouse.withConnection(w.tenant.slug, async (c) => {
+    const r = await c.runAndReadAll(
+      `SELECT ingestion_id, path, row_count FROM _autoloader.loaded_files
+       WHERE table_schema = 'raw' AND table_name = '${table}' ORDER BY ALL`,
+    );
+    return Object.fromEntries(
+      (r.getRowObjectsJson() as { ingestion_id: string; path: string; row_count: string }[]).map((x) => [
+        `${x.ingestion_id} ${x.path}`,
+        Number(x.row_count),
+      ]),
+    );
+  });
+}
+
+/** The file history through files.list: path → status, rows and size. */
+async function history(w: MaintenanceWorld, ingestionId: string) {
+  const { items } = await w.api.files.list({ ingestionId, limit: 200 });
+  return Object.fromEntries(
+    items.map((f) => [f.path, { status: f.status, rowCount: f.rowCount, size: f.size }]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
+}
+
+const sizeOf = async (dir: string, rel: string) => (await stat(path.join(dir, rel))).size;
+
+describeEachDatabase("destination tables that already exist", (kind) => {
+  const suite = useMaintenanceWorld({ kind });
+
+  it("create on the table a deleted ingestion kept is refused, naming the table, its rows and its ledger; nothing changes", async () => {
+    const w = suite.world;
+    const table = newTable("kept");
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3) });
+    const first = await w.api.ingestions.create(draft("first owner", l.dir, table));
+    expect(await runOnce(w, first.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2 });
+    await w.api.ingestions.delete({ id: first.id });
+    const before = { rows: await rowsOf(w, table, l.dir), ledger: await tableLedger(w, table) };
+    expect(before).toEqual({ rows: { "a.jsonl": 2, "b.jsonl": 3 }, ledger: { [`${first.id} a.jsonl`]: 2, [`${first.id} b.jsonl`]: 3 } });
+
+    for (const adoptExistingTable of [undefined, false]) {
+      const refused = await rejectionOf(
+        w.api.ingestions.create({ ...draft("second owner", l.dir, table), ...(adoptExistingTable === false ? { adoptExistingTable } : {}) }),
+      );
+      expect([refused.code, refused.message]).toEqual([
+        "CONFLICT",
+        `Table raw.${table} already exists with 5 rows (loaded by a deleted ingestion: 2 files in its ledger); set adoptExistingTable to take it over, or choose another table`,
+      ]);
+      expect(refused.cause).toMatchObject({ field: "destination.table" });
+    }
+    const notBoolean = await rejectionOf(
+      w.api.ingestions.create({ ...draft("second owner", l.dir, table), adoptExistingTable: "yes" as unknown as boolean }),
+    );
+    expect(zodIssuesOf(notBoolean)).toEqual({ adoptExistingTable: ["adoptExistingTable must be true or false"] });
+    expect(await w.db.ingestion.count({ where: { tenantId: w.tenant.id, name: "second owner" } })).toBe(0);
+    expect({ rows: await rowsOf(w, table, l.dir), ledger: await tableLedger(w, table) }).toEqual(before);
+  });
+
+  it("of two simultaneous adoptions of one table exactly one goes through; the other names the new owner", async () => {
+    const w = suite.world;
+    const table = newTable("contested");
+    const l = await landing(w, { "a.jsonl": rows("a", 2) });
+    const first = await w.api.ingestions.create(draft("contested before", l.dir, table));
+    await runOnce(w, first.id);
+    await w.api.ingestions.delete({ id: first.id });
+
+    const outcomes = await Promise.allSettled(
+      ["contender one", "contender two"].map((name) => w.api.ingestions.create({ ...draft(name, l.dir, table), adoptExistingTable: true })),
+    );
+    const won = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+    const lost = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as { code: string; message: string }] : []));
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    const [winner] = won;
+    expect(lost[0]).toMatchObject({
+      code: "CONFLICT",
+      message: `Destination raw.${table} is already loaded by ingestion '${winner?.name}'; choose another table`,
+    });
+    expect(await tableLedger(w, table)).toEqual({ [`${winner?.id} a.jsonl`]: 2 });
+    expect(await runOnce(w, winner?.id ?? "")).toMatchObject({ status: "NO_NEW_FILES" });
+    expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2 });
+  });
+
+  it("adoptExistingTable rebuilds the history from the table's ledger: the next run loads only new files, each file's rows are there once", async () => {
+    const w = suite.world;
+    const table = newTable("adopted");
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "gone.jsonl": rows("g", 1) });
+    const first = await w.api.ingestions.create(draft("loader before", l.dir, table));
+    await runOnce(w, first.id);
+    await w.api.ingestions.delete({ id: first.id });
+    // Since then: one file left the source, one was rewritten, one is new.
+    await rm(path.join(l.dir, "gone.jsonl"));
+    await l.add({ "b.jsonl": rows("b-rewritten", 7), "c.jsonl": rows("c", 1) });
+
+    const created = await w.api.ingestions.create({ ...draft("loader after", l.dir, table), adoptExistingTable: true });
+    expect(created.destinationChange).toEqual({
+      message: `Adopted table raw.${table} with 6 rows: 3 files (6 rows) joined the file history and will not load again`,
+      adoption: { table: `raw.${table}`, filesAdopted: 3, rowsAdopted: 6, filesLeft: 0, rowsLeft: 0 },
+      previousTable: null,
+    });
+    expect(await w.api.ingestions.get({ id: created.id })).toMatchObject({ destination: { schema: "raw", table } });
+    // Sizes from the listing (the rewritten file's new size, so it is not taken for new); the gone file's is unknown.
+    expect(await history(w, created.id)).toEqual({
+      "a.jsonl": { status: "SUCCESS", rowCount: 2, size: await sizeOf(l.dir, "a.jsonl") },
+      "b.jsonl": { status: "SUCCESS", rowCount: 3, size: await sizeOf(l.dir, "b.jsonl") },
+      "gone.jsonl": { status: "SUCCESS", rowCount: 1, size: 0 },
+    });
+    expect(await tableLedger(w, table)).toEqual({
+      [`${created.id} a.jsonl`]: 2,
+      [`${created.id} b.jsonl`]: 3,
+      [`${created.id} gone.jsonl`]: 1,
+    });
+
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 1n });
+    expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1, "gone.jsonl": 1 });
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "NO_NEW_FILES" });
+
+    // The adopted rows are the ingestion's own now: reprocessing a file replaces them, once.
+    const reprocessed = await w.api.files.reprocess({ ingestionId: created.id, filter: { search: "a.jsonl" } });
+    expect(reprocessed).toMatchObject({ files: 1, rowsRemoved: 2 });
+    expect(await runOnce(w, created.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 2n });
+    expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1, "gone.jsonl": 1 });
+  });
+
+  it("a table Autoloader did not make (no _source_file) cannot be adopted: its rows cannot be told apart by file", async () => {
+    const w = suite.world;
+    const table = newTable("foreign");
+    await w.deps.engine.warehouse.withConnection(w.tenant.slug, async (c) => {
+      await c.run("CREATE SCHEMA IF NOT EXISTS raw");
+      await c.run(`CREATE TABLE raw.${table} AS SELECT range AS id FROM range(3)`);
+    });
+    const l = await landing(w, { "a.jsonl": rows("a", 1) });
+    for (const adoptExistingTable of [false, true]) {
+      const refused = await rejectionOf(w.api.ingestions.create({ ...draft("over foreign", l.dir, table), adoptExistingTable }));
+      expect([refused.code, refused.message]).toEqual([
+        "CONFLICT",
+        `Table raw.${table} already exists with 3 rows and has no _source_file column (it was not made by Autoloader), so its rows cannot be told apart by file and it cannot be adopted; choose another table`,
+      ]);
+      expect(refused.cause).toMatchObject({ field: "destination.table" });
+    }
+    expect(await w.db.ingestion.count({ where: { tenantId: w.tenant.id, name: "over foreign" } })).toBe(0);
+  });
+
+  it("adoption is refused when the source cannot be listed (its files' sizes would be unknown), changing nothing", async () => {
+    const w = suite.world;
+    const table = newTable("unlisted");
+    const l = await landing(w, { "a.jsonl": rows("a", 2) });
+    const first = await w.api.ingestions.create(draft("unlisted before", l.dir, table));
+    await runOnce(w, first.id);
+    await w.api.ingestions.delete({ id: first.id });
+    const ledger = await tableLedger(w, table);
+    const putBack = await hideDirectory(l.dir);
+    try {
+      const refused = await rejectionOf(w.api.ingestions.create({ ...draft("unlisted after", l.dir, table), adoptExistingTable: true }));
+      expect(refused.code).toBe("BAD_REQUEST");
+      expect(refused.message).toMatch(new RegExp(`^Cannot adopt table raw\\.${table}: the source could not be listed \\(.+\\)$`));
+      expect(refused.cause).toMatchObject({ field: "source.uri" });
+    } finally {
+      await putBack();
+    }
+    expect(await tableLedger(w, table)).toEqual(ledger);
+    expect(await w.db.ingestion.count({ where: { tenantId: w.tenant.id, name: "unlisted after" } })).toBe(0);
+  });
+
+  it("moving onto an existing table is refused unless adopted; a move to a new table says the old one keeps its rows", async () => {
+    const w = suite.world;
+    const [t1, t2, t3] = [newTable("move_from"), newTable("move_kept"), newTable("move_new")];
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 1) });
+    const mover = await w.api.ingestions.create(draft("mover", l.dir, t1));
+    await runOnce(w, mover.id);
+    const other = await w.api.ingestions.create(draft("other over the same files", l.dir, t2));
+    await runOnce(w, other.id);
+    await w.api.ingestions.delete({ id: other.id });
+    await l.add({ "c.jsonl": rows("c", 1) });
+
+    const move = { id: mover.id, patch: { destination: { schema: "raw", table: t2 } } };
+    const refused = await rejectionOf(w.api.ingestions.update(move));
+    expect([refused.code, refused.message]).toEqual([
+      "CONFLICT",
+      `Table raw.${t2} already exists with 3 rows (loaded by a deleted ingestion: 2 files in its ledger); set adoptExistingTable to take it over, or choose another table`,
+    ]);
+    expect(refused.cause).toMatchObject({ field: "destination.table" });
+    expect((await w.api.ingestions.get({ id: mover.id })).destination.table).toBe(t1);
+    expect(await w.db.run.count({ where: { ingestionId: mover.id } })).toBe(1);
+
+    const adopted = await w.api.ingestions.update({ ...move, adoptExistingTable: true });
+    expect(adopted.destination.table).toBe(t2);
+    expect(adopted.destinationChange).toEqual({
+      message:
+        `Moved from raw.${t1} to raw.${t2}: raw.${t1} keeps its 3 rows; the file history carries on, so files already loaded are not loaded into raw.${t2} (a FULL refresh reloads everything there). ` +
+        `Adopted table raw.${t2} with 3 rows: 2 files (3 rows) joined the file history and will not load again`,
+      adoption: { table: `raw.${t2}`, filesAdopted: 2, rowsAdopted: 3, filesLeft: 0, rowsLeft: 0 },
+      previousTable: { name: `raw.${t1}`, exists: true, rows: 3 },
+    });
+    expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 1 });
+    expect(await rowsOf(w, t2, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 1, "c.jsonl": 1 });
+    expect(await rowsOf(w, t1, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 1 });
+
+    const moved = await w.api.ingestions.update({ id: mover.id, patch: { destination: { schema: "raw", table: t3 } } });
+    expect(moved.destinationChange).toEqual({
+      message: `Moved from raw.${t2} to raw.${t3}: raw.${t2} keeps its 4 rows; the file history carries on, so files already loaded are not loaded into raw.${t3} (a FULL refresh reloads everything there)`,
+      adoption: null,
+      previousTable: { name: `raw.${t2}`, exists: true, rows: 4 },
+    });
+    await l.add({ "d.jsonl": rows("d", 1) });
+    expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 1 });
+    expect(await rowsOf(w, t3, l.dir)).toEqual({ "d.jsonl": 1 });
+    // A FULL refresh reloads everything into the current table only.
+    await w.api.ingestions.refresh({ id: mover.id, mode: "FULL", confirm: true });
+    expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 4 });
+    expect(await rowsOf(w, t3, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 1, "c.jsonl": 1, "d.jsonl": 1 });
+    expect(await rowsOf(w, t2, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 1, "c.jsonl": 1 });
+    expect(await rowsOf(w, t1, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 1 });
+    // Delete with its table drops the current table; the ones it left stay.
+    await w.api.ingestions.delete({ id: mover.id, dropTable: true });
+    expect([await tableExists(w, `raw.${t3}`), await tableExists(w, `raw.${t2}`), await tableExists(w, `raw.${t1}`)]).toEqual([false, true, true]);
+  });
+
+  it("reprocess, clear and refresh after an adoption or a move never remove rows another ingestion loaded", async () => {
+    const w = suite.world;
+    const [shared, zNew, yOwn] = [newTable("shared"), newTable("z_moved"), newTable("y_own")];
+    // One landing directory; Z reads its sub/ directory, X and Y its top level (*.jsonl).
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "sub/z.jsonl": rows("z", 4) });
+    const z = await w.api.ingestions.create(draft("Z", path.join(l.dir, "sub"), shared));
+    await runOnce(w, z.id);
+    expect(await rowsOf(w, shared, l.dir)).toEqual({ "sub/z.jsonl": 4 });
+    const zMoved = await w.api.ingestions.update({ id: z.id, patch: { destination: { schema: "raw", table: zNew } } });
+    expect(zMoved.destinationChange?.previousTable).toEqual({ name: `raw.${shared}`, exists: true, rows: 4 });
+
+    const refused = await rejectionOf(w.api.ingestions.create(draft("X", l.dir, shared, "*.jsonl")));
+    expect(refused.message).toBe(
+      `Table raw.${shared} already exists with 4 rows (loaded by ingestion 'Z': 1 file in its ledger); set adoptExistingTable to take it over, or choose another table`,
+    );
+    const x = await w.api.ingestions.create({ ...draft("X", l.dir, shared, "*.jsonl"), adoptExistingTable: true });
+    expect(x.destinationChange).toEqual({
+      message:
+        `Adopted table raw.${shared} with 4 rows: none of its files lie under this ingestion's source and glob, so its history starts empty; ` +
+        "4 other rows (1 file this ingestion does not read) stay in the table untouched",
+      adoption: { table: `raw.${shared}`, filesAdopted: 0, rowsAdopted: 0, filesLeft: 1, rowsLeft: 4 },
+      previousTable: null,
+    });
+    await runOnce(w, x.id);
+    const full = { "a.jsonl": 2, "b.jsonl": 3, "sub/z.jsonl": 4 };
+    expect(await rowsOf(w, shared, l.dir)).toEqual(full);
+    const y = await w.api.ingestions.create(draft("Y", l.dir, yOwn, "*.jsonl"));
+    await runOnce(w, y.id);
+    expect(await rowsOf(w, yOwn, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3 });
+
+    // X's reprocess and clear remove X's rows only: Z's stay, Y's table is untouched.
+    expect(await w.api.files.reprocess({ ingestionId: x.id, filter: { search: ".jsonl" } })).toMatchObject({ files: 2, rowsRemoved: 5 });
+    expect(await rowsOf(w, shared, l.dir)).toEqual({ "sub/z.jsonl": 4 });
+    await runOnce(w, x.id);
+    expect(await rowsOf(w, shared, l.dir)).toEqual(full);
+    expect(await w.api.files.clear({ ingestionId: x.id, confirm: true })).toMatchObject({ filesForgotten: 2, rowsRemoved: 5 });
+    expect(await rowsOf(w, shared, l.dir)).toEqual({ "sub/z.jsonl": 4 });
+    await runOnce(w, x.id);
+    expect(await rowsOf(w, shared, l.dir)).toEqual(full);
+    expect(await rowsOf(w, yOwn, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3 });
+
+    // Z moved away: its reprocess acts on its current table, which holds none of z.jsonl's rows yet.
+    expect(await w.api.files.reprocess({ ingestionId: z.id, filter: { search: "z.jsonl" } })).toMatchObject({ files: 1, rowsRemoved: 0 });
+    await runOnce(w, z.id);
+    expect(await rowsOf(w, zNew, l.dir)).toEqual({ "sub/z.jsonl": 4 });
+    expect(await rowsOf(w, shared, l.dir)).toEqual(full);
+
+    // X goes, keeping the table; Y (same files) moves onto it and adopts X's rows, not Z's.
+    await w.api.ingestions.delete({ id: x.id });
+    const yMoved = await w.api.ingestions.update({ id: y.id, patch: { destination: { schema: "raw", table: shared } }, adoptExistingTable: true });
+    expect(yMoved.destinationChange?.adoption).toEqual({ table: `raw.${shared}`, filesAdopted: 2, rowsAdopted: 5, filesLeft: 1, rowsLeft: 4 });
+    expect(await tableLedger(w, shared)).toEqual({ [`${y.id} a.jsonl`]: 2, [`${y.id} b.jsonl`]: 3, [`${z.id} z.jsonl`]: 4 });
+    expect(await w.api.files.reprocess({ ingestionId: y.id, filter: { search: "a.jsonl" } })).toMatchObject({ files: 1, rowsRemoved: 2 });
+    expect(await runOnce(w, y.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 2n });
+    expect(await rowsOf(w, shared, l.dir)).toEqual(full);
+    expect(await rowsOf(w, yOwn, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3 });
+    // A NEW_ONLY refresh drops the current table (Z's leftover rows with it, as the plan says) and nothing else.
+    const refresh = await w.api.ingestions.refresh({ id: y.id, mode: "NEW_ONLY", dryRun: true });
+    expect(refresh.plan.table).toEqual({ name: `raw.${shared}`, exists: true, rows: 9 });
+    expect(await rowsOf(w, zNew, l.dir)).toEqual({ "sub/z.jsonl": 4 });
+  });
+
+  it("a crash between the adoption's warehouse and metadata steps loses nothing and loads nothing twice", async () => {
+    const w = suite.world;
+    const table = newTable("crash");
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3) });
+    const first = await w.api.ingestions.create(draft("crash before", l.dir, table));
+    await runOnce(w, first.id);
+    await w.api.ingestions.delete({ id: first.id });
+
+    w.deps.engine.hooks = {
+      afterAdoptionCommit: () => {
+        throw new Error("injected crash after the adoption's warehouse commit");
+      },
+    };
+    try {
+      const crashed = await rejectionOf(w.api.ingestions.create({ ...draft("crash after", l.dir, table), adoptExistingTable: true }));
+      expect(crashed.message).toBe("injected crash after the adoption's warehouse commit");
+    } finally {
+      delete w.deps.engine.hooks;
+    }
+    // No ingestion; the table as it was; its ledger (re-keyed to an id no ingestion has) still names every file.
+    expect(await w.db.ingestion.count({ where: { tenantId: w.tenant.id, name: "crash after" } })).toBe(0);
+    expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3 });
+    const orphaned = await tableLedger(w, table);
+    expect(Object.values(orphaned).sort()).toEqual([2, 3]);
+    const owners = new Set(Object.keys(orphaned).map((k) => k.split(" ")[0] ?? ""));
+    expect(await w.db.ingestion.count({ where: { id: { in: [...owners] } } })).toBe(0);
+
+    // Trying again completes the adoption; the next run loads only the new file.
+    await l.add({ "c.jsonl": rows("c", 1) });
+    const again = await w.api.ingestions.create({ ...draft("crash after", l.dir, table), adoptExistingTable: true });
+    expect(again.destinationChange?.adoption).toMatchObject({ filesAdopted: 2, rowsAdopted: 5 });
+    expect(await runOnce(w, again.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 1n });
+    expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1 });
+
+    // The same for a move: after the crash the ingestion still loads its old table, and the retry moves it.
+    const target = newTable("crash_target");
+    const m = await landing(w, { "m.jsonl": rows("m", 2) });
+    const before = await w.api.ingestions.create(draft("move crash before", m.dir, target));
+    await runOnce(w, before.id);
+    await w.api.ingestions.delete({ id: before.id });
+    const mover = await w.api.ingestions.create(draft("move crash mover", m.dir, newTable("crash_source")));
+    await runOnce(w, mover.id);
+    const moverHistory = await history(w, mover.id);
+    w.deps.engine.hooks = {
+      afterAdoptionCommit: () => {
+        throw new Error("injected crash after the adoption's warehouse commit");
+      },
+    };
+    const move = { id: mover.id, patch: { destination: { schema: "raw", table: target } }, adoptExistingTable: true };
+    try {
+      expect((await rejectionOf(w.api.ingestions.update(move))).message).toBe("injected crash after the adoption's warehouse commit");
+    } finally {
+      delete w.deps.engine.hooks;
+    }
+    expect((await w.api.ingestions.get({ id: mover.id })).destination.table).toBe(mover.destination.table);
+    expect(await history(w, mover.id)).toEqual(moverHistory);
+    expect(await rowsOf(w, target, m.dir)).toEqual({ "m.jsonl": 2 });
+    expect(await w.db.run.count({ where: { ingestionId: mover.id, activeIngestionId: { not: null } } })).toBe(0);
+    expect((await w.api.ingestions.update(move)).destinationChange?.adoption).toMatchObject({ filesAdopted: 1, rowsAdopted: 2 });
+    expect(await runOnce(w, mover.id)).toMatchObject({ status: "NO_NEW_FILES" });
+    expect(await rowsOf(w, target, m.dir)).toEqual({ "m.jsonl": 2 });
+  });
+});
