@@ -1,6 +1,6 @@
 "use client";
-// What an ingestion would cost: the backfill now and a month of its schedule, with the load rate
-// and every assumption behind the figures. For a draft (the create form owns the request, so
+// What an ingestion would cost: the backfill now and a month of its schedule, with the load model
+// (per run, per file, MB/s) and every assumption behind the figures. For a draft (the create form owns the request, so
 // refused inputs show beside its fields) or, through IngestionCostEstimate, an existing ingestion.
 import type { SkipToken } from "@tanstack/react-query";
 import type { ReactNode } from "react";
@@ -144,10 +144,15 @@ function CostEstimateResult({ estimate, stale }: { estimate: CostEstimateView; s
         </section>
       </div>
       <p className="cost-rate" data-testid="cost-rate">
-        Load rate: {rate.mbPerSecond} MB/s for {rate.format}{" "}
+        Load rate: {rate.mbPerSecond} MB/s for {rate.format}, plus {rate.perFileMs} ms per file and{" "}
+        {rate.runOverheadMs} ms per run{" "}
         {rate.source === "CALIBRATION" ? (
           <span className="badge badge-green">
             calibrated{rate.measuredAt ? ` ${rate.measuredAt.toISOString().slice(0, 10)}` : ""}
+          </span>
+        ) : rate.source === "PARTIAL" ? (
+          <span className="badge badge-amber" title="Some figures are defaults: the calibration predates them (the assumptions say which); npm run bench on the server measures them">
+            partly calibrated{rate.measuredAt ? ` ${rate.measuredAt.toISOString().slice(0, 10)}` : ""}
           </span>
         ) : (
           <span className="badge badge-grey" title="No usable calibration: npm run bench on the server measures the load rate (the assumptions say why)">

@@ -1,5 +1,5 @@
 // Estimated vs actual: what a run predicted when it claimed its files (bytes, and the duration
-// the ingestion's load rate gives them), shown beside what it did. Runs that recorded no
+// the load model gives its files and bytes), shown beside what it did. Runs that recorded no
 // estimate show "—".
 import { formatBytes, formatCount, formatDuration } from "./format";
 import type { Run } from "./run-types";

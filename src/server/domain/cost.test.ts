@@ -3,14 +3,21 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/env";
 import {
   calendarMonthFrom,
+  COST_FORMATS,
   countFireTimes,
+  DEFAULT_LOAD_MODEL,
   DEFAULT_PRICES,
   estimateCosts,
+  fitLoadModel,
   formatBytes,
   formatUsd,
   loadSeconds,
+  runLoadMs,
   runsPerMonth,
+  type CalibrationCase,
+  type CostFormat,
   type CostInputs,
+  type LoadModel,
 } from "./cost";
 import type { Schedule } from "./schedule";
 
@@ -126,13 +133,13 @@ describe("runsPerMonth", () => {
   });
 });
 
-/** A draft over S3, JSON at 100 MB/s, daily in UTC for December 2026, default prices. */
+/** A draft over S3, JSON at 150 ms per run + 0.5 ms per file + 100 MB/s, daily in UTC for December 2026, default prices. */
 function inputs(over: Partial<CostInputs> = {}): CostInputs {
   const schedule = over.schedule ?? sched({ frequency: "DAILY", time: "06:00" });
   return {
     sourceType: "S3",
     format: "JSON",
-    rate: { mbPerSecond: 100, origin: "default: no calibration file" },
+    load: { runOverheadMs: 150, perFileMs: 0.5, mbPerSecond: 100, origin: "default: no calibration file" },
     listing: { objects: 2_500, files: 2_400, bytes: GIB, emptyFiles: 0, sampled: false, limit: 100_000 },
     backfill: { files: 2_400, bytes: GIB, scope: "ALL_MATCHING" },
     arrivals: { files: 300, bytes: 150_000_000, windowDays: 30, basis: "LISTING" },
@@ -146,48 +153,167 @@ function inputs(over: Partial<CostInputs> = {}): CostInputs {
   };
 }
 
-describe("estimateCosts", () => {
-  it("1 GiB of JSON at 100 MB/s takes 1,073,741,824 / 100,000,000 = 10.737 s", () => {
-    expect(loadSeconds(GIB, 100)).toBeCloseTo(10.73741824, 10);
+const MODEL: LoadModel = { runOverheadMs: 150, perFileMs: 0.5, mbPerSecond: 200 };
+
+describe("load time: per run + per file + bytes ÷ rate", () => {
+  it("1 GiB of JSON at 100 MB/s alone takes 1,073,741,824 / 100,000,000 = 10.737 s", () => {
+    expect(loadSeconds({ runs: 0, files: 0, bytes: GIB }, { runOverheadMs: 150, perFileMs: 0.5, mbPerSecond: 100 })).toBeCloseTo(10.73741824, 10);
   });
 
+  it("adds each run's overhead and each file's cost to the bytes", () => {
+    // 2 runs × 150 ms + 10 files × 0.5 ms + 1,000,000,000 bytes ÷ 200 MB/s = 0.3 + 0.005 + 5 s.
+    expect(loadSeconds({ runs: 2, files: 10, bytes: 1e9 }, MODEL)).toBeCloseTo(5.305, 12);
+  });
+
+  it("the issue's run: 12,000 files of 20 KB are mostly per-file cost, not 2.4 s of bytes", () => {
+    const work = { files: 12_000, bytes: 12_000 * 20_000 };
+    // Bytes alone, at the old default of 100 MB/s: 240,000,000 / 100 MB/s = 2.4 s.
+    expect(loadSeconds({ runs: 0, files: 0, bytes: work.bytes }, { runOverheadMs: 0, perFileMs: 0, mbPerSecond: 100 })).toBeCloseTo(2.4, 12);
+    // The model: 150 ms + 12,000 × 0.5 ms + 240,000,000 / 200 MB/s = 0.15 + 6 + 1.2 = 7.35 s.
+    expect(runLoadMs(work, MODEL)).toBe(7_350);
+  });
+
+  it("a run's estimate scales with its file count at equal bytes, and is 0 with nothing to load", () => {
+    const bytes = 1_000_000;
+    // 150 + n × 0.5 + 5 ms.
+    expect([1, 100, 10_000].map((files) => runLoadMs({ files, bytes }, MODEL))).toEqual([156, 205, 5_155]);
+    expect(runLoadMs({ files: 0, bytes: 0 }, MODEL)).toBe(0);
+  });
+
+  it("the defaults: every format has a run overhead, a per-file cost and a rate, all positive", () => {
+    for (const format of COST_FORMATS) {
+      const m = DEFAULT_LOAD_MODEL[format];
+      expect(m.runOverheadMs).toBeGreaterThan(0);
+      expect(m.perFileMs).toBeGreaterThan(0);
+      expect(m.mbPerSecond).toBeGreaterThan(0);
+    }
+    // One per-run overhead: it is the run's own work, whatever the format.
+    expect(new Set(COST_FORMATS.map((f) => DEFAULT_LOAD_MODEL[f].runOverheadMs)).size).toBe(1);
+  });
+});
+
+describe("fitLoadModel (what npm run bench writes to calibration.json)", () => {
+  const TRUTH = {
+    runOverheadMs: 120,
+    perFileMs: { JSON: 0.5, CSV: 0.9, PARQUET: 0.6 },
+    mbPerSecond: { JSON: 200, CSV: 150, PARQUET: 250 },
+  };
+  const timed = (c: Omit<CalibrationCase, "durationMs">, truth = TRUTH): CalibrationCase => ({
+    ...c,
+    durationMs: truth.runOverheadMs + c.files * truth.perFileMs[c.format] + c.bytes / (truth.mbPerSecond[c.format] * 1000),
+  });
+  const shapes = (format: CostFormat, small: number, large: number): Omit<CalibrationCase, "durationMs">[] => [
+    { name: `small-${format}`, format, role: "PER_FILE", files: 5_000, bytes: small },
+    { name: `large-${format}`, format, role: "RATE", files: 10, bytes: large },
+  ];
+  const CASES = [
+    { name: "one-small-file", format: "JSON", role: "RUN_OVERHEAD", files: 1, bytes: 680 },
+    ...shapes("JSON", 3_400_000, 1_015_000_000),
+    ...shapes("CSV", 2_100_000, 387_000_000),
+    ...shapes("PARQUET", 8_000_000, 249_000_000),
+  ] satisfies Omit<CalibrationCase, "durationMs">[];
+
+  it("recovers the overhead, the per-file costs and the byte rates from exact timings", () => {
+    expect(fitLoadModel(CASES.map((c) => timed(c)))).toEqual({ ...TRUTH, problems: [] });
+  });
+
+  it("the byte rate is corrected for the large files' per-file share and the run overhead", () => {
+    const fit = fitLoadModel(CASES.map((c) => timed(c)));
+    // The large JSON case alone, end to end: 1,015 MB in 120 + 5 + 5,075 ms = 195.2 MB/s, not 200.
+    const large = timed(CASES[2]!);
+    expect(large.bytes / 1000 / large.durationMs).toBeCloseTo(195.19, 2);
+    expect(fit.mbPerSecond.JSON).toBe(200);
+  });
+
+  it("a case that cannot be explained is named, and its figure is left to the default", () => {
+    const cases = CASES.map((c) => timed(c));
+    // Small CSV files faster per file than the run overhead allows: a negative per-file cost.
+    const csvSmall = cases.find((c) => c.name === "small-CSV")!;
+    csvSmall.durationMs = 100;
+    // A large Parquet case faster than the run overhead itself: no rate can explain it.
+    const parquetLarge = cases.find((c) => c.name === "large-PARQUET")!;
+    parquetLarge.durationMs = 50;
+    const fit = fitLoadModel(cases);
+    expect(fit.runOverheadMs).toBe(120);
+    expect(fit.perFileMs.JSON).toBe(0.5);
+    expect(fit.perFileMs.CSV).toBeUndefined();
+    expect(fit.mbPerSecond.CSV).toBeUndefined();
+    expect(fit.perFileMs.PARQUET).toBeUndefined();
+    expect(fit.mbPerSecond.PARQUET).toBeUndefined();
+    // CSV, less the 120 ms overhead: -20 = 5,000 p + 2,100,000 s and 2,589 = 10 p + 387,000,000 s
+    //   → p = -0.00681 ms, s = 6.690e-6 ms per byte (149 MB/s).
+    // Parquet: 3,032 = 5,000 p + 8,000,000 s and -70 = 10 p + 249,000,000 s → p = 0.607 ms, s < 0.
+    expect(fit.problems).toEqual([
+      "CSV: small-CSV and large-CSV give a per-file cost of -0.00681 ms and 149 MB/s, which cannot be; CSV keeps the default per-file cost and rate",
+      "PARQUET: small-PARQUET and large-PARQUET give a per-file cost of 0.607 ms and -3,270 MB/s, which cannot be; PARQUET keeps the default per-file cost and rate",
+    ]);
+  });
+
+  it("cases that cannot tell files from bytes: nothing is solved, and nothing is made up", () => {
+    // 2 files of 680 bytes and 3 files of 680 bytes are the one-file case, scaled: no overhead, cost or rate follows.
+    const fit = fitLoadModel([
+      { name: "one", format: "JSON", role: "RUN_OVERHEAD", files: 1, bytes: 680, durationMs: 150 },
+      { name: "two", format: "JSON", role: "PER_FILE", files: 2, bytes: 1_360, durationMs: 160 },
+      { name: "three", format: "JSON", role: "RATE", files: 3, bytes: 2_040, durationMs: 170 },
+    ]);
+    expect(fit.runOverheadMs).toBeUndefined();
+    expect(fit.perFileMs).toEqual({});
+    expect(fit.mbPerSecond).toEqual({});
+    expect(fit.problems[0]).toBe("one, two and three cannot be solved for a per-run overhead; it keeps its default");
+    expect(fit.problems[1]).toMatch(/^JSON: two and three give a per-file cost of .* which cannot be; JSON keeps the default per-file cost and rate$/);
+  });
+
+  it("without a one-file case there is no overhead to measure: it stays the default, and the rest is fitted without it", () => {
+    const fit = fitLoadModel(CASES.filter((c) => c.role !== "RUN_OVERHEAD").map((c) => timed(c, { ...TRUTH, runOverheadMs: 0 })));
+    expect(fit).toEqual({
+      runOverheadMs: undefined,
+      perFileMs: TRUTH.perFileMs,
+      mbPerSecond: TRUTH.mbPerSecond,
+      problems: ["No RUN_OVERHEAD case (one small file) was measured: the per-run overhead keeps its default"],
+    });
+  });
+});
+
+describe("estimateCosts", () => {
   it("a daily S3 draft: backfill and a month, by hand", () => {
     const { backfill, monthly, assumptions } = estimateCosts(inputs());
-    // Backfill: 1 GiB / 100 MB/s = 10.73741824 s → 10,737 ms.
-    // Compute: 10.73741824 s / 3600 × $0.0464 = $0.000138393390649.
+    // Backfill: 1 run × 150 ms + 2,400 files × 0.5 ms + 1 GiB / 100 MB/s (10,737.41824 ms) = 12,087.41824 ms → 12,087 ms.
+    // Compute: 12.08741824 s / 3600 × $0.0464 = $0.000155793390649.
     // LIST: ceil(2,500 / 1,000) = 3 requests × $0.005/1000 = $0.000015.
     // GET: 2,400 × $0.0004/1000 = $0.00096. Requests: $0.000975.
-    // Total: $0.000138393390649 + $0.000975 = $0.001113393390649.
-    expect(backfill).toMatchObject({ files: 2_400, bytes: GIB, runsNeeded: 1, durationMs: 10_737, listRequests: 3, getRequests: 2_400 });
-    expect(backfill.computeCost).toBeCloseTo(0.000138393390649, 14);
+    // Total: $0.000155793390649 + $0.000975 = $0.001130793390649.
+    expect(backfill).toMatchObject({ files: 2_400, bytes: GIB, runsNeeded: 1, durationMs: 12_087, listRequests: 3, getRequests: 2_400 });
+    expect(backfill.computeCost).toBeCloseTo(0.000155793390649, 14);
     expect(backfill.requestCost).toBeCloseTo(0.000975, 14);
-    expect(backfill.total).toBeCloseTo(0.001113393390649, 14);
+    expect(backfill.total).toBeCloseTo(0.001130793390649, 14);
 
     // Month: December 2026 has 31 days, 31 daily runs; arrivals scale by 31/30:
     // 300 files → 310, 150,000,000 bytes → 155,000,000.
-    // Compute: 155,000,000 / 100 MB/s = 1.55 s → 1,550 ms; 1.55 / 3600 × $0.0464 = $0.0000199777…
+    // Load: 31 runs × 150 ms + 310 files × 0.5 ms + 155,000,000 / 100 MB/s = 4,650 + 155 + 1,550 = 6,355 ms;
+    //   6.355 / 3600 × $0.0464 = $0.0000819088…
     // LIST: 31 runs × 3 = 93 × $0.005/1000 = $0.000465. GET: 310 × $0.0004/1000 = $0.000124.
     // Storage: (1 GiB backfill + 155,000,000 / 2) × 1.0 = 1,151,241,824 bytes / 2^30 = 1.0721774995327 GB-months
     //   × $0.023 = $0.0246600824892521.
-    // Total: 0.0000199777… + 0.0246600824892521 + 0.000589 = $0.0252690602670299.
-    expect(monthly).toMatchObject({ runs: 31, durationMs: 1_550, listRequests: 93, month: { label: "2026-12", days: 31 } });
+    // Total: 0.0000819088… + 0.0246600824892521 + 0.000589 = $0.025330991378141.
+    expect(monthly).toMatchObject({ runs: 31, durationMs: 6_355, listRequests: 93, month: { label: "2026-12", days: 31 } });
     expect(monthly.newFiles).toBeCloseTo(310, 10);
     expect(monthly.newBytes).toBeCloseTo(155_000_000, 4);
     expect(monthly.getRequests).toBeCloseTo(310, 10);
-    expect(monthly.computeCost).toBeCloseTo(0.07192 / 3600, 14);
+    expect(monthly.computeCost).toBeCloseTo(0.294872 / 3600, 14);
     expect(monthly.requestCost).toBeCloseTo(0.000589, 14);
     expect(monthly.storedGbMonths).toBeCloseTo(1.0721774995327, 12);
     expect(monthly.storageCost).toBeCloseTo(0.0246600824892521, 14);
-    expect(monthly.total).toBeCloseTo(0.0252690602670299, 14);
+    expect(monthly.total).toBeCloseTo(0.025330991378141, 14);
 
     expect(assumptions).toEqual(
       expect.arrayContaining([
         "The source holds 2,500 objects; 2,400 files (1.00 GiB) match the glob and are not markers (names starting with _ or .).",
         "Backfill now: the first run loads every matching file, 2,400 files (1.00 GiB).",
-        "Load rate for JSON: 100 MB/s (MB = 10^6 bytes; default: no calibration file). Load time = bytes ÷ rate; listing, downloads and run start-up are not counted.",
+        "Load time for JSON = 150 ms per run + 0.5 ms per file + bytes ÷ 100 MB/s (MB = 10^6 bytes; default: no calibration file). The per-file cost is listing, claiming, reading and recording each file, which is what makes many small files slow; S3 downloads are not counted.",
+        "Backfill load time: 1 run × 150 ms + 2,400 files × 0.5 ms + 1.00 GiB ÷ 100 MB/s = 0.15 + 1.2 + 10.7 s = 12.1 s.",
         "Compute is billed for load time only, at $0.0464 per hour (default: about a 2 vCPU / 8 GiB on-demand instance).",
         'Runs per month: 31 runs — the real fire times of "Daily at 06:00 (UTC)" in December 2026 (the next full calendar month in UTC), clock changes included.',
-        "Steady state from the listing: 300 files (143.1 MiB) last modified in the last 30 days; scaled to the 31 days of December 2026: 310 files (147.8 MiB) per month, loaded by the scheduled runs as they land.",
+        "Steady state from the listing: 300 files (143.1 MiB) last modified in the last 30 days; scaled to the 31 days of December 2026: 310 files (147.8 MiB) per month, loaded by the scheduled runs as they land: 31 runs × 150 ms + 310 files × 0.5 ms + 147.8 MiB ÷ 100 MB/s = 4.65 + 0.155 + 1.55 s = 6.36 s of load a month.",
       ]),
     );
     expect(assumptions.find((a) => a.startsWith("S3 requests"))).toContain("3 LIST requests per run");
@@ -201,7 +327,9 @@ describe("estimateCosts", () => {
     const schedule = sched({ frequency: "HOURLY" });
     const { monthly } = estimateCosts(inputs({ schedule, runs: runsPerMonth(schedule, new Date("2026-11-22T12:00:00Z")) }));
     // LIST: 744 × 3 = 2,232 × $0.005/1000 = $0.01116; GET unchanged: $0.000124.
-    expect(monthly).toMatchObject({ runs: 744, listRequests: 2_232 });
+    // Load: only runs that find a file load, at most 310 of the 744:
+    // 310 × 150 ms + 310 × 0.5 ms + 155,000,000 / 100 MB/s = 46,500 + 155 + 1,550 = 48,205 ms.
+    expect(monthly).toMatchObject({ runs: 744, listRequests: 2_232, durationMs: 48_205 });
     expect(monthly.requestCost).toBeCloseTo(0.01116 + 0.000124, 14);
   });
 
@@ -222,7 +350,7 @@ describe("estimateCosts", () => {
     const { backfill, monthly, assumptions } = estimateCosts(inputs({ sourceType: "LOCAL" }));
     expect(backfill).toMatchObject({ listRequests: 0, getRequests: 0, requestCost: 0 });
     expect(monthly).toMatchObject({ listRequests: 0, getRequests: 0, requestCost: 0 });
-    expect(backfill.total).toBeCloseTo(0.000138393390649, 14);
+    expect(backfill.total).toBeCloseTo(0.000155793390649, 14);
     expect(assumptions).toContain("A local directory has no request charges.");
   });
 
@@ -244,7 +372,7 @@ describe("estimateCosts", () => {
     const { backfill, monthly, assumptions } = estimateCosts(
       inputs({
         format: "CSV",
-        rate: { mbPerSecond: 150, origin: "measured by npm run bench on 2026-11-01" },
+        load: { runOverheadMs: 150, perFileMs: 0.5, mbPerSecond: 150, origin: "measured by npm run bench on 2026-11-01" },
         backfill: { files: 10, bytes: GIB / 2, scope: "NOT_YET_LOADED", alreadyLoaded: 90 },
         arrivals: { files: 60, bytes: GIB, windowDays: 30, basis: "HISTORY" },
         loadedBytes: 3 * GIB,
@@ -256,21 +384,23 @@ describe("estimateCosts", () => {
         paused: true,
       }),
     );
-    // Backfill: 536,870,912 bytes / 150 MB/s = 3.579139413 s; at $3.60/hour = $0.001 per second → $0.003579139413.
-    expect(backfill).toMatchObject({ files: 10, durationMs: 3_579, requestCost: 0 });
-    expect(backfill.computeCost).toBeCloseTo(0.003579139413333, 14);
+    // Backfill: 150 ms + 10 × 0.5 ms + 536,870,912 bytes / 150 MB/s (3,579.139413 ms) = 3,734.139413 ms;
+    // at $3.60/hour = $0.001 per second → $0.003734139413.
+    expect(backfill).toMatchObject({ files: 10, durationMs: 3_734, requestCost: 0 });
+    expect(backfill.computeCost).toBeCloseTo(0.003734139413333, 14);
     // November 2026 (New York): 30 days, so arrivals stay 60 files / 1 GiB; 30 daily runs.
-    // Compute: 1,073,741,824 / 150 MB/s = 7.158278826667 s → $0.007158278826667.
+    // Load: 30 × 150 ms + 60 × 0.5 ms + 1,073,741,824 / 150 MB/s = 4,500 + 30 + 7,158.278826667 ms → $0.011688278826667.
     // Storage: 0.5 × (3 GiB loaded + 0.5 GiB backfill + 0.5 GiB half the month) = 2 GB-months × $0.1 = $0.2.
-    expect(monthly).toMatchObject({ runs: 30, newFiles: 60, newBytes: GIB, durationMs: 7_158, storedGbMonths: 2 });
-    expect(monthly.computeCost).toBeCloseTo(0.007158278826667, 14);
+    expect(monthly).toMatchObject({ runs: 30, newFiles: 60, newBytes: GIB, durationMs: 11_688, storedGbMonths: 2 });
+    expect(monthly.computeCost).toBeCloseTo(0.011688278826667, 14);
     expect(monthly.storageCost).toBeCloseTo(0.2, 14);
-    expect(monthly.total).toBeCloseTo(0.207158278826667, 14);
+    expect(monthly.total).toBeCloseTo(0.211688278826667, 14);
     expect(assumptions).toEqual(
       expect.arrayContaining([
         "Backfill now: the 10 matching files (512.0 MiB) this ingestion has not loaded yet; 90 files it already loaded are not counted.",
         "Compute is billed for load time only, at $3.60 per hour (given with this request).",
-        "Steady state from this ingestion's history: 60 files (1.00 GiB) that landed and were loaded in the last 30 days (older files it loaded as backfill are not counted); scaled to the 30 days of November 2026: 60 files (1.00 GiB) per month, loaded by the scheduled runs as they land.",
+        "Backfill load time: 1 run × 150 ms + 10 files × 0.5 ms + 512.0 MiB ÷ 150 MB/s = 0.15 + 0.005 + 3.58 s = 3.73 s.",
+        "Steady state from this ingestion's history: 60 files (1.00 GiB) that landed and were loaded in the last 30 days (older files it loaded as backfill are not counted); scaled to the 30 days of November 2026: 60 files (1.00 GiB) per month, loaded by the scheduled runs as they land: 30 runs × 150 ms + 60 files × 0.5 ms + 1.00 GiB ÷ 150 MB/s = 4.5 + 0.03 + 7.16 s = 11.7 s of load a month.",
         "The ingestion is paused: the monthly figures apply once it is resumed.",
       ]),
     );

@@ -1,11 +1,14 @@
-// Cost estimate arithmetic: runs per month from a schedule's real fire times, and the breakdown
-// (backfill now, then a month of steady state) with every assumption spelled out. Pure: the
-// service (services/cost/estimate-cost.ts) gathers listings, history, rates and prices.
+// Cost estimate arithmetic: runs per month from a schedule's real fire times, the load-time
+// model (per run + per file + bytes ÷ rate, and its fit to the benchmark's timings), and the
+// breakdown (backfill now, then a month of steady state) with every assumption spelled out.
+// Pure: the service (services/cost/estimate-cost.ts) gathers listings, history, the calibration
+// and prices.
 //
 // Money stays unrounded (USD as floating point) in every figure; only the sentences in
 // `assumptions` round, through `formatUsd`. Rounding is the display's business.
 import { Cron } from "croner";
 import { describeSchedule, isValidTimeZone, scheduleToCron, type Schedule } from "./schedule";
+import { joinAnd } from "./text";
 
 export type CostFormat = "JSON" | "CSV" | "PARQUET";
 export const COST_FORMATS = ["JSON", "CSV", "PARQUET"] as const satisfies readonly CostFormat[];
@@ -34,8 +37,31 @@ export const DEFAULT_PRICES: Readonly<CostPrices> = {
   s3GetPer1000: 0.0004,
 };
 
-/** Load rates (MB/s, MB = 10^6 bytes, as `npm run bench` measures them) when there is no calibration. */
-export const DEFAULT_MB_PER_SECOND: Readonly<Record<CostFormat, number>> = { JSON: 100, CSV: 150, PARQUET: 400 };
+/**
+ * How long a load takes: a fixed cost per run, a cost per file, and the bytes at a rate. Many
+ * small files are slow because of the per-file part (listing, claiming, DuckDB opening and
+ * sniffing each file, its ledger entry and state update), which bytes ÷ rate alone misses.
+ */
+export interface LoadModel {
+  /** Milliseconds a run that loads files spends however little it loads (start, listing, the table's schema and transaction, finish). */
+  runOverheadMs: number;
+  /** Milliseconds per file on top of its bytes. */
+  perFileMs: number;
+  /** MB (10^6 bytes) per second for the data itself, beyond the per-file cost. */
+  mbPerSecond: number;
+}
+
+/**
+ * The model when there is no calibration: what full `npm run bench` runs measured on the 2-core
+ * development machine (2026-12-01, rounded; the overhead moved between 100 and 145 ms), in a
+ * process that had already run a load as a server has. CSV files cost the most each: DuckDB sniffs every file's dialect. Parquet's MB/s
+ * is low because its bytes are compressed (≈ 2.8 M rows/s).
+ */
+export const DEFAULT_LOAD_MODEL: Readonly<Record<CostFormat, Readonly<LoadModel>>> = {
+  JSON: { runOverheadMs: 120, perFileMs: 0.7, mbPerSecond: 95 },
+  CSV: { runOverheadMs: 120, perFileMs: 1.8, mbPerSecond: 70 },
+  PARQUET: { runOverheadMs: 120, perFileMs: 0.7, mbPerSecond: 38 },
+};
 
 /**
  * Warehouse bytes per source byte. 1.0 is on the high side on purpose: DuckDB's columnar
@@ -189,8 +215,8 @@ export type PriceOrigin = "DEFAULT" | "CONFIGURED" | "REQUEST";
 export interface CostInputs {
   sourceType: "S3" | "LOCAL";
   format: CostFormat;
-  /** MB/s (10^6 bytes) and a phrase saying where it comes from, e.g. "default: no calibration file". */
-  rate: { mbPerSecond: number; origin: string };
+  /** The load-time model of the format and a phrase saying where it comes from, e.g. "default: no calibration file". */
+  load: LoadModel & { origin: string };
   /** What the listing saw: every object under the source, and the matching non-empty files. */
   listing: { objects: number; files: number; bytes: number; emptyFiles: number; sampled: boolean; limit: number };
   /** What loads now: every matching file (a draft) or those an ingestion has not loaded yet. */
@@ -250,9 +276,121 @@ export interface CostBreakdown {
   assumptions: string[];
 }
 
-/** Seconds to load `bytes` at `mbPerSecond` (MB = 10^6 bytes). */
-export function loadSeconds(bytes: number, mbPerSecond: number): number {
-  return mbPerSecond > 0 ? bytes / (mbPerSecond * MB) : 0;
+// ---------------------------------------------------------------------------------------------
+// Load time
+
+export interface LoadWork {
+  /** Runs that load files: each pays the per-run overhead once. */
+  runs: number;
+  files: number;
+  bytes: number;
+}
+
+/** Seconds to load `work`: runs × overhead + files × per-file cost + bytes ÷ rate (MB = 10^6 bytes). */
+export function loadSeconds(work: LoadWork, model: LoadModel): number {
+  const bytesSeconds = model.mbPerSecond > 0 ? work.bytes / (model.mbPerSecond * MB) : 0;
+  return (work.runs * model.runOverheadMs + work.files * model.perFileMs) / 1000 + bytesSeconds;
+}
+
+/** What one run that claimed `files` files of `bytes` should take, in whole milliseconds (0 with nothing to load). */
+export function runLoadMs(claimed: { files: number; bytes: number }, model: LoadModel): number {
+  if (claimed.files === 0) return 0;
+  return Math.round(loadSeconds({ runs: 1, ...claimed }, model) * 1000);
+}
+
+/** One timing of the benchmark: a run of the real pipeline over `files` files holding `bytes`. */
+export interface CalibrationCase {
+  name: string;
+  format: CostFormat;
+  /**
+   * What the case pins down: RUN_OVERHEAD, a run of one small file; PER_FILE, many small files
+   * (a format's per-file cost); RATE, a few large files (a format's byte rate).
+   */
+  role: "RUN_OVERHEAD" | "PER_FILE" | "RATE";
+  files: number;
+  bytes: number;
+  /** The run's duration as its page shows it. */
+  durationMs: number;
+}
+
+/** The fitted figures; one left out (undefined) could not be measured and keeps its default. */
+export interface LoadCalibration {
+  runOverheadMs: number | undefined;
+  perFileMs: Partial<Record<CostFormat, number>>;
+  mbPerSecond: Partial<Record<CostFormat, number>>;
+  /** Why a figure was left out. */
+  problems: string[];
+}
+
+/**
+ * Fits the load model to the benchmark's timings, exactly (as many cases as unknowns): the
+ * RUN_OVERHEAD case's format is solved for overhead, per-file cost and rate together from its
+ * three cases; every other format then for its per-file cost and rate from its PER_FILE and RATE
+ * cases, given that overhead. So the large cases' rate is corrected for their per-file share and
+ * the run overhead, and the small cases' per-file cost for their bytes. A format whose figures come
+ * out impossible (negative) keeps its defaults, and the problem names the cases.
+ */
+export function fitLoadModel(cases: CalibrationCase[]): LoadCalibration {
+  const result: LoadCalibration = { runOverheadMs: undefined, perFileMs: {}, mbPerSecond: {}, problems: [] };
+  const find = (role: CalibrationCase["role"], format?: CostFormat) =>
+    cases.find((c) => c.role === role && (format === undefined || c.format === format));
+  // ms = overhead + files × perFile + bytes × msPerByte, for two cases with the overhead known.
+  const perFileAndRate = (overhead: number, a: CalibrationCase, b: CalibrationCase) => {
+    const det = a.files * b.bytes - b.files * a.bytes;
+    const ta = a.durationMs - overhead;
+    const tb = b.durationMs - overhead;
+    return { perFileMs: (ta * b.bytes - tb * a.bytes) / det, msPerByte: (a.files * tb - b.files * ta) / det };
+  };
+  const oneFile = find("RUN_OVERHEAD");
+  let overhead = 0;
+  if (!oneFile) {
+    result.problems.push("No RUN_OVERHEAD case (one small file) was measured: the per-run overhead keeps its default");
+  } else {
+    const small = find("PER_FILE", oneFile.format);
+    const large = find("RATE", oneFile.format);
+    const names = [oneFile, small, large].flatMap((c) => (c ? [c.name] : []));
+    if (!small || !large) {
+      // Without its format's other cases the one-file run is taken as overhead alone.
+      overhead = oneFile.durationMs;
+    } else {
+      // Differences from the one-file case cancel the overhead: solve those for per-file and rate.
+      const minus = (c: CalibrationCase): CalibrationCase => ({
+        ...c,
+        files: c.files - oneFile.files,
+        bytes: c.bytes - oneFile.bytes,
+        durationMs: c.durationMs - oneFile.durationMs,
+      });
+      const f = perFileAndRate(0, minus(small), minus(large));
+      overhead = oneFile.durationMs - oneFile.files * f.perFileMs - oneFile.bytes * f.msPerByte;
+    }
+    if (!Number.isFinite(overhead)) {
+      // Cases that do not tell files from bytes (the same shape twice): no solution.
+      result.problems.push(`${joinAnd(names)} cannot be solved for a per-run overhead; it keeps its default`);
+      overhead = oneFile.durationMs;
+    } else {
+      if (overhead < 0) {
+        result.problems.push(`${oneFile.name} gives a per-run overhead of ${significant(overhead)} ms, which cannot be; it is taken as 0`);
+        overhead = 0;
+      }
+      result.runOverheadMs = Math.round(overhead);
+    }
+  }
+  for (const format of COST_FORMATS) {
+    const small = find("PER_FILE", format);
+    const large = find("RATE", format);
+    if (!small || !large) continue;
+    const f = perFileAndRate(overhead, small, large);
+    const mbPerSecond = 1 / (f.msPerByte * 1000);
+    if (!(f.perFileMs >= 0 && Number.isFinite(f.perFileMs)) || !(f.msPerByte > 0 && Number.isFinite(f.msPerByte))) {
+      result.problems.push(
+        `${format}: ${small.name} and ${large.name} give a per-file cost of ${significant(f.perFileMs)} ms and ${significant(mbPerSecond)} MB/s, which cannot be; ${format} keeps the default per-file cost and rate`,
+      );
+      continue;
+    }
+    result.perFileMs[format] = Number(f.perFileMs.toPrecision(3));
+    result.mbPerSecond[format] = Number(mbPerSecond.toFixed(1));
+  }
+  return result;
 }
 
 export function listRequestsPerRun(objects: number): number {
@@ -287,6 +425,24 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return i === 0 ? `${Math.round(v)} bytes` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** Seconds for the assumptions: three significant digits ("0.155 s", "12.1 s", "1,230 s"). */
+function formatSeconds(seconds: number): string {
+  return `${significant(seconds)} s`;
+}
+
+/** "1 run × 150 ms + 2,400 files × 0.5 ms + 1.00 GiB ÷ 100 MB/s = 0.15 + 1.2 + 10.7 s = 12.1 s" */
+function loadBreakdown(work: LoadWork, load: LoadModel): string {
+  const parts = [
+    (work.runs * load.runOverheadMs) / 1000,
+    (work.files * load.perFileMs) / 1000,
+    loadSeconds({ runs: 0, files: 0, bytes: work.bytes }, load),
+  ];
+  return (
+    `${plural(work.runs, "run")} × ${significant(load.runOverheadMs)} ms + ${plural(work.files, "file")} × ${significant(load.perFileMs)} ms + ` +
+    `${formatBytes(work.bytes)} ÷ ${significant(load.mbPerSecond)} MB/s = ${parts.map(significant).join(" + ")} s = ${formatSeconds(loadSeconds(work, load))}`
+  );
 }
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -328,8 +484,9 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
 
   // Backfill
   const bf = inputs.backfill;
-  const bfSeconds = loadSeconds(bf.bytes, inputs.rate.mbPerSecond);
   const bfRuns = runsNeededFor(bf.files, bf.bytes, limits);
+  const load = inputs.load;
+  const bfSeconds = loadSeconds({ runs: bfRuns, files: bf.files, bytes: bf.bytes }, load);
   const bfList = s3 && bf.files > 0 ? bfRuns * listRequestsPerRun(listing.objects) : 0;
   const bfGet = s3 ? bf.files : 0;
   const bfListCost = (bfList / 1000) * prices.s3ListPer1000;
@@ -355,8 +512,11 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
     assumptions.push(`The per-run limits split the backfill into ${atLeast}${plural(bfRuns, "run")}; each lists the whole source.`);
   }
   assumptions.push(
-    `Load rate for ${inputs.format}: ${inputs.rate.mbPerSecond} MB/s (MB = 10^6 bytes; ${inputs.rate.origin}). Load time = bytes ÷ rate; listing, downloads and run start-up are not counted.`,
+    `Load time for ${inputs.format} = ${significant(load.runOverheadMs)} ms per run + ${significant(load.perFileMs)} ms per file + bytes ÷ ${significant(load.mbPerSecond)} MB/s (MB = 10^6 bytes; ${load.origin}). The per-file cost is listing, claiming, reading and recording each file, which is what makes many small files slow; S3 downloads are not counted.`,
   );
+  if (bf.files > 0) {
+    assumptions.push(`Backfill load time: ${loadBreakdown({ runs: bfRuns, files: bf.files, bytes: bf.bytes }, load)}.`);
+  }
   assumptions.push(
     `Compute is billed for load time only, at ${formatUsd(prices.computePerHour)} per hour (${origin("computePerHour")}).`,
   );
@@ -376,7 +536,10 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
   const scheduled = runs.runs > 0;
   const loadedFiles = scheduled ? newFiles : 0;
   const loadedBytes = scheduled ? newBytes : 0;
-  const mSeconds = loadSeconds(loadedBytes, inputs.rate.mbPerSecond);
+  // A scheduled run that finds nothing new loads nothing: at most one loading run per file landed.
+  const loadingRuns = scheduled ? Math.min(runs.runs, loadedFiles) : 0;
+  const monthlyWork = { runs: loadingRuns, files: loadedFiles, bytes: loadedBytes };
+  const mSeconds = loadSeconds(monthlyWork, load);
   const mCompute = (mSeconds / 3600) * prices.computePerHour;
   const mList = s3 ? runs.runs * listRequestsPerRun(listing.objects) : 0;
   const mGet = s3 ? loadedFiles : 0;
@@ -419,7 +582,9 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
       inputs.arrivals.basis === "HISTORY"
         ? `Steady state from this ingestion's history: ${plural(inputs.arrivals.files, "file")} (${formatBytes(inputs.arrivals.bytes)}) that landed and were loaded in ${windowText} (older files it loaded as backfill are not counted)`
         : `Steady state from the listing: ${atLeast}${plural(inputs.arrivals.files, "file")} (${formatBytes(inputs.arrivals.bytes)}) last modified in ${windowText}`
-    }; scaled to the ${month.days} days of ${month.name}: ${count(newFiles)} files (${formatBytes(newBytes)}) per month, loaded by the scheduled runs as they land.`,
+    }; scaled to the ${month.days} days of ${month.name}: ${count(newFiles)} files (${formatBytes(newBytes)}) per month, loaded by the scheduled runs as they land${
+      scheduled && loadedFiles > 0 ? `: ${loadBreakdown(monthlyWork, load)} of load a month` : ""
+    }.`,
   );
   assumptions.push(
     `Warehouse storage: the DuckDB table is taken as ${ratio}× the source bytes (DuckDB's compression usually stores JSON and CSV in less); ${month.name} stores ${inputs.loadedBytes > 0 ? "what is loaded already, " : ""}the backfill and half the month's new data, ${significant(storedGbMonths)} GB-months at ${formatUsd(prices.storagePerGbMonth)} per GB-month (GB = 2^30 bytes; ${origin("storagePerGbMonth")}). Each later month adds ${formatUsd(((ratio * loadedBytes) / GB) * prices.storagePerGbMonth)} as the table grows.`,

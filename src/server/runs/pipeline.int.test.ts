@@ -48,14 +48,17 @@ describe("run pipeline on local files (PGlite)", () => {
     ]);
   });
 
-  it("records its estimate when it claims: the claimed bytes at the calibrated rate, next to the actuals", async () => {
+  it("records its estimate when it claims: the claimed files and bytes by the calibrated model, next to the actuals", async () => {
     const landing = path.join(suite.world.root, "estimated");
     const files = { "a.jsonl": jsonl([{ id: 1, pad: "x".repeat(1200) }]), "b.jsonl": jsonl([{ id: 2, pad: "y".repeat(600) }]) };
     await writeFiles(landing, files);
     const bytes = Object.values(files).reduce((n, f) => n + Buffer.byteLength(f), 0);
-    // 0.001 MB/s = 1,000 bytes a second: the estimate is `bytes` milliseconds.
+    // 1,000 ms per run + 100 ms per file + 0.001 MB/s (1,000 bytes a second): 1,000 + 2 × 100 + `bytes` milliseconds.
     const calibration = path.join(suite.world.root, "calibration.json");
-    await writeFile(calibration, JSON.stringify({ measuredAt: "2026-11-01T00:00:00.000Z", quick: false, mbPerSecond: { JSON: 0.001, CSV: 1, PARQUET: 1 } }));
+    await writeFile(
+      calibration,
+      JSON.stringify({ measuredAt: "2026-11-01T00:00:00.000Z", quick: false, runOverheadMs: 1000, perFileMs: { JSON: 100 }, mbPerSecond: { JSON: 0.001, CSV: 1, PARQUET: 1 } }),
+    );
     const ing = await makeIngestion(suite.world, { source: { uri: landing }, destination: { schema: "raw", table: "estimated" } });
     suite.world.deps.config.cost = { calibrationFile: calibration };
     let runId: string;
@@ -66,6 +69,6 @@ describe("run pipeline on local files (PGlite)", () => {
       delete suite.world.deps.config.cost;
     }
     const run = await suite.world.deps.db.run.findUniqueOrThrow({ where: { id: runId } });
-    expect(run).toMatchObject({ status: "SUCCEEDED", estimatedBytes: BigInt(bytes), estimatedDurationMs: bytes, bytesLoaded: BigInt(bytes) });
+    expect(run).toMatchObject({ status: "SUCCEEDED", estimatedBytes: BigInt(bytes), estimatedDurationMs: 1_200 + bytes, bytesLoaded: BigInt(bytes) });
   });
 });

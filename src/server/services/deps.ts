@@ -40,7 +40,7 @@ export interface PreviewLimits {
 export interface CostSettings {
   /** Prices the operator set (AUTOLOADER_PRICE_*); the others are the defaults. */
   prices?: Partial<CostPrices>;
-  /** Load rates measured by `npm run bench`: <data dir>/calibration.json. */
+  /** The load model (per-run overhead, per-file cost, MB/s) measured by `npm run bench`: <data dir>/calibration.json. */
   calibrationFile?: string;
   /** The estimate's listing stops after this many objects (default 100,000); counts then say "at least". */
   listLimit?: number;

@@ -86,11 +86,15 @@ export const costEstimateView = z.object({
     sampled: z.boolean(),
     limit: z.number(),
   }),
+  /** The load-time model: runOverheadMs per run + perFileMs per file + bytes ÷ mbPerSecond. */
   rate: z.object({
     format: z.enum(COST_FORMATS),
     /** MB (10^6 bytes) per second. */
     mbPerSecond: z.number(),
-    source: z.enum(["CALIBRATION", "DEFAULT"]),
+    perFileMs: z.number(),
+    runOverheadMs: z.number(),
+    /** PARTIAL: some figures measured, the others defaults (a calibration file older than the per-file model). */
+    source: z.enum(["CALIBRATION", "PARTIAL", "DEFAULT"]),
     measuredAt: z.date().nullable(),
   }),
   prices: z.object({

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PRICES, GB } from "@/server/domain/cost";
+import { DEFAULT_LOAD_MODEL, DEFAULT_PRICES, GB } from "@/server/domain/cost";
 import { DomainError } from "@/server/domain/errors";
 import { createIngestionInput, type CreateIngestionDraft } from "@/server/domain/ingestion-input";
 import type { CostSettings, ServiceDeps } from "@/server/services/deps";
@@ -18,11 +18,12 @@ import { createRunWorld, jsonl, useRunWorld, writeFiles, type RunWorld } from "@
 import { S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { testClock } from "@/test/service-deps";
 import { costEstimateView, estimateCostInput } from "./cost-view";
-import { estimateCost, estimateLoadDurationMs, loadRate, loadRateMbPerSecond } from "./estimate-cost";
+import { estimateCost, estimateLoadDurationMs, loadModel } from "./estimate-cost";
 
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000);
 const MB = 1_000_000;
+const DEFAULT_JSON = DEFAULT_LOAD_MODEL.JSON;
 
 function estimate(deps: ServiceDeps, tenantId: string, raw: unknown) {
   return estimateCost(deps, tenantId, estimateCostInput.parse(raw));
@@ -109,7 +110,7 @@ describe("estimateCost over local directories (PGlite)", () => {
     expect(r.source).toEqual({ type: "LOCAL", uri: landing, glob: "**/*.json" });
     // 7 objects; a, b, old and sub/c match (10 MB); empty.json is skipped; _SUCCESS and notes.txt do not match.
     expect(r.listing).toEqual({ objects: 7, files: 4, bytes: 10 * MB, emptyFiles: 1, sampled: false, limit: 100_000 });
-    expect(r.rate).toEqual({ format: "JSON", mbPerSecond: 100, source: "DEFAULT", measuredAt: null });
+    expect(r.rate).toEqual({ format: "JSON", ...DEFAULT_JSON, source: "DEFAULT", measuredAt: null });
     expect(r.prices).toEqual(DEFAULT_PRICES);
     expect(r.schedule).toEqual({
       frequency: "DAILY",
@@ -126,23 +127,24 @@ describe("estimateCost over local directories (PGlite)", () => {
     });
     // a (1 MB) + b (2 MB) + c (4 MB) landed in the last 30 days.
     expect(r.steadyState).toEqual({ basis: "LISTING", windowDays: 30, files: 3, bytes: 7 * MB });
-    // Backfill: 10 MB / 100 MB/s = 0.1 s; compute 0.1 / 3600 × $0.0464; a local directory makes no requests.
-    expect(r.backfill).toMatchObject({ scope: "ALL_MATCHING", files: 4, bytes: 10 * MB, runsNeeded: 1, durationMs: 100, requestCost: 0 });
-    expect(r.backfill.computeCost).toBeCloseTo((0.1 / 3600) * 0.0464, 15);
-    expect(r.backfill.total).toBeCloseTo((0.1 / 3600) * 0.0464, 15);
-    // Month: 3 files / 7 MB × 31/30 = 3.1 files / 7,233,333.3 bytes → 72.3 ms of load.
+    // Backfill, by the default JSON model: 1 run's overhead + 4 files + 10 MB at the rate;
+    // compute at $0.0464 per hour; a local directory makes no requests.
+    const { runOverheadMs, perFileMs, mbPerSecond } = DEFAULT_JSON;
+    const backfillMs = runOverheadMs + 4 * perFileMs + (10 * 1000) / mbPerSecond;
+    expect(r.backfill).toMatchObject({ scope: "ALL_MATCHING", files: 4, bytes: 10 * MB, runsNeeded: 1, durationMs: Math.round(backfillMs), requestCost: 0 });
+    expect(r.backfill.computeCost).toBeCloseTo((backfillMs / 1000 / 3600) * 0.0464, 15);
+    expect(r.backfill.total).toBeCloseTo((backfillMs / 1000 / 3600) * 0.0464, 15);
+    // Month: 3 files / 7 MB × 31/30 = 3.1 files / 7,233,333.3 bytes, in 3.1 of the 31 runs (the others find nothing).
     // Storage: (10 MB + 7,233,333.3 / 2) / 2^30 GB-months × $0.023.
-    expect(r.monthly).toMatchObject({ runs: 31, durationMs: 72, listRequests: 0, getRequests: 0, requestCost: 0 });
+    const monthlyMs = 3.1 * runOverheadMs + 3.1 * perFileMs + ((7 * 1000 * 31) / 30) / mbPerSecond;
+    expect(r.monthly).toMatchObject({ runs: 31, durationMs: Math.round(monthlyMs), listRequests: 0, getRequests: 0, requestCost: 0 });
     expect(r.monthly.newFiles).toBeCloseTo(3.1, 10);
     expect(r.monthly.newBytes).toBeCloseTo((7 * MB * 31) / 30, 4);
     expect(r.monthly.storedGbMonths).toBeCloseTo((10 * MB + (7 * MB * 31) / 60) / GB, 12);
-    expect(r.monthly.total).toBeCloseTo(
-      ((7 * MB * 31) / 30 / (100 * MB) / 3600) * 0.0464 + ((10 * MB + (7 * MB * 31) / 60) / GB) * 0.023,
-      15,
-    );
+    expect(r.monthly.total).toBeCloseTo((monthlyMs / 1000 / 3600) * 0.0464 + ((10 * MB + (7 * MB * 31) / 60) / GB) * 0.023, 15);
     expect(r.assumptions).toContain("Empty files are skipped, not loaded: 1.");
     expect(r.assumptions).toContain("A local directory has no request charges.");
-    expect(r.assumptions.find((a) => a.startsWith("Load rate"))).toContain(
+    expect(r.assumptions.find((a) => a.startsWith("Load time for JSON"))).toContain(
       "default: no calibration file is configured",
     );
   });
@@ -162,8 +164,9 @@ describe("estimateCost over local directories (PGlite)", () => {
     const deps = withCost(world.deps, { prices: { computePerHour: 1, storagePerGbMonth: 0.5 } });
     const r = await estimate(deps, world.tenant.id, { draft: draft(), prices: { computePerHour: 3.6 } });
     expect(r.prices).toEqual({ computePerHour: 3.6, storagePerGbMonth: 0.5, s3ListPer1000: 0.005, s3GetPer1000: 0.0004 });
-    // $3.60/hour is $0.001 per second: 0.1 s of backfill = $0.0001.
-    expect(r.backfill.computeCost).toBeCloseTo(0.0001, 15);
+    // $3.60/hour is $0.001 per second: each millisecond of backfill (default JSON model: 1 run, 4 files, 10 MB) costs $0.000001.
+    const backfillMs = DEFAULT_JSON.runOverheadMs + 4 * DEFAULT_JSON.perFileMs + (10 * 1000) / DEFAULT_JSON.mbPerSecond;
+    expect(r.backfill.computeCost).toBeCloseTo(backfillMs / 1e6, 15);
     expect(r.assumptions).toContain("Compute is billed for load time only, at $3.60 per hour (given with this request).");
     expect(r.assumptions.find((a) => a.startsWith("Warehouse storage"))).toContain("$0.50 per GB-month (GB = 2^30 bytes; configured)");
   });
@@ -183,50 +186,86 @@ describe("estimateCost over local directories (PGlite)", () => {
   });
 
   describe("calibration", () => {
-    it("present: the measured rate of the format, with when it was measured", async () => {
+    const calibrated = {
+      measuredAt: "2026-11-20T10:00:00.000Z",
+      quick: false,
+      runOverheadMs: 100,
+      perFileMs: { JSON: 5, CSV: 2, PARQUET: 0.5 },
+      mbPerSecond: { JSON: 250, CSV: 300, PARQUET: 900 },
+    };
+
+    it("present: the measured overhead, per-file cost and rate of the format, with when they were measured", async () => {
       const { world } = suite;
       const file = path.join(scratch, "calibration.json");
-      await writeFile(
-        file,
-        JSON.stringify({ measuredAt: "2026-11-20T10:00:00.000Z", quick: false, mbPerSecond: { JSON: 250, CSV: 300, PARQUET: 900 } }),
-      );
+      await writeFile(file, JSON.stringify(calibrated));
       const deps = withCost(world.deps, { calibrationFile: file });
       const r = await estimate(deps, world.tenant.id, { draft: draft() });
-      expect(r.rate).toEqual({ format: "JSON", mbPerSecond: 250, source: "CALIBRATION", measuredAt: new Date("2026-11-20T10:00:00.000Z") });
-      // 10 MB / 250 MB/s = 0.04 s.
-      expect(r.backfill.durationMs).toBe(40);
-      expect(r.assumptions.find((a) => a.startsWith("Load rate"))).toBe(
-        "Load rate for JSON: 250 MB/s (MB = 10^6 bytes; measured by npm run bench on 2026-11-20). Load time = bytes ÷ rate; listing, downloads and run start-up are not counted.",
+      expect(r.rate).toEqual({
+        format: "JSON",
+        mbPerSecond: 250,
+        perFileMs: 5,
+        runOverheadMs: 100,
+        source: "CALIBRATION",
+        measuredAt: new Date("2026-11-20T10:00:00.000Z"),
+      });
+      // 100 ms + 4 files × 5 ms + 10 MB / 250 MB/s (40 ms) = 160 ms.
+      expect(r.backfill.durationMs).toBe(160);
+      expect(r.assumptions.find((a) => a.startsWith("Load time"))).toBe(
+        "Load time for JSON = 100 ms per run + 5 ms per file + bytes ÷ 250 MB/s (MB = 10^6 bytes; measured by npm run bench on 2026-11-20). The per-file cost is listing, claiming, reading and recording each file, which is what makes many small files slow; S3 downloads are not counted.",
       );
-      // The helpers the run pipeline uses: 1 GB of PARQUET at 900 MB/s = 1,111.1 ms.
-      expect(await loadRateMbPerSecond(deps, "PARQUET")).toBe(900);
-      expect(await estimateLoadDurationMs(deps, "PARQUET", 1_000 * MB)).toBe(1_111);
-      expect(await estimateLoadDurationMs(deps, "CSV", 0)).toBe(0);
+      expect(r.assumptions).toContain("Backfill load time: 1 run × 100 ms + 4 files × 5 ms + 9.54 MiB ÷ 250 MB/s = 0.1 + 0.02 + 0.04 s = 0.16 s.");
+      // What the run pipeline records at claim time: 1,000 Parquet files of 1 MB each
+      // = 100 ms + 1,000 × 0.5 ms + 1,000 MB / 900 MB/s (1,111.1 ms) = 1,711 ms.
+      expect(await estimateLoadDurationMs(deps, "PARQUET", { files: 1_000, bytes: 1_000 * MB })).toBe(1_711);
+      expect(await estimateLoadDurationMs(deps, "CSV", { files: 0, bytes: 0 })).toBe(0);
+    });
+
+    it("an older file with rates only: its rate, the default overhead and per-file cost, and no problem", async () => {
+      const { world } = suite;
+      const file = path.join(scratch, "rates-only.json");
+      await writeFile(file, JSON.stringify({ measuredAt: "2026-11-20T10:00:00.000Z", quick: false, mbPerSecond: { JSON: 250, CSV: 300, PARQUET: 900 } }));
+      const deps = withCost(world.deps, { calibrationFile: file });
+      expect(await loadModel(deps, "JSON")).toEqual({
+        format: "JSON",
+        runOverheadMs: DEFAULT_JSON.runOverheadMs,
+        perFileMs: DEFAULT_JSON.perFileMs,
+        mbPerSecond: 250,
+        source: "PARTIAL",
+        measuredAt: new Date("2026-11-20T10:00:00.000Z"),
+        origin: `rate measured by npm run bench on 2026-11-20; per-run overhead and per-file cost: default, not in ${file} (npm run bench writes them)`,
+        problem: null,
+      });
+      const r = await estimate(deps, world.tenant.id, { draft: draft() });
+      expect(r.rate).toMatchObject({ source: "PARTIAL", mbPerSecond: 250, perFileMs: DEFAULT_JSON.perFileMs });
+      expect(r.backfill.durationMs).toBe(Math.round(DEFAULT_JSON.runOverheadMs + 4 * DEFAULT_JSON.perFileMs + 40));
+      expect(r.assumptions.some((a) => a.startsWith(`The calibration file ${file}`))).toBe(false);
     });
 
     it("a quick calibration says so; one without the format falls back for that format", async () => {
       const { world } = suite;
       const file = path.join(scratch, "quick.json");
-      await writeFile(file, JSON.stringify({ measuredAt: "2026-11-20T10:00:00.000Z", quick: true, mbPerSecond: { CSV: 300 } }));
+      await writeFile(file, JSON.stringify({ measuredAt: "2026-11-20T10:00:00.000Z", quick: true, perFileMs: { CSV: 2 }, mbPerSecond: { CSV: 300 } }));
       const deps = withCost(world.deps, { calibrationFile: file });
-      expect(await loadRate(deps, "CSV")).toMatchObject({
+      expect(await loadModel(deps, "CSV")).toMatchObject({
         mbPerSecond: 300,
-        origin: "measured by npm run bench on 2026-11-20 in --quick mode (small data, a rougher figure)",
+        perFileMs: 2,
+        source: "PARTIAL",
+        origin: `per-file cost and rate measured by npm run bench on 2026-11-20 in --quick mode (small data, a rougher figure); per-run overhead: default, not in ${file} (npm run bench writes it)`,
       });
-      expect(await loadRate(deps, "JSON")).toMatchObject({
-        mbPerSecond: 100,
+      expect(await loadModel(deps, "JSON")).toMatchObject({
+        ...DEFAULT_JSON,
         source: "DEFAULT",
-        origin: `default: ${file} has no JSON rate`,
+        origin: `default: ${file} has no JSON figures`,
         problem: null,
       });
     });
 
-    it("absent: the default rate, and where the calibration would be", async () => {
+    it("absent: the default model, and where the calibration would be", async () => {
       const { world } = suite;
       const file = path.join(scratch, "missing", "calibration.json");
       const r = await estimate(withCost(world.deps, { calibrationFile: file }), world.tenant.id, { draft: draft() });
-      expect(r.rate).toEqual({ format: "JSON", mbPerSecond: 100, source: "DEFAULT", measuredAt: null });
-      expect(r.assumptions.find((a) => a.startsWith("Load rate"))).toContain(
+      expect(r.rate).toEqual({ format: "JSON", ...DEFAULT_JSON, source: "DEFAULT", measuredAt: null });
+      expect(r.assumptions.find((a) => a.startsWith("Load time"))).toContain(
         `default: ${file} does not exist yet; npm run bench measures this machine and writes it`,
       );
     });
@@ -235,15 +274,19 @@ describe("estimateCost over local directories (PGlite)", () => {
       ["not JSON", "{ not json", "is not valid ("],
       ["a negative rate", JSON.stringify({ mbPerSecond: { JSON: -5 } }), "is not valid (mbPerSecond.JSON: "],
       ["no rates at all", JSON.stringify({ measuredAt: "yesterday" }), "is not valid (measuredAt: "],
-    ])("corrupt (%s): the default rate and an assumption saying so, not an error", async (_what, content, says) => {
+      ["a negative per-file cost", JSON.stringify({ ...calibrated, perFileMs: { JSON: -0.5 } }), "is not valid (perFileMs.JSON: "],
+      ["a per-file cost that is not a number", JSON.stringify({ ...calibrated, perFileMs: { CSV: "0.5" } }), "is not valid (perFileMs.CSV: "],
+      ["an overhead that is not a number", JSON.stringify({ ...calibrated, runOverheadMs: "fast" }), "is not valid (runOverheadMs: "],
+      ["per-file costs that are not per format", JSON.stringify({ ...calibrated, perFileMs: 0.5 }), "is not valid (perFileMs: "],
+    ])("corrupt (%s): the default model and an assumption naming the problem, not an error", async (_what, content, says) => {
       const { world } = suite;
       const file = path.join(scratch, `corrupt-${Math.random().toString(36).slice(2)}.json`);
       await writeFile(file, content);
       const r = await estimate(withCost(world.deps, { calibrationFile: file }), world.tenant.id, { draft: draft() });
-      expect(r.rate).toMatchObject({ mbPerSecond: 100, source: "DEFAULT" });
+      expect(r.rate).toMatchObject({ ...DEFAULT_JSON, source: "DEFAULT" });
       const note = r.assumptions.find((a) => a.startsWith(`The calibration file ${file}`));
       expect(note).toContain(says);
-      expect(note).toMatch(/; default load rates are used until npm run bench rewrites it$/);
+      expect(note).toMatch(/; default load figures are used until npm run bench rewrites it$/);
     });
   });
 
@@ -349,6 +392,41 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     const paused = await estimate(world.deps, world.tenant.id, { ingestionId: ing.id });
     expect(paused.subject).toMatchObject({ status: "PAUSED" });
     expect(paused.assumptions).toContain("The ingestion is paused: the monthly figures apply once it is resumed.");
+  });
+
+  it("a run records its estimate from the files it claimed: many small files take longer than one file of the same bytes", async () => {
+    const { world } = suite;
+    // 100 ms per run + 25 ms per file + bytes at 1 MB/s (1,000 bytes a millisecond).
+    const file = path.join(world.root, "per-file-calibration.json");
+    await writeFile(file, JSON.stringify({ runOverheadMs: 100, perFileMs: { JSON: 25, CSV: 1, PARQUET: 1 }, mbPerSecond: { JSON: 1, CSV: 1, PARQUET: 1 } }));
+    const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, note: `row ${i}`.padEnd(40, ".") }));
+    const one = path.join(world.root, "one-file");
+    const many = path.join(world.root, "many-files");
+    await writeFiles(one, { "all.jsonl": jsonl(rows) });
+    await writeFiles(many, Object.fromEntries(rows.map((r, i) => [`part-${String(i).padStart(2, "0")}.jsonl`, jsonl([r])])));
+    const estimated = async (dir: string) => {
+      const ing = await createWith(world, { source: { uri: dir } });
+      world.deps.config.cost = { calibrationFile: file };
+      try {
+        const { runId } = await triggerRun(world.deps, world.tenant.id, ing.id);
+        await world.executor.idle();
+        return await world.deps.db.run.findUniqueOrThrow({
+          where: { id: runId },
+          select: { status: true, filesLoaded: true, estimatedBytes: true, estimatedDurationMs: true },
+        });
+      } finally {
+        delete world.deps.config.cost;
+      }
+    };
+    const a = await estimated(one);
+    const b = await estimated(many);
+    // The same rows either way: the bytes are equal, the file counts are not.
+    expect(a.estimatedBytes).toBe(b.estimatedBytes);
+    const bytes = Number(a.estimatedBytes);
+    expect(a).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, estimatedDurationMs: Math.round(100 + 1 * 25 + bytes / 1000) });
+    expect(b).toMatchObject({ status: "SUCCEEDED", filesLoaded: 40, estimatedDurationMs: Math.round(100 + 40 * 25 + bytes / 1000) });
+    // 39 more files, 39 × 25 ms more.
+    expect(b.estimatedDurationMs! - a.estimatedDurationMs!).toBe(975);
   });
 
   it("a stored source that has gone away is a BAD_REQUEST with the storage's message", async () => {

@@ -1,22 +1,25 @@
 // The cost estimate of an ingestion or a draft: lists the source (bounded), measures the steady
-// state, reads the calibrated load rate and the prices, and hands the numbers to domain/cost.ts.
+// state, reads the calibrated load model and the prices, and hands the numbers to domain/cost.ts.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import {
   ARRIVAL_WINDOW_DAYS,
-  DEFAULT_MB_PER_SECOND,
+  DEFAULT_LOAD_MODEL,
   DEFAULT_PRICES,
   DEFAULT_WAREHOUSE_BYTES_PER_SOURCE_BYTE,
   estimateCosts,
-  loadSeconds,
   PRICE_KEYS,
+  runLoadMs,
   runsPerMonth,
   type CostFormat,
   type CostPrices,
+  type LoadModel,
   type PriceOrigin,
 } from "@/server/domain/cost";
 import { DomainError } from "@/server/domain/errors";
+import { requeuedByListing, takenByLaterRuns } from "@/server/domain/file-retry";
 import { describeSchedule, type Schedule } from "@/server/domain/schedule";
+import { joinAnd } from "@/server/domain/text";
 import { matcher } from "@/server/sources/matcher";
 import { SourceError, type ListPage, type Source } from "@/server/sources/source";
 import type { SourceSpec } from "@/server/sources/source-factory";
@@ -35,36 +38,47 @@ const PAGE = 1000;
 const DAY = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
-// Load rates
+// The load model
 
-export interface LoadRate {
+export interface ResolvedLoadModel extends LoadModel {
   format: CostFormat;
-  /** MB (10^6 bytes) per second. */
-  mbPerSecond: number;
-  source: "CALIBRATION" | "DEFAULT";
+  /** CALIBRATION: every figure measured; PARTIAL: some (a calibration file older than the per-file model has rates only); DEFAULT: none. */
+  source: "CALIBRATION" | "PARTIAL" | "DEFAULT";
   measuredAt: Date | null;
-  /** Where the rate comes from, for the assumptions: "measured by npm run bench on …" / "default: …". */
+  /** Where the figures come from, for the assumptions: "measured by npm run bench on …" / "default: …". */
   origin: string;
   /** Set when the calibration file exists but cannot be used. */
   problem: string | null;
 }
 
 const positiveRate = z.number().positive().finite().optional();
-/** What scripts/bench.ts writes. */
-const calibrationFile = z.object({
+const milliseconds = z.number().nonnegative().finite().optional();
+/** What scripts/bench.ts writes. Files written before the per-file model have `mbPerSecond` only. */
+export const calibrationFileSchema = z.object({
   measuredAt: z.iso.datetime({ offset: true }).optional(),
   quick: z.boolean().optional(),
+  runOverheadMs: milliseconds,
+  perFileMs: z.object({ JSON: milliseconds, CSV: milliseconds, PARQUET: milliseconds }).optional(),
   mbPerSecond: z.object({ JSON: positiveRate, CSV: positiveRate, PARQUET: positiveRate }),
 });
+export type CalibrationFile = z.infer<typeof calibrationFileSchema>;
+
+const MODEL_PARTS = [
+  ["runOverheadMs", "per-run overhead"],
+  ["perFileMs", "per-file cost"],
+  ["mbPerSecond", "rate"],
+] as const satisfies readonly (readonly [keyof LoadModel, string])[];
 
 /**
- * The load rate of a format: from the calibration `npm run bench` writes (config.cost.calibrationFile),
- * or the default when there is none, it lacks the format, or it cannot be read (never an error).
+ * The load model of a format: from the calibration `npm run bench` writes (config.cost.calibrationFile),
+ * figure by figure, with the default for each one it lacks (an older file has no per-file cost or
+ * overhead), and every default when there is no file or it cannot be read (never an error).
  */
-export async function loadRate(deps: ServiceDeps, format: CostFormat): Promise<LoadRate> {
-  const fallback = (origin: string, problem: string | null = null): LoadRate => ({
+export async function loadModel(deps: ServiceDeps, format: CostFormat): Promise<ResolvedLoadModel> {
+  const defaults = DEFAULT_LOAD_MODEL[format];
+  const fallback = (origin: string, problem: string | null = null): ResolvedLoadModel => ({
     format,
-    mbPerSecond: DEFAULT_MB_PER_SECOND[format],
+    ...defaults,
     source: "DEFAULT",
     measuredAt: null,
     origin,
@@ -82,38 +96,46 @@ export async function loadRate(deps: ServiceDeps, format: CostFormat): Promise<L
     const problem = `The calibration file ${file} cannot be read (${(error as Error).message})`;
     return fallback(`default: ${file} cannot be read`, problem);
   }
-  let parsed: z.infer<typeof calibrationFile>;
+  let parsed: CalibrationFile;
   try {
-    const result = calibrationFile.safeParse(JSON.parse(text));
+    const result = calibrationFileSchema.safeParse(JSON.parse(text));
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(`${issue?.path.join(".") || "the file"}: ${issue?.message ?? "unexpected content"}`);
     }
     parsed = result.data;
   } catch (error) {
-    const problem = `The calibration file ${file} is not valid (${(error as Error).message}); default load rates are used until npm run bench rewrites it`;
+    const problem = `The calibration file ${file} is not valid (${(error as Error).message}); default load figures are used until npm run bench rewrites it`;
     return fallback(`default: ${file} is not valid`, problem);
   }
-  const rate = parsed.mbPerSecond[format];
-  if (rate === undefined) return fallback(`default: ${file} has no ${format} rate`);
+  const measured: Partial<LoadModel> = {
+    runOverheadMs: parsed.runOverheadMs,
+    perFileMs: parsed.perFileMs?.[format],
+    mbPerSecond: parsed.mbPerSecond[format],
+  };
+  const found = MODEL_PARTS.filter(([key]) => measured[key] !== undefined).map(([, name]) => name);
+  const missing = MODEL_PARTS.filter(([key]) => measured[key] === undefined).map(([, name]) => name);
+  if (found.length === 0) return fallback(`default: ${file} has no ${format} figures`);
   const measuredAt = parsed.measuredAt ? new Date(parsed.measuredAt) : null;
+  const how = `measured by npm run bench${measuredAt ? ` on ${measuredAt.toISOString().slice(0, 10)}` : ""}${parsed.quick ? " in --quick mode (small data, a rougher figure)" : ""}`;
   return {
     format,
-    mbPerSecond: rate,
-    source: "CALIBRATION",
+    runOverheadMs: measured.runOverheadMs ?? defaults.runOverheadMs,
+    perFileMs: measured.perFileMs ?? defaults.perFileMs,
+    mbPerSecond: measured.mbPerSecond ?? defaults.mbPerSecond,
+    source: missing.length === 0 ? "CALIBRATION" : "PARTIAL",
     measuredAt,
-    origin: `measured by npm run bench${measuredAt ? ` on ${measuredAt.toISOString().slice(0, 10)}` : ""}${parsed.quick ? " in --quick mode (small data, a rougher figure)" : ""}`,
+    origin:
+      missing.length === 0
+        ? how
+        : `${joinAnd(found)} ${how}; ${joinAnd(missing)}: default, not in ${file} (npm run bench writes ${missing.length === 1 ? "it" : "them"})`,
     problem: null,
   };
 }
 
-export async function loadRateMbPerSecond(deps: ServiceDeps, format: CostFormat): Promise<number> {
-  return (await loadRate(deps, format)).mbPerSecond;
-}
-
-/** How long loading `bytes` of `format` should take, in whole milliseconds, at the load rate. */
-export async function estimateLoadDurationMs(deps: ServiceDeps, format: CostFormat, bytes: number): Promise<number> {
-  return Math.round(loadSeconds(bytes, await loadRateMbPerSecond(deps, format)) * 1000);
+/** How long a run that claimed `files` files of `bytes` of `format` should take, in whole milliseconds. */
+export async function estimateLoadDurationMs(deps: ServiceDeps, format: CostFormat, claimed: { files: number; bytes: number }): Promise<number> {
+  return runLoadMs(claimed, await loadModel(deps, format));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,17 +242,13 @@ async function tallyListing(deps: ServiceDeps, target: Target, limit: number, wi
       if (target.ingestionId !== null && files.length > 0) {
         const known = await deps.db.processedFile.findMany({
           where: { ingestionId: target.ingestionId, path: { in: files.map((o) => o.path) } },
-          select: { path: true, status: true, retryCount: true },
+          select: { path: true, status: true, failureKind: true, retryCount: true, size: true, etag: true, lastModified: true },
         });
         const byPath = new Map(known.map((k) => [k.path, k]));
         for (const o of files) {
           const k = byPath.get(o.path);
-          // What a run would claim: new files, PENDING, PROCESSING, and FAILED ones under the retry limit.
-          const pending =
-            !k ||
-            k.status === "PENDING" ||
-            k.status === "PROCESSING" ||
-            (k.status === "FAILED" && k.retryCount < maxRetries);
+          // What runs would claim: new files, files the listing brings back, and the ones later runs retry.
+          const pending = !k || requeuedByListing(k, o) || takenByLaterRuns(k, maxRetries);
           if (pending) {
             t.pendingFiles += 1;
             t.pendingBytes += o.size;
@@ -307,14 +325,14 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
   const limit = deps.config.cost?.listLimit ?? DEFAULT_LIST_LIMIT;
   const listing = await tallyListing(deps, target, limit, windowStart);
   const history = target.ingestionId === null ? null : await historyArrivals(deps, target.ingestionId, windowStart);
-  const rate = await loadRate(deps, target.format);
+  const load = await loadModel(deps, target.format);
   const { prices, origins } = resolvePrices(deps, input.prices);
   const ratio =
     input.warehouseBytesPerSourceByte ?? deps.config.cost?.warehouseBytesPerSourceByte ?? DEFAULT_WAREHOUSE_BYTES_PER_SOURCE_BYTE;
   const runs = runsPerMonth(target.schedule, now, (m) => deps.log.warn(m));
 
   const notes: string[] = [];
-  if (rate.problem) notes.push(rate.problem);
+  if (load.problem) notes.push(load.problem);
   const arrivals = history?.arrivals
     ? { ...history.arrivals, windowDays: ARRIVAL_WINDOW_DAYS, basis: "HISTORY" as const }
     : { files: listing.recentFiles, bytes: listing.recentBytes, windowDays: ARRIVAL_WINDOW_DAYS, basis: "LISTING" as const };
@@ -333,7 +351,7 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
   const breakdown = estimateCosts({
     sourceType: target.sourceType,
     format: target.format,
-    rate: { mbPerSecond: rate.mbPerSecond, origin: rate.origin },
+    load: { runOverheadMs: load.runOverheadMs, perFileMs: load.perFileMs, mbPerSecond: load.mbPerSecond, origin: load.origin },
     listing: listingView,
     backfill: existing
       ? { files: listing.pendingFiles, bytes: listing.pendingBytes, scope: "NOT_YET_LOADED", alreadyLoaded: listing.loadedFiles }
@@ -356,7 +374,14 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
     estimatedAt: now,
     source: { type: target.sourceType, uri: target.spec.sourceUri, glob: target.glob },
     listing: listingView,
-    rate: { format: target.format, mbPerSecond: rate.mbPerSecond, source: rate.source, measuredAt: rate.measuredAt },
+    rate: {
+      format: target.format,
+      mbPerSecond: load.mbPerSecond,
+      perFileMs: load.perFileMs,
+      runOverheadMs: load.runOverheadMs,
+      source: load.source,
+      measuredAt: load.measuredAt,
+    },
     prices,
     warehouseBytesPerSourceByte: ratio,
     schedule: {

@@ -7,16 +7,19 @@ import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine
 import { plural } from "@/server/domain/text";
 import { tenantKey } from "../auth/tenants";
 import { UNFINISHED } from "@/server/runs/file-state";
+
+/** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
+const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;
 import type { ServiceDeps } from "../deps";
 import type { TriggerResult } from "../runs/trigger-run";
 import { activeWork, withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
 import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
-import { loadSeconds } from "@/server/domain/cost";
-import { loadRateMbPerSecond, resolvePrices } from "../cost/estimate-cost";
+import { runLoadMs } from "@/server/domain/cost";
+import { loadModel, resolvePrices } from "../cost/estimate-cost";
 
-/** What loading the next run's bytes should take and cost in compute, at the calibrated rate. */
+/** What loading the next run's files should take and cost in compute, by the calibrated load model. */
 export interface LoadEstimate {
   durationMs: number;
   mbPerSecond: number;
@@ -64,15 +67,16 @@ export async function planRefresh(
   }));
   const [files, unfinished] = await Promise.all([
     deps.db.processedFile.count({ where: { ingestionId: ingestion.id } }),
-    deps.db.processedFile.count({ where: { ingestionId: ingestion.id, status: { in: [...UNFINISHED] } } }),
+    deps.db.processedFile.count({ where: { ingestionId: ingestion.id, status: { in: [...SKIPPED_BY_NEW_ONLY] } } }),
   ]);
   const history = mode === "FULL" ? { files, forget: files, skip: 0 } : { files, forget: 0, skip: unfinished };
   const listing = await nextRunFiles(deps, ingestion, { forgetHistory: mode === "FULL" });
   const warnings: string[] = [];
   let load: RefreshPlan["load"] = null;
   if (!("error" in listing)) {
-    const mbPerSecond = await loadRateMbPerSecond(deps, ingestion.format);
-    const durationMs = Math.round(loadSeconds(listing.nextRun.bytes, mbPerSecond) * 1000);
+    const model = await loadModel(deps, ingestion.format);
+    const { mbPerSecond } = model;
+    const durationMs = runLoadMs(listing.nextRun, model);
     const perHour = resolvePrices(deps, undefined).prices.computePerHour;
     load = { ...listing, estimate: { durationMs, mbPerSecond, computeCost: (durationMs / 3_600_000) * perHour } };
   }
@@ -125,7 +129,7 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
       await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
     } else {
       await deps.db.processedFile.updateMany({
-        where: { ingestionId: ingestion.id, status: { in: [...UNFINISHED] } },
+        where: { ingestionId: ingestion.id, status: { in: [...SKIPPED_BY_NEW_ONLY] } },
         data: {
           status: "SKIPPED",
           error: `Skipped by a NEW_ONLY refresh at ${now.toISOString()}: only files that arrive later load`,
