@@ -210,6 +210,25 @@ test("SIGKILL of npm start's process group takes the server with it: port and da
   await stopGracefully(next);
 });
 
+test("SIGKILL of npm alone (not its group) stops the start process and the server within seconds", async () => {
+  test.setTimeout(2 * FRESH_START_MS + 30_000);
+  const dataDir = startedOnce ?? newDataDir();
+  const port = await freePort();
+  const server = start({ via: "npm", port, dataDir, host: "127.0.0.1" });
+  await healthy("127.0.0.1", port, server);
+  const serverPid = lockHolder(dataDir);
+  expect(serverPid, "the server holds the database lock").toBeDefined();
+
+  // Only npm's own pid: its shell and the start process are left to notice.
+  process.kill(server.process.pid!, "SIGKILL");
+  await expectAllReleased(serverPid!, port, dataDir, 5_000);
+  expect(server.output()).toMatch(/\[start\] the process that started this one \(\d+\) is gone: stopping the server/);
+
+  const next = start({ via: "npm", port, dataDir, host: "127.0.0.1" });
+  await healthy("127.0.0.1", port, next);
+  await stopGracefully(next);
+});
+
 test("SIGKILL of the start process alone stops the server within seconds: it closes the database and frees the port", async () => {
   test.setTimeout(2 * FRESH_START_MS + 30_000);
   const dataDir = startedOnce ?? newDataDir();

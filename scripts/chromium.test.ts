@@ -75,6 +75,14 @@ describe("findSystemChromium", () => {
     expect(findSystemChromium({ fixedPaths: [], searchPath })).toBe(path.join(first, "chromium-browser"));
   });
 
+  it("skips a Chromium that does not run, such as a snap shim that only says to install the snap", () => {
+    const shim = executable(path.join(dir, "usr/bin/chromium-browser"), '#!/bin/sh\necho "Command requires the chromium snap"; exit 1\n');
+    const real = executable(path.join(bin, "chromium"), '#!/bin/sh\n[ "$1" = "--version" ] && echo "Chromium 156.0"; exit 0\n');
+    expect(findSystemChromium({ fixedPaths: [shim], searchPath: bin })).toBe(real);
+    rmSync(real);
+    expect(findSystemChromium({ fixedPaths: [shim], searchPath: bin })).toBeUndefined();
+  });
+
   it("finds nothing where there is nothing", () => {
     expect(findSystemChromium({ fixedPaths: [path.join(dir, "none")], searchPath: bin })).toBeUndefined();
   });

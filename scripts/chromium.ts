@@ -2,7 +2,7 @@
 // Chromium when there is one; else Playwright's own (its installer needs the internet, so it is
 // given a bounded time); else, as root with apt, Debian's `chromium`; else it stops with one line
 // saying what to install. playwright.config.ts uses the same lookup, so it runs what was provisioned.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -36,16 +36,27 @@ function onPath(name: string, searchPath: string): string | undefined {
   return undefined;
 }
 
-/** The system's Chromium: the first fixed path that is an executable, else `chromium` or `chromium-browser` on PATH. */
+/**
+ * Whether the browser runs at all: Ubuntu's `chromium-browser` can be a shim that only says to
+ * install a snap, and a broken install fails here rather than in every browser test.
+ */
+function answersVersion(file: string): boolean {
+  return spawnSync(file, ["--version"], { stdio: "ignore", timeout: 15_000 }).status === 0;
+}
+
+/**
+ * The system's Chromium: the first fixed path that is an executable that answers `--version`, else
+ * `chromium` or `chromium-browser` on PATH.
+ */
 export function findSystemChromium(
   options: { fixedPaths?: readonly string[]; searchPath?: string } = {},
 ): string | undefined {
   const { fixedPaths = SYSTEM_CHROMIUM_PATHS, searchPath = process.env.PATH ?? "" } = options;
-  const fixed = fixedPaths.find(isExecutableFile);
+  const fixed = fixedPaths.find((f) => isExecutableFile(f) && answersVersion(f));
   if (fixed) return fixed;
   for (const name of NAMES) {
     const found = onPath(name, searchPath);
-    if (found) return found;
+    if (found && answersVersion(found)) return found;
   }
   return undefined;
 }
@@ -121,7 +132,8 @@ function defaults(): ProvisionOptions {
   return {
     fixedPaths: SYSTEM_CHROMIUM_PATHS,
     searchPath: process.env.PATH ?? "",
-    playwrightInstall: [process.execPath, cli, "install", "chromium"],
+    // As root it also installs the system libraries the browser needs (Debian lacks some).
+    playwrightInstall: [process.execPath, cli, "install", ...(process.getuid?.() === 0 ? ["--with-deps"] : []), "chromium"],
     playwrightTimeoutMs: 300_000,
     isRoot: process.getuid?.() === 0,
     log: (line) => console.log(line),

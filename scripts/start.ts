@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ConfigError, loadConfig, serverUrl } from "../src/env";
+import { launchers, watchLaunchers } from "../src/server/supervisor";
 
 let config;
 try {
@@ -55,6 +56,15 @@ process.on("SIGHUP", () => stop("SIGTERM"));
 process.on("exit", () => {
   if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
+// npm, and the shell it runs this script in, can be killed alone too (SIGKILL of npm's pid): then
+// this process and the server are orphans that would keep the port. They watch for that.
+let launcherGone = false;
+watchLaunchers(launchers("scripts/start.ts"), (pid) => {
+  launcherGone = true;
+  console.error(`[start] the process that started this one (${pid}) is gone: stopping the server`);
+  stop("SIGTERM");
+});
 child.on("exit", (code, signal) => {
-  process.exit(code ?? (signal ? 0 : 1));
+  // Stopped on purpose (a signal to this process): 0; the server or a launcher died: not 0.
+  process.exit(launcherGone ? 1 : (code ?? (stopping ? 0 : 1)));
 });

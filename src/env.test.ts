@@ -234,9 +234,9 @@ describe("loadConfig", () => {
     expect(loadConfig(env({ AUTOLOADER_BUILD_DIR: "build/../out/next" })).buildDir).toBe("out/next");
   });
 
-  it.each(["/srv/app/.next-test", "../elsewhere", ".", "a/../..", "build/../../x"])("rejects AUTOLOADER_BUILD_DIR=%j", (dir) => {
+  it.each(["/srv/app/.next-test", "../elsewhere", ".", "a/../..", "build/../../x", "src", "./node_modules/.cache", "prisma/x"])("rejects AUTOLOADER_BUILD_DIR=%j", (dir) => {
     expect(configErrorOf({ AUTOLOADER_BUILD_DIR: dir })).toBe(
-      "Invalid environment:\n  AUTOLOADER_BUILD_DIR: AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it (e.g. .next-test)",
+      "Invalid environment:\n  AUTOLOADER_BUILD_DIR: AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it, and not one of its own (src, node_modules, prisma, scripts, e2e, public, .git, .data, test-results), e.g. .next-test",
     );
   });
 

@@ -123,7 +123,7 @@ export const envSchema = z.object({
   // Next's distDir; Next refuses one outside the project.
   AUTOLOADER_BUILD_DIR: optionalString.refine(
     (v) => v === undefined || insideProject(v),
-    "AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it (e.g. .next-test)",
+    "AUTOLOADER_BUILD_DIR must be a directory inside the project, given relative to it, and not one of its own (src, node_modules, prisma, scripts, e2e, public, .git, .data, test-results), e.g. .next-test",
   ),
   // Set by scripts/start.ts to its own pid: the server stops when that process is gone.
   AUTOLOADER_SUPERVISOR_PID: z.preprocess(
@@ -142,9 +142,15 @@ const MEMORY_LIMIT = /^(\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)|([1-9]\d?|10
 /** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
+/** The project's own directories: a build written into one would overwrite or hide its files. */
+const PROJECT_DIRS = new Set(["src", "node_modules", "prisma", "scripts", "e2e", "public", ".git", ".data", "test-results"]);
+
 function insideProject(dir: string): boolean {
   const normal = path.posix.normalize(dir);
-  return !path.isAbsolute(dir) && normal !== "." && normal !== "./" && normal !== ".." && !normal.startsWith("../");
+  const top = normal.replace(/^\.\//, "").split("/")[0] ?? "";
+  return (
+    !path.isAbsolute(dir) && normal !== "." && normal !== "./" && normal !== ".." && !normal.startsWith("../") && !PROJECT_DIRS.has(top)
+  );
 }
 
 export interface AppConfig {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { watchSupervisor } from "./supervisor";
+import { isLauncher, watchSupervisor } from "./supervisor";
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -70,4 +70,15 @@ describe("watchSupervisor", () => {
     await within(5_000, "the child's exit", () => (isAlive(childPid) ? undefined : true));
     expect(output).toContain("gone");
   }, 90_000);
+});
+
+describe("isLauncher", () => {
+  it("knows npm and the shell npm runs the start script in, and nothing else", () => {
+    expect(isLauncher(["npm", "start"], "scripts/start.ts")).toBe(true);
+    expect(isLauncher(["/usr/bin/node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "start"], "scripts/start.ts")).toBe(true);
+    expect(isLauncher(["sh", "-c", "node --import tsx scripts/start.ts"], "scripts/start.ts")).toBe(true);
+    expect(isLauncher(["/bin/bash"], "scripts/start.ts")).toBe(false);
+    expect(isLauncher(["sh", "-c", "something else"], "scripts/start.ts")).toBe(false);
+    expect(isLauncher(["/usr/lib/systemd/systemd", "--user"], "scripts/start.ts")).toBe(false);
+  });
 });
