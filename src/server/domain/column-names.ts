@@ -39,11 +39,10 @@ export function renameMessage(r: ColumnRename): string {
 
 /**
  * The column name of each key, in order. Deterministic: the same keys always give the same names,
- * so a later batch lands in the columns an earlier one made. `taken` holds names the caller
- * reserves besides the system columns.
+ * so a later batch lands in the columns an earlier one made.
  */
-export function columnNamesFor(keys: readonly string[], taken: readonly string[] = []): ColumnName[] {
-  const reserved = new Set([...SYSTEM_COLUMNS, ...taken].map(key));
+export function columnNamesFor(keys: readonly string[]): ColumnName[] {
+  const reserved = new Set(SYSTEM_COLUMNS.map(key));
   const names = new Set<string>();
   // Keys that are fine as they are claim their names first, so a renamed key never takes the
   // name of one that needed no renaming.
@@ -56,7 +55,9 @@ export function columnNamesFor(keys: readonly string[], taken: readonly string[]
   return keys.map((k, i) => {
     if (plain[i]) return { source: k, name: k, reason: null };
     const reason: RenameReason = k.includes("\0") ? "NUL_CHARACTER" : reserved.has(key(k)) ? "RESERVED" : "DUPLICATE";
-    const base = k.replaceAll("\0", "_");
+    // U+2400 (SYMBOL FOR NULL) stands for the NUL: readable, and no other key is likely to have it,
+    // so the name does not depend on which other keys a batch has.
+    const base = k.replaceAll("\0", "\u2400");
     let name = reason === "NUL_CHARACTER" && free(base) ? base : "";
     for (let n = 1; name === ""; n++) if (free(`${base}_${n}`)) name = `${base}_${n}`;
     names.add(key(name));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listingChanged, requeuedByListing, retryBackoffMs, takenByLaterRuns } from "./file-retry";
+import { listingChanged, requeuedByListing, retryBackoffMs, takenByLaterRuns, failureKindOf } from "./file-retry";
 
 const version = { size: 10n, etag: "e1", lastModified: new Date("2026-01-01T00:00:00Z") };
 
@@ -68,5 +68,24 @@ describe("retryBackoffMs", () => {
   it("is capped", () => {
     expect(retryBackoffMs(4, settings)).toBe(300_000);
     expect(retryBackoffMs(1_000, settings)).toBe(300_000);
+  });
+});
+
+describe("failureKindOf", () => {
+  // Messages as DuckDB 1.5 gives them for the cases named.
+  it.each([
+    ['Invalid Input Error: Malformed JSON in file "/in/a.jsonl", at byte 12 in line 2: unexpected character.', "DATA"],
+    ["Conversion Error: Could not convert string 'x' to INT64 when casting from source column n", "DATA"],
+    ["Invalid Input Error: No magic bytes found at end of file '/in/t.parquet'", "DATA"],
+    ["IO Error: Input is not a GZIP stream: /in/bad.jsonl.gz", "DATA"],
+    ['Binder Error: Option filename adds column "f", but a column with this name is also in the file.', "DATA"],
+    ["Out of Memory Error: failed to allocate data of size 1.0 GiB (524.1 KiB/366.2 MiB used)", "TRANSIENT"],
+    ["IO Error: Could not write file \"/tmp/x\": No space left on device", "TRANSIENT"],
+    ["FATAL Error: Failed: database has been invalidated because of a previous fatal error.", "TRANSIENT"],
+    ["IO Error: Cannot open file \"/data/corrupt-files/a.json\": Permission denied", "TRANSIENT"],
+    ["TransactionContext Error: Catalog write-write conflict on alter with \"t\"", "TRANSIENT"],
+    ["Something nobody has seen before", "TRANSIENT"],
+  ] as const)("%s → %s", (message, kind) => {
+    expect(failureKindOf(message)).toBe(kind);
   });
 });

@@ -5,6 +5,23 @@
 // again. Pure.
 
 export type FailureKindValue = "TRANSIENT" | "DATA";
+
+/** DuckDB's error classes that are about what a file holds: the same bytes fail the same way again. */
+const DATA_ERROR = /^(Invalid Input|Conversion|Binder|Parser|Not implemented|Out of Range) Error:/;
+/** I/O errors that are about a file's content (compression, framing), not the machine. */
+const DATA_IO_ERROR = /^IO Error: .*(not a (gzip|zstd) stream|corrupt|truncated|magic|decompress|unexpected end)/i;
+
+/**
+ * Whether a load error (the engine's message, before any file name is added) is the file's own —
+ * parse, conversion, schema or a broken compression stream — or the machine's. Anything not known
+ * to be the data's is TRANSIENT: retried after a backoff up to the retry limit, so an unexpected
+ * fault of the environment never parks good files for good.
+ */
+export function failureKindOf(engineMessage: string): FailureKindValue {
+  // Quoted parts are names (files, columns): what they say must not decide.
+  const unquoted = engineMessage.replace(/"[^"]*"|'[^']*'/g, "");
+  return DATA_ERROR.test(unquoted) || DATA_IO_ERROR.test(unquoted) ? "DATA" : "TRANSIENT";
+}
 export type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED" | "MISSING";
 
 /** What a listing says about a file. */

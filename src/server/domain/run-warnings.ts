@@ -9,6 +9,8 @@ export const RUN_WARNING_CODES = [
   "COLUMN_RENAMED",
   /** A column kept as JSON because a nested key cannot be named in a type. */
   "NESTED_KEY_AS_JSON",
+  /** CSV read with a delimiter that is set into one column whose name looks delimited by another character. */
+  "CSV_DELIMITER_MISMATCH",
 ] as const;
 
 export const runWarning = z.object({

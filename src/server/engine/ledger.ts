@@ -45,7 +45,11 @@ export type LegacyDestinations = Map<string, { schema: string; table: string; ur
  * layout: rows of ingestions named in `legacy` take that ingestion's table; rows of ingestions
  * nobody knows any more keep an empty table name and are never matched.
  */
-export async function ensureLedger(c: DuckDBConnection, legacy: LegacyDestinations = new Map()): Promise<void> {
+export async function ensureLedger(
+  c: DuckDBConnection,
+  /** Asked only when there is a first-version ledger to bring up to date. */
+  legacyDestinations: () => Promise<LegacyDestinations> = async () => new Map(),
+): Promise<void> {
   const r = await c.runAndReadAll(
     `SELECT column_name FROM information_schema.columns
      WHERE table_catalog = current_database() AND table_schema = '_autoloader' AND table_name = 'loaded_files'`,
@@ -55,6 +59,7 @@ export async function ensureLedger(c: DuckDBConnection, legacy: LegacyDestinatio
     await c.run(LEDGER_DDL);
     return;
   }
+  const legacy = await legacyDestinations();
   await c.run("BEGIN TRANSACTION");
   try {
     await c.run(`ALTER TABLE ${LEDGER} RENAME TO loaded_files_v1`);

@@ -249,7 +249,7 @@ describe("loadBatch", () => {
     await withC((c) => loadBatch(c, t, batchOf(t, ["base.jsonl"])));
     const out = await withC((c) => loadBatch(c, t, batchOf(t, ["plain.jsonl", "extra.jsonl", "nullextra.jsonl"])));
     expect(out.failed).toEqual([
-      { id: "id:extra.jsonl", path: "extra.jsonl", error: "Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra", kind: "DATA" },
+      { id: "id:extra.jsonl", path: "extra.jsonl", error: `${URI}extra.jsonl: Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra`, kind: "DATA" },
     ]);
     expect(out.loaded.map((l) => [l.path, l.rows]).sort()).toEqual([
       ["nullextra.jsonl", 1],

@@ -4,6 +4,8 @@
 // load together, exactly as they would have without the bad files.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { renameMessage } from "@/server/domain/column-names";
+import { plural } from "@/server/domain/text";
+import { failureKindOf, type FailureKindValue } from "@/server/domain/file-retry";
 import type { RunWarning } from "@/server/domain/run-warnings";
 import {
   failReason,
@@ -38,18 +40,6 @@ export interface LoadTarget {
   hints: Record<string, string>;
   /** What `_source_file` holds for a file: uriPrefix + its relative path. */
   uriPrefix: string;
-}
-
-export type FailureKindValue = "TRANSIENT" | "DATA";
-
-/**
- * Whether an engine error is the file's own (parse, conversion, schema: the same bytes fail the
- * same way again) or the machine's (memory, disk, interruption: worth another try later).
- */
-export function failureKindOf(message: string): FailureKindValue {
-  return /out of memory|no space left|disk quota|interrupt|resource temporarily unavailable|too many open files/i.test(message)
-    ? "TRANSIENT"
-    : "DATA";
 }
 
 /** What a load noticed about the data without failing for it; kept on the run and the schema version. */
@@ -118,6 +108,9 @@ export function doesNotConvert(src: string, to: string): string {
 
 const key = (name: string) => name.toLowerCase();
 
+/** The key of `_rescued_data` that names the file the rescued values came from. */
+const RESCUED_FILE_KEY = "_file_path";
+
 function projectionSql(t: LoadTarget, plan: EvolutionPlan, rows: BatchRows): string {
   const typeOf = new Map(rows.columns.map((col) => [col.name, col.type]));
   const hinted = new Set(Object.keys(t.hints).map(key));
@@ -137,10 +130,18 @@ function projectionSql(t: LoadTarget, plan: EvolutionPlan, rows: BatchRows): str
       ...whole.map((n) => `${ident(n)} IS NOT NULL`),
       ...mistyped.map((m) => doesNotConvert(ident(m.name), m.type)),
     ];
+    // The loader's `_file_path` key is the file's URI; a data column of that name goes in as `_file_path_1`.
+    const rescued = new Set([...whole, ...mistyped.map((m) => m.name)]);
+    const keyOf = (n: string) => {
+      if (n !== RESCUED_FILE_KEY) return n;
+      let i = 1;
+      while (rescued.has(`${n}_${i}`)) i += 1;
+      return `${n}_${i}`;
+    };
     const pairs = [
-      ...whole.map((n) => `${literal(n)}, ${ident(n)}`),
-      ...mistyped.map((m) => `${literal(m.name)}, CASE WHEN ${doesNotConvert(ident(m.name), m.type)} THEN ${ident(m.name)} END`),
-      `'_file_path', ${uri}`,
+      ...whole.map((n) => `${literal(keyOf(n))}, ${ident(n)}`),
+      ...mistyped.map((m) => `${literal(keyOf(m.name))}, CASE WHEN ${doesNotConvert(ident(m.name), m.type)} THEN ${ident(m.name)} END`),
+      `${literal(RESCUED_FILE_KEY)}, ${uri}`,
     ];
     // json_merge_patch drops the keys whose value is NULL.
     cols.push(
@@ -176,7 +177,7 @@ const JSON_KINDS = `CASE json_type(__al_v) WHEN 'BIGINT' THEN 'number' WHEN 'UBI
 /** Rows of a new column looked at for drift: enough to find the odd value, bounded on huge first batches. */
 const DRIFT_ROWS = 1_000_000;
 
-const rowsWord = (n: number) => `${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
+const rowsWord = (n: number) => plural(n, "row");
 
 /**
  * Type decisions worth a look, about the columns this batch created: a column that became JSON
@@ -207,6 +208,25 @@ async function driftWarnings(
       file: null,
       example: null,
     });
+  }
+  const dataColumns = (plan.create ?? []).filter((col) => key(col.name) !== SOURCE_FILE_COLUMN && key(col.name) !== RESCUED_DATA_COLUMN);
+  const only = dataColumns[0];
+  if (t.format.type === "CSV" && t.format.options.delimiter != null && dataColumns.length === 1 && only) {
+    // One column named like "id;name;city": the files are delimited by something else.
+    const set = t.format.options.delimiter;
+    const other = [";", "\t", "|", ","].filter((d) => d !== set).find((d) => only.name.split(d).length > 1);
+    if (other) {
+      warnings.push({
+        code: "CSV_DELIMITER_MISMATCH",
+        message:
+          `The table has one column, ${JSON.stringify(only.name)}, read with the delimiter ${JSON.stringify(set)}; the files look delimited by ` +
+          `${JSON.stringify(other)} (${only.name.split(other).length} columns). An ingestion's format cannot change: create one with the ` +
+          `delimiter left empty (detected per file) or set to ${JSON.stringify(other)}`,
+        column: only.name,
+        file: null,
+        example: null,
+      });
+    }
   }
   const batchType = new Map(rows.columns.map((col) => [key(col.name), col.type.toUpperCase()]));
   const sourceFile = ident(SOURCE_FILE_COLUMN);
@@ -371,9 +391,11 @@ export async function loadBatch(
     const uri = t.uriPrefix + file.path;
     // Engine messages name the file DuckDB read; users know it by its source URI, and every
     // per-file message names it.
-    let m = engineMessage(error).replaceAll(file.localPath, uri);
+    const engine = engineMessage(error);
+    let m = engine.replaceAll(file.localPath, uri);
     if (!m.includes(uri)) m = `${uri}: ${m}`;
-    out.failed.push({ id: file.id, path: file.path, error: m, kind: failureKindOf(m) });
+    // Classified before the file's name goes in: a path must never decide the kind.
+    out.failed.push({ id: file.id, path: file.path, error: m, kind: failureKindOf(engine.replaceAll(file.localPath, "")) });
   };
 
   /** The files that fail on their own, found by halving with trial loads (nothing is written). */
@@ -411,7 +433,9 @@ export async function loadBatch(
         rest = rest.filter((f) => !bad.some((b) => b.file === f));
         continue;
       }
-      for (const r of done.refused) out.failed.push({ id: r.file.id, path: r.file.path, error: r.error, kind: "DATA" });
+      for (const r of done.refused) {
+        out.failed.push({ id: r.file.id, path: r.file.path, error: `${t.uriPrefix + r.file.path}: ${r.error}`, kind: "DATA" });
+      }
       out.loaded.push(...done.loaded);
       out.warnings.push(...done.warnings);
       if (done.written.length > 0) await hooks.afterWarehouseCommit?.(done.written);

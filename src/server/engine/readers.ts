@@ -31,16 +31,7 @@ export function readerSql(format: FormatSpec, files: string[], fileColumn: strin
     }
     case "CSV": {
       const o = format.options;
-      // What the user left unset, DuckDB's sniffer detects per file (union_by_name reads each).
-      const dialect = [
-        o.delimiter == null ? null : `delim = ${literal(o.delimiter)}`,
-        o.quote == null ? null : `quote = ${literal(o.quote)}`,
-        o.escape == null ? null : `escape = ${literal(o.escape)}`,
-      ].filter((x) => x !== null);
-      return (
-        `read_csv(${list}, ${dialect.map((d) => `${d}, `).join("")}header = ${o.header}, ` +
-        `nullstr = ${literal(o.nullString)}, ${compression(o.compression)}${common})`
-      );
+      return `read_csv(${list}, ${[...csvDialect(o), `nullstr = ${literal(o.nullString)}`].join(", ")}, ${compression(o.compression)}${common})`;
     }
     case "PARQUET":
       return `read_parquet(${list}, ${common})`;
@@ -55,18 +46,24 @@ export interface CsvDialect {
   header: boolean;
 }
 
-/** The dialect DuckDB reads a CSV file with: what the options set, detected where they do not. */
-export async function sniffCsv(c: DuckDBConnection, format: Extract<FormatSpec, { type: "CSV" }>, localPath: string): Promise<CsvDialect> {
-  const o = format.options;
-  const set = [
+type CsvOptions = Extract<FormatSpec, { type: "CSV" }>["options"];
+
+/** The dialect options a CSV read is given: what the user left unset, DuckDB's sniffer detects per file. */
+function csvDialect(o: CsvOptions): string[] {
+  return [
     o.delimiter == null ? null : `delim = ${literal(o.delimiter)}`,
     o.quote == null ? null : `quote = ${literal(o.quote)}`,
     o.escape == null ? null : `escape = ${literal(o.escape)}`,
     `header = ${o.header}`,
   ].filter((x) => x !== null);
+}
+
+/** The dialect DuckDB reads a CSV file with: what the options set, detected where they do not. */
+export async function sniffCsv(c: DuckDBConnection, format: Extract<FormatSpec, { type: "CSV" }>, localPath: string): Promise<CsvDialect> {
+  const o = format.options;
   const comp = compression(o.compression).replace(/, $/, "");
   const r = await c.runAndReadAll(
-    `SELECT Delimiter AS d, Quote AS q, Escape AS e, HasHeader AS h FROM sniff_csv(${literal(escapeGlob(localPath))}, ${[...set, ...(comp ? [comp] : [])].join(", ")})`,
+    `SELECT Delimiter AS d, Quote AS q, Escape AS e, HasHeader AS h FROM sniff_csv(${literal(escapeGlob(localPath))}, ${[...csvDialect(o), ...(comp ? [comp] : [])].join(", ")})`,
   );
   const row = r.getRowObjectsJson()[0] as { d: string; q: string; e: string; h: boolean };
   const orNull = (v: string) => (v === "(empty)" || v === "" ? null : v);

@@ -72,7 +72,7 @@ export class Warehouse {
         });
         const c = await instance.connect();
         try {
-          await ensureLedger(c, await (this.options.legacyDestinations?.(tenantKey) ?? Promise.resolve(new Map())));
+          await ensureLedger(c, async () => (await this.options.legacyDestinations?.(tenantKey)) ?? new Map());
         } finally {
           c.closeSync();
         }

@@ -69,6 +69,26 @@ describe("CSV dialect (item 6)", () => {
   });
 });
 
+describe("CSV dialect set by hand (item 6, ingestions from before detection)", () => {
+  it("a delimiter that is set and leaves one column that looks delimited by another loads as set, with a warning saying what to do", async () => {
+    const { ing, table } = await feed({ type: "CSV", options: { delimiter: "," } }, { "a.csv": "id;name;city\n1;Ada;Oslo\n" });
+    const run = await runToEnd(suite.world, ing.id);
+    expect(run).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n });
+    expect(await columnsOf(table)).toEqual(["id;name;city VARCHAR", "_source_file VARCHAR"]);
+    expect((await getRun(suite.world.deps, suite.world.tenant.id, run.id)).run.warnings).toEqual([
+      {
+        code: "CSV_DELIMITER_MISMATCH",
+        message:
+          `The table has one column, "id;name;city", read with the delimiter ","; the files look delimited by ";" (3 columns). ` +
+          `An ingestion's format cannot change: create one with the delimiter left empty (detected per file) or set to ";"`,
+        column: "id;name;city",
+        file: null,
+        example: null,
+      },
+    ]);
+  });
+});
+
 describe("JSON columns (item 7)", () => {
   it("a column that became JSON takes later files' plain strings, numbers, booleans and objects as JSON values", async () => {
     const { ing, landing, table } = await feed({ type: "JSON" }, { "1.jsonl": jsonl([{ id: 1, v: 1 }, { id: 2, v: "x" }]) });
@@ -197,12 +217,12 @@ describe("any key is a column (item 9)", () => {
     const { ing, landing, table } = await feed({ type: "JSON" }, { "a.jsonl": '{"a\\u0000b": 1, "x": 2}\n' });
     const run = await runToEnd(suite.world, ing.id);
     expect(run).toMatchObject({ status: "SUCCEEDED", rowsLoaded: 1n, error: null });
-    expect(await columnsOf(table)).toEqual(["a_b BIGINT", "x BIGINT", "_source_file VARCHAR"]);
-    expect(await query(`SELECT a_b, x, _source_file FROM ${table}`)).toEqual([{ a_b: "1", x: "2", _source_file: `${landing}/a.jsonl` }]);
+    expect(await columnsOf(table)).toEqual(["a\u2400b BIGINT", "x BIGINT", "_source_file VARCHAR"]);
+    expect(await query(`SELECT "a\u2400b" AS v, x, _source_file FROM ${table}`)).toEqual([{ v: "1", x: "2", _source_file: `${landing}/a.jsonl` }]);
     const renamed = {
       code: "COLUMN_RENAMED",
-      message: `Key "a\\u0000b" contains a NUL character, which no column name can hold: loaded as column 'a_b'`,
-      column: "a_b",
+      message: `Key "a\\u0000b" contains a NUL character, which no column name can hold: loaded as column 'a\u2400b'`,
+      column: "a\u2400b",
       file: null,
       example: null,
     };
@@ -230,6 +250,27 @@ describe("any key is a column (item 9)", () => {
     await reprocessFiles(suite.world.deps, suite.world.tenant.id, { ingestionId: ing.id, filter: { status: "SUCCESS" } });
     expect(await runToEnd(suite.world, ing.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 4n });
     expect(await rowsPerSourceFile(suite.world, table)).toEqual({ [`${landing}/a.jsonl`]: 3, [`${landing}/b.jsonl`]: 1 });
+  });
+});
+
+describe("rescued data keeps its lineage key", () => {
+  it("RESCUE: a rescued data column named _file_path never overwrites the file's URI in _rescued_data", async () => {
+    n += 1;
+    const landing = path.join(suite.world.root, `rescue-${n}`);
+    await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1 }]) });
+    const ing = await makeIngestion(suite.world, {
+      source: { uri: landing },
+      format: { type: "JSON" },
+      destination: { schema: "raw", table: `rescue${n}`, partitionColumns: [] },
+      schemaPolicy: { evolutionMode: "RESCUE", hints: {} },
+    });
+    await runToEnd(suite.world, ing.id);
+    await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, _file_path: "spoofed" }]) });
+    expect(await runToEnd(suite.world, ing.id)).toMatchObject({ status: "SUCCEEDED" });
+    expect(await query(`SELECT id, CAST(_rescued_data AS VARCHAR) AS r FROM raw.rescue${n} ORDER BY id`)).toEqual([
+      { id: "1", r: null },
+      { id: "2", r: JSON.stringify({ _file_path_1: "spoofed", _file_path: `${landing}/2.jsonl` }) },
+    ]);
   });
 });
 

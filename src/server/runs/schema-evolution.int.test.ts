@@ -171,7 +171,7 @@ describe("schema evolution across runs", () => {
     expect((await fileStates(suite.world, ing.id))["3-new.jsonl"]).toMatchObject({
       status: "FAILED",
       retryCount: 1,
-      error: "Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra, more",
+      error: `${uri("3-new.jsonl")}: Schema change not allowed (FAIL_ON_NEW_COLUMNS): new column(s) extra, more`,
     });
     expect(await columnsOf(table)).toEqual(["id BIGINT", "name VARCHAR", "_source_file VARCHAR"]);
     expect((await rowsOf(table)).map((r) => r._source_file)).toEqual([uri("1.jsonl"), uri("2-plain.jsonl"), uri("4-plain.jsonl")]);
@@ -179,14 +179,14 @@ describe("schema evolution across runs", () => {
   });
 
   it("FAIL_ON_NEW_COLUMNS fails a file whose values change a column's type, naming the change", async () => {
-    const { ing, landing } = await ingestion({ evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: {} });
+    const { ing, landing, uri } = await ingestion({ evolutionMode: "FAIL_ON_NEW_COLUMNS", hints: {} });
     await writeFiles(landing, { "1.jsonl": jsonl([{ id: 1, when: "2026-01-01" }]) });
     await runToEnd(suite.world, ing.id);
     await writeFiles(landing, { "2.jsonl": jsonl([{ id: 2, when: true }]) });
     const run = await runToEnd(suite.world, ing.id);
     expect(run.status).toBe("FAILED");
     expect((await fileStates(suite.world, ing.id))["2.jsonl"]?.error).toBe(
-      "Schema change not allowed (FAIL_ON_NEW_COLUMNS): column when changed type from DATE to BOOLEAN",
+      `${uri("2.jsonl")}: Schema change not allowed (FAIL_ON_NEW_COLUMNS): column when changed type from DATE to BOOLEAN`,
     );
   });
 

@@ -183,6 +183,24 @@ describeEachDatabase("runs router", (kind) => {
   // get-run.ts orders by status "so failures come first", but PostgreSQL sorts an enum in
   // declaration order (PENDING, PROCESSING, SUCCESS, FAILED, SKIPPED): successes come first,
   // and beyond the 500 files shown a run's failures are not shown at all.
+  it("get and list carry a run's warnings, and get its schema version's: a column that became JSON for one odd value", async () => {
+    const { ing, landing } = await ingestion({ "a.jsonl": jsonl([{ id: 1 }, { id: 2 }, { id: "x3" }]) });
+    const { runId } = await api.runs.trigger({ ingestionId: ing.id });
+    await world.executor.idle();
+    const drift = {
+      code: "TYPE_DRIFT",
+      message: `Column 'id' became JSON because its values have different types: number in 2 rows, string in 1 row (e.g. "x3" in ${landing}/a.jsonl)`,
+      column: "id",
+      file: `${landing}/a.jsonl`,
+      example: '"x3"',
+    };
+    const detail = await api.runs.get({ id: runId });
+    expect(detail.run).toMatchObject({ status: "SUCCEEDED", warnings: [drift] });
+    expect(detail.schemaVersions.map((v) => [v.version, v.warnings])).toEqual([[1, [drift]]]);
+    const { items } = await api.runs.list({ ingestionId: ing.id });
+    expect(items.map((r) => r.warnings)).toEqual([[drift]]);
+  });
+
   it("get lists a run's failed files before its loaded ones", async () => {
     const { ing } = await ingestion({ "a.jsonl": jsonl([{ id: 1 }]), "b.jsonl": "{bad\n", "c.jsonl": jsonl([{ id: 2 }]) });
     const { runId } = await api.runs.trigger({ ingestionId: ing.id });

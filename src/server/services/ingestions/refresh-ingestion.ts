@@ -7,9 +7,6 @@ import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine
 import { plural } from "@/server/domain/text";
 import { tenantKey } from "../auth/tenants";
 import { UNFINISHED } from "@/server/runs/file-state";
-
-/** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
-const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;
 import type { ServiceDeps } from "../deps";
 import type { TriggerResult } from "../runs/trigger-run";
 import { activeWork, withIngestionGuard } from "./ingestion-guard";
@@ -18,6 +15,9 @@ import type { IngestionRow } from "./ingestion-view";
 import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
 import { runLoadMs } from "@/server/domain/cost";
 import { loadModel, resolvePrices } from "../cost/estimate-cost";
+
+/** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
+const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;
 
 /** What loading the next run's files should take and cost in compute, by the calibrated load model. */
 export interface LoadEstimate {
