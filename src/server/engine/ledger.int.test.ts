@@ -66,6 +66,24 @@ describe("warehouse ledger", () => {
     }
   });
 
+  it("brings a first-version ledger up to date when no ingestion of the tenant is known any more (all deleted)", async () => {
+    await writeV1Warehouse(path.join(dir, "acme.duckdb"));
+    const warehouse = new Warehouse(dir);
+    try {
+      const rows = await warehouse.withConnection("acme", async (c) => {
+        const r = await c.runAndReadAll("SELECT ingestion_id, table_name, path, source_file FROM _autoloader.loaded_files ORDER BY path");
+        return r.getRowObjectsJson();
+      });
+      expect(rows).toEqual([
+        { ingestion_id: "ing-a", table_name: "", path: "x.jsonl", source_file: "" },
+        { ingestion_id: "ing-a", table_name: "", path: "y.jsonl", source_file: "" },
+        { ingestion_id: "ing-gone", table_name: "", path: "z.jsonl", source_file: "" },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it("keeps the same file of one ingestion apart per table, and forgets a whole table across ingestions", async () => {
     const warehouse = new Warehouse(dir);
     try {

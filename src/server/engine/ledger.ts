@@ -67,7 +67,7 @@ export async function ensureLedger(
     const known = [...legacy.entries()];
     const map =
       known.length === 0
-        ? "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS s, NULL::VARCHAR AS t, NULL::VARCHAR AS p WHERE false)"
+        ? "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS s, NULL::VARCHAR AS t, NULL::VARCHAR AS p WHERE false) AS m"
         : `(VALUES ${known.map(([id, d]) => `(${literal(id)}, ${literal(d.schema)}, ${literal(d.table)}, ${literal(d.uriPrefix)})`).join(", ")}) AS m(id, s, t, p)`;
     await c.run(
       `INSERT INTO ${LEDGER} (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at)

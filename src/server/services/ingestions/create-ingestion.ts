@@ -1,7 +1,6 @@
 import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
 import type { ServiceDeps } from "../deps";
 import {
-  adoptionMessage,
   adoptTable,
   assertTableUsable,
   inspectTable,
@@ -75,7 +74,7 @@ export async function createIngestion(
 
   // Adoption: the warehouse names the ingestion before its row exists (see adoptTable).
   const id = newIngestionId();
-  const { result: row, adoption } = await adoptTable(
+  const { result: row, adoption, message } = await adoptTable(
     deps,
     tenantId,
     {
@@ -98,6 +97,6 @@ export async function createIngestion(
   deps.log.info(`[ingestions] created '${row.name}' (${row.id}) for tenant ${tenantId}, adopting ${adoption.table}`);
   return {
     ...toIngestionView(row, deps.clock()),
-    destinationChange: { message: adoptionMessage(adoption), adoption, previousTable: null },
+    destinationChange: { message, adoption, previousTable: null },
   };
 }

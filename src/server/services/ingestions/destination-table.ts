@@ -20,10 +20,13 @@ export const destinationChangeView = z.object({
   adoption: z
     .object({
       table: z.string(),
-      /** Files of this ingestion's source found in the table's ledger: now in its history, SUCCESS. */
+      /**
+       * Files of this ingestion's source the table holds (found in its ledger, or by its rows'
+       * `_source_file` where the ledger has no entry, as in older warehouses): now in its history, SUCCESS.
+       */
       filesAdopted: z.number(),
       rowsAdopted: z.number(),
-      /** Ledger files the ingestion does not read (other sources, or outside its glob): left to their loaders. */
+      /** Files of the table the ingestion does not read (other sources, or outside its glob or modified-after): left to their loaders. */
       filesLeft: z.number(),
       /** Rows of the table not of an adopted file: never removed by this ingestion's reprocess or clear. */
       rowsLeft: z.number(),
@@ -114,15 +117,24 @@ export async function assertTableUsable(
   }
 }
 
-export function adoptionMessage(a: Adoption): string {
+/** What adoption says; `bySourceFile` of the adopted files had no ledger entry and were known by their rows' `_source_file`. */
+export function adoptionMessage(a: Adoption, bySourceFile = 0): string {
+  const known =
+    bySourceFile === 0
+      ? ""
+      : bySourceFile < a.filesAdopted
+        ? ` (${bySourceFile} of them known only by their rows' _source_file: the ledger had no entry for ${bySourceFile === 1 ? "it" : "them"} in this table)`
+        : a.filesAdopted === 1
+          ? " (known only by its rows' _source_file: the ledger had no entry for it in this table)"
+          : " (all known only by their rows' _source_file: the ledger had no entry for them in this table)";
   const took =
     a.filesAdopted === 0
       ? "none of its files lie under this ingestion's source and glob, so its history starts empty"
-      : `${plural(a.filesAdopted, "file")} (${plural(a.rowsAdopted, "row")}) joined the file history and will not load again`;
+      : `${plural(a.filesAdopted, "file")} (${plural(a.rowsAdopted, "row")}) joined the file history and will not load again${known}`;
   const left =
     a.rowsLeft === 0
       ? ""
-      : `; ${plural(a.rowsLeft, "other row")} (${plural(a.filesLeft, "file")} this ingestion does not read) stay in the table untouched`;
+      : `; ${plural(a.rowsLeft, "other row")} (${plural(a.filesLeft, "file")} this ingestion does not read) ${a.rowsLeft === 1 ? "stays" : "stay"} in the table untouched`;
   return `Adopted table ${a.table} with ${plural(a.rowsAdopted + a.rowsLeft, "row")}: ${took}${left}`;
 }
 
@@ -130,7 +142,8 @@ export function adoptionMessage(a: Adoption): string {
  * Adopts the table for `ingestionId` (which `writeMetadata` creates or moves there). Order, so
  * that a crash anywhere loses nothing and loads nothing twice:
  *  1. the source is listed (nothing changes);
- *  2. one warehouse transaction re-keys the table's ledger rows of the ingestion's files to it;
+ *  2. one warehouse transaction re-keys the table's ledger rows of the ingestion's files to it,
+ *     and writes rows for the files the table holds (by `_source_file`) that its ledger lacks;
  *  3. `writeMetadata` commits the ingestion's row and those files' SUCCESS history together.
  * The ledger is the truth, so it goes first. A crash after 2 leaves those ledger rows under an id
  * that no ingestion has, or that still loads its old table — the state adoption starts from —
@@ -145,7 +158,7 @@ export async function adoptTable<T>(
   tenantId: string,
   a: { ingestionId: string; table: TableName; source: AdoptingSource; recheck: () => Promise<void> },
   writeMetadata: (files: AdoptedHistoryFile[]) => Promise<T>,
-): Promise<{ result: T; adoption: Adoption }> {
+): Promise<{ result: T; adoption: Adoption; message: string }> {
   const key = await tenantKey(deps, tenantId);
   const name = nameOf(a.table);
   return deps.engine.warehouse.serially(`${key}/${name}`, async () => {
@@ -166,7 +179,12 @@ export async function adoptTable<T>(
       return matches(p) && !(after && o && o.lastModified <= after);
     };
     const done = await deps.engine.warehouse.withConnection(key, (c) =>
-      adoptLedger(c, { ingestionId: a.ingestionId, schema: a.table.schema, table: a.table.table, uriPrefix: source.uriOf("") }, accepts),
+      adoptLedger(
+        c,
+        { ingestionId: a.ingestionId, schema: a.table.schema, table: a.table.table, uriPrefix: source.uriOf("") },
+        accepts,
+        deps.clock(),
+      ),
     );
     await deps.engine.hooks?.afterAdoptionCommit?.();
     const result = await writeMetadata(done.adopted.map((f) => ({ ...f, listed: listed.get(f.path) ?? null })));
@@ -177,8 +195,10 @@ export async function adoptTable<T>(
       filesLeft: done.left.files,
       rowsLeft: done.left.rows,
     };
-    deps.log.info(`[ingestions] ingestion ${a.ingestionId} adopted ${name}: ${adoption.filesAdopted} file(s), ${adoption.filesLeft} left to others`);
-    return { result, adoption };
+    deps.log.info(
+      `[ingestions] ingestion ${a.ingestionId} adopted ${name}: ${adoption.filesAdopted} file(s) (${done.bySourceFile} by _source_file), ${adoption.filesLeft} left to others`,
+    );
+    return { result, adoption, message: adoptionMessage(adoption, done.bySourceFile) };
   });
 }
 

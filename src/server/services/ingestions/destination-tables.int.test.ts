@@ -4,10 +4,12 @@
 // the file history, so nothing loads twice; reprocess, clear and refresh after an adoption or a
 // move act on the current table and remove only the ingestion's own rows; a crash between the
 // adoption's warehouse and metadata steps loses nothing and loads nothing twice.
-import { rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { expect, it } from "vitest";
-import { rejectionOf, zodIssuesOf } from "@/test/api-callers";
+import { ensureTenant } from "@/server/services/auth/tenants";
+import { callerAs, createTestKey, rejectionOf, zodIssuesOf } from "@/test/api-callers";
 import { describeEachDatabase } from "@/test/databases";
 import { hideDirectory, tableExists, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
 import { jsonl, writeFiles } from "@/test/run-fixtures";
@@ -88,6 +90,37 @@ async function history(w: MaintenanceWorld, ingestionId: string) {
 }
 
 const sizeOf = async (dir: string, rel: string) => (await stat(path.join(dir, rel))).size;
+
+/** Every ledger row of the tenant, all columns but the times: ingestion, table, path, source file, run, rows. */
+async function wholeLedger(w: MaintenanceWorld) {
+  return w.deps.engine.warehouse.withConnection(w.tenant.slug, async (c) => {
+    const r = await c.runAndReadAll(
+      "SELECT ingestion_id, table_schema, table_name, path, source_file, run_id, row_count FROM _autoloader.loaded_files ORDER BY ALL",
+    );
+    return r.getRowObjectsJson();
+  });
+}
+
+/** `id` values that occur more than once in raw.<table>. */
+async function duplicateIds(w: MaintenanceWorld, table: string): Promise<string[]> {
+  return w.deps.engine.warehouse.withConnection(w.tenant.slug, async (c) => {
+    const r = await c.runAndReadAll(`SELECT id FROM raw.${table} GROUP BY id HAVING count(*) > 1 ORDER BY id`);
+    return (r.getRowObjectsJson() as { id: string }[]).map((x) => x.id);
+  });
+}
+
+/** A tenant of the world's database whose warehouse file nothing has opened yet, with an admin caller. */
+async function freshTenant(w: MaintenanceWorld, stem: string): Promise<MaintenanceWorld> {
+  const t = await ensureTenant(w.deps, `${stem}-${Math.random().toString(36).slice(2, 10)}`);
+  const admin = await createTestKey(w.deps, t.id, `${t.slug} admin`, true);
+  return { ...w, tenant: { id: t.id, slug: t.slug }, api: callerAs(w.deps, admin.auth).caller };
+}
+
+/** Rows as a load writes them: `id`, `v` and `_source_file`, for a table made outside Autoloader's loads. */
+const tableRows = (byFile: Record<string, { prefix: string; count: number }>) =>
+  Object.entries(byFile)
+    .flatMap(([file, { prefix, count }]) => Array.from({ length: count }, (_, i) => `('${prefix}-${i}', ${i}, '${file}')`))
+    .join(", ");
 
 describeEachDatabase("destination tables that already exist", (kind) => {
   const suite = useMaintenanceWorld({ kind });
@@ -402,5 +435,174 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     expect((await w.api.ingestions.update(move)).destinationChange?.adoption).toMatchObject({ filesAdopted: 1, rowsAdopted: 2 });
     expect(await runOnce(w, mover.id)).toMatchObject({ status: "NO_NEW_FILES" });
     expect(await rowsOf(w, target, m.dir)).toEqual({ "m.jsonl": 2 });
+  });
+
+  it("a warehouse from before this release (first ledger layout, its loader deleted) is adopted by _source_file: nothing loads twice", async () => {
+    const base = suite.world;
+    const w = await freshTenant(base, "v1");
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3) });
+    // The previous release's warehouse: a ledger without tables, whose rows of the deleted
+    // ingestion are left unattributed when it opens (no ingestion of the tenant knows that id).
+    const file = w.deps.engine.warehouse.fileFor(w.tenant.slug);
+    await mkdir(path.dirname(file), { recursive: true });
+    const old = await DuckDBInstance.create(file);
+    const oc = await old.connect();
+    await oc.run(`CREATE SCHEMA _autoloader;
+      CREATE TABLE _autoloader.loaded_files (ingestion_id VARCHAR NOT NULL, path VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        row_count BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (ingestion_id, path));
+      INSERT INTO _autoloader.loaded_files VALUES
+        ('deleted-loader', 'a.jsonl', 'old-run-1', 2, TIMESTAMP '2025-12-01 10:00:00'),
+        ('deleted-loader', 'b.jsonl', 'old-run-2', 3, TIMESTAMP '2025-12-02 10:00:00'),
+        ('deleted-elsewhere', 'q.jsonl', 'old-run-3', 4, TIMESTAMP '2025-12-03 10:00:00');
+      CREATE SCHEMA raw;
+      CREATE TABLE raw.kept (id VARCHAR, v BIGINT, _source_file VARCHAR);
+      INSERT INTO raw.kept VALUES ${tableRows({
+        [`${l.dir}/a.jsonl`]: { prefix: "a", count: 2 },
+        [`${l.dir}/b.jsonl`]: { prefix: "b", count: 3 },
+        "/elsewhere/x.jsonl": { prefix: "x", count: 1 },
+      })};`);
+    oc.closeSync();
+    old.closeSync();
+    await l.add({ "c.jsonl": rows("c", 1) });
+
+    const refused = await rejectionOf(w.api.ingestions.create(draft("after the upgrade", l.dir, "kept")));
+    expect([refused.code, refused.message]).toEqual([
+      "CONFLICT",
+      "Table raw.kept already exists with 6 rows (none of them recorded in the ledger of loaded files); set adoptExistingTable to take it over, or choose another table",
+    ]);
+    const created = await w.api.ingestions.create({ ...draft("after the upgrade", l.dir, "kept"), adoptExistingTable: true });
+    expect(created.destinationChange).toEqual({
+      message:
+        "Adopted table raw.kept with 6 rows: 2 files (5 rows) joined the file history and will not load again " +
+        "(all known only by their rows' _source_file: the ledger had no entry for them in this table); " +
+        "1 other row (1 file this ingestion does not read) stays in the table untouched",
+      adoption: { table: "raw.kept", filesAdopted: 2, rowsAdopted: 5, filesLeft: 1, rowsLeft: 1 },
+      previousTable: null,
+    });
+    // The first-version rows of those files are re-keyed (their run and time kept), not left dangling; the unrelated one stays.
+    expect(await wholeLedger(w)).toEqual([
+      { ingestion_id: created.id, table_schema: "raw", table_name: "kept", path: "a.jsonl", source_file: `${l.dir}/a.jsonl`, run_id: "old-run-1", row_count: "2" },
+      { ingestion_id: created.id, table_schema: "raw", table_name: "kept", path: "b.jsonl", source_file: `${l.dir}/b.jsonl`, run_id: "old-run-2", row_count: "3" },
+      { ingestion_id: "deleted-elsewhere", table_schema: "", table_name: "", path: "q.jsonl", source_file: "", run_id: "old-run-3", row_count: "4" },
+    ]);
+    const { items } = await w.api.files.list({ ingestionId: created.id, limit: 200 });
+    expect(
+      Object.fromEntries(items.map((f) => [f.path, { status: f.status, rowCount: f.rowCount, size: f.size, loadedAt: f.loadedAt?.toISOString() }])),
+    ).toEqual({
+      "a.jsonl": { status: "SUCCESS", rowCount: 2, size: await sizeOf(l.dir, "a.jsonl"), loadedAt: "2025-12-01T10:00:00.000Z" },
+      "b.jsonl": { status: "SUCCESS", rowCount: 3, size: await sizeOf(l.dir, "b.jsonl"), loadedAt: "2025-12-02T10:00:00.000Z" },
+    });
+
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 1n });
+    expect(await rowsOf(w, "kept", l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1, "/elsewhere/x.jsonl": 1 });
+    expect(await duplicateIds(w, "kept")).toEqual([]);
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "NO_NEW_FILES" });
+    // Adopted by _source_file, the rows are the ingestion's own: a reprocess replaces them, once.
+    expect(await w.api.files.reprocess({ ingestionId: created.id, filter: { search: "b.jsonl" } })).toMatchObject({ files: 1, rowsRemoved: 3 });
+    expect(await runOnce(w, created.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 3n });
+    expect(await rowsOf(w, "kept", l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1, "/elsewhere/x.jsonl": 1 });
+  });
+
+  it("a table with _source_file but no ledger entries (written by another tool) is adopted by _source_file, within the glob and modifiedAfter", async () => {
+    const w = suite.world;
+    const table = newTable("by_hand");
+    const l = await landing(w, { "old.jsonl": rows("o", 1), "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "notes.json": rows("n", 1) });
+    await setModified(l.dir, "old.jsonl", new Date("2020-01-01T00:00:00.000Z"));
+    await w.deps.engine.warehouse.withConnection(w.tenant.slug, async (c) => {
+      await c.run("CREATE SCHEMA IF NOT EXISTS raw");
+      await c.run(`CREATE TABLE raw.${table} (id VARCHAR, v BIGINT, _source_file VARCHAR)`);
+      await c.run(
+        `INSERT INTO raw.${table} VALUES ${tableRows({
+          [`${l.dir}/old.jsonl`]: { prefix: "o", count: 1 },
+          [`${l.dir}/a.jsonl`]: { prefix: "a", count: 2 },
+          [`${l.dir}/b.jsonl`]: { prefix: "b", count: 3 },
+          [`${l.dir}/notes.json`]: { prefix: "n", count: 1 },
+          [`${l.dir}/gone.jsonl`]: { prefix: "g", count: 1 },
+          [`${l.dir}-other/z.jsonl`]: { prefix: "z", count: 4 },
+        })}`,
+      );
+    });
+    const input = {
+      ...draft("over a hand-made table", l.dir, table, "*.jsonl"),
+      source: { uri: l.dir, glob: "*.jsonl", modifiedAfter: new Date("2021-01-01T00:00:00.000Z") },
+      adoptExistingTable: true,
+    };
+    const before = Date.now();
+    const created = await w.api.ingestions.create(input);
+    const after = Date.now();
+    // Adopted: what a run would load (a, b) and a file gone from the source (its time unknown); left: outside the glob, before modifiedAfter, another directory.
+    expect(created.destinationChange).toEqual({
+      message:
+        `Adopted table raw.${table} with 12 rows: 3 files (6 rows) joined the file history and will not load again ` +
+        "(all known only by their rows' _source_file: the ledger had no entry for them in this table); " +
+        "6 other rows (3 files this ingestion does not read) stay in the table untouched",
+      adoption: { table: `raw.${table}`, filesAdopted: 3, rowsAdopted: 6, filesLeft: 3, rowsLeft: 6 },
+      previousTable: null,
+    });
+    expect(await wholeLedger(w).then((all) => all.filter((x) => x.table_name === table))).toEqual(
+      ["a.jsonl", "b.jsonl", "gone.jsonl"].map((p, i) => ({
+        ingestion_id: created.id,
+        table_schema: "raw",
+        table_name: table,
+        path: p,
+        source_file: `${l.dir}/${p}`,
+        run_id: "adopted",
+        row_count: String([2, 3, 1][i]),
+      })),
+    );
+    const { items } = await w.api.files.list({ ingestionId: created.id, limit: 200 });
+    for (const f of items) {
+      expect(f.loadedAt?.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(f.loadedAt?.getTime()).toBeLessThanOrEqual(after + 1);
+    }
+    expect(await history(w, created.id)).toEqual({
+      "a.jsonl": { status: "SUCCESS", rowCount: 2, size: await sizeOf(l.dir, "a.jsonl") },
+      "b.jsonl": { status: "SUCCESS", rowCount: 3, size: await sizeOf(l.dir, "b.jsonl") },
+      "gone.jsonl": { status: "SUCCESS", rowCount: 1, size: 0 },
+    });
+
+    await l.add({ "c.jsonl": rows("c", 2) });
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 2n });
+    expect(await rowsOf(w, table, l.dir)).toEqual({
+      "old.jsonl": 1,
+      "a.jsonl": 2,
+      "b.jsonl": 3,
+      "c.jsonl": 2,
+      "notes.json": 1,
+      "gone.jsonl": 1,
+      [`${l.dir}-other/z.jsonl`]: 4,
+    });
+    expect(await duplicateIds(w, table)).toEqual([]);
+    expect(await runOnce(w, created.id)).toMatchObject({ status: "NO_NEW_FILES" });
+  });
+
+  it("a move that adopts and changes the glob in one patch adopts by the new glob: the next run loads nothing twice", async () => {
+    const w = suite.world;
+    const [mine, kept] = [newTable("glob_from"), newTable("glob_kept")];
+    const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "c.csv": "id,v\nc-0,0\n" });
+    const mover = await w.api.ingestions.create(draft("narrow mover", l.dir, mine, "a*.jsonl"));
+    expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 1 });
+    const wide = await w.api.ingestions.create(draft("wide before", l.dir, kept, "*.jsonl"));
+    expect(await runOnce(w, wide.id)).toMatchObject({ filesLoaded: 2 });
+    await w.api.ingestions.delete({ id: wide.id });
+
+    const moved = await w.api.ingestions.update({
+      id: mover.id,
+      patch: { destination: { schema: "raw", table: kept }, source: { uri: l.dir, glob: "*.jsonl" } },
+      adoptExistingTable: true,
+    });
+    expect(moved.source.glob).toBe("*.jsonl");
+    expect(moved.destinationChange?.adoption).toEqual({ table: `raw.${kept}`, filesAdopted: 2, rowsAdopted: 5, filesLeft: 0, rowsLeft: 0 });
+    expect(await tableLedger(w, kept)).toEqual({ [`${mover.id} a.jsonl`]: 2, [`${mover.id} b.jsonl`]: 3 });
+    expect(await history(w, mover.id)).toEqual({
+      "a.jsonl": { status: "SUCCESS", rowCount: 2, size: await sizeOf(l.dir, "a.jsonl") },
+      "b.jsonl": { status: "SUCCESS", rowCount: 3, size: await sizeOf(l.dir, "b.jsonl") },
+    });
+    expect(await runOnce(w, mover.id)).toMatchObject({ status: "NO_NEW_FILES" });
+    await l.add({ "d.jsonl": rows("d", 1) });
+    expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 1n });
+    expect(await rowsOf(w, kept, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "d.jsonl": 1 });
+    expect(await duplicateIds(w, kept)).toEqual([]);
+    expect(await rowsOf(w, mine, l.dir)).toEqual({ "a.jsonl": 2 });
   });
 });

@@ -5,11 +5,11 @@ import { parseSourceUri } from "@/server/domain/source-uri";
 import { plural } from "@/server/domain/text";
 import type { ServiceDeps } from "../deps";
 import {
-  adoptionMessage,
   adoptTable,
   assertTableUsable,
   inspectTable,
   recordAdoptedFiles,
+  type AdoptingSource,
   type DestinationChange,
 } from "./destination-table";
 import { withIngestionGuard } from "./ingestion-guard";
@@ -80,11 +80,14 @@ export async function updateIngestion(
   const data: Prisma.IngestionUpdateInput = {};
   if (patch.name !== undefined) data.name = patch.name;
   if (patch.description !== undefined) data.description = patch.description;
-  if (patch.source) {
-    data.sourceGlob = patch.source.glob ?? null;
-    data.sourceModifiedAfter = patch.source.modifiedAfter ?? null;
-    data.sourceOptions = sourceOptionsColumn(patch.source, current.sourceType);
-  }
+  const sourcePatch = patch.source && {
+    sourceGlob: patch.source.glob ?? null,
+    sourceModifiedAfter: patch.source.modifiedAfter ?? null,
+    sourceOptions: sourceOptionsColumn(patch.source, current.sourceType),
+  };
+  if (sourcePatch) Object.assign(data, sourcePatch);
+  // What the ingestion reads once patched: adopting in the same patch takes the files of its new glob and modified-after.
+  const reads: AdoptingSource = { ...current, ...sourcePatch };
   if (patch.destination) {
     data.destinationSchema = patch.destination.schema;
     data.destinationTable = patch.destination.table;
@@ -131,10 +134,10 @@ export async function updateIngestion(
       const row = await withUniqueGuard(recheck, update);
       return { result: { ...toIngestionView(row, deps.clock()), destinationChange: { message: moved, adoption: null, previousTable } } };
     }
-    const { result: row, adoption } = await adoptTable(
+    const { result: row, adoption, message } = await adoptTable(
       deps,
       tenantId,
-      { ingestionId: current.id, table: to, source: current, recheck },
+      { ingestionId: current.id, table: to, source: reads, recheck },
       (files) =>
         withUniqueGuard(recheck, async () => {
           await guard.assertHeld();
@@ -145,7 +148,7 @@ export async function updateIngestion(
     return {
       result: {
         ...toIngestionView(row, deps.clock()),
-        destinationChange: { message: `${moved}. ${adoptionMessage(adoption)}`, adoption, previousTable },
+        destinationChange: { message: `${moved}. ${message}`, adoption, previousTable },
       },
     };
   });
