@@ -64,7 +64,7 @@ watchLaunchers(launchers("scripts/start.ts"), (pid) => {
   console.error(`[start] the process that started this one (${pid}) is gone: stopping the server`);
   stop("SIGTERM");
 });
-child.on("exit", (code, signal) => {
+child.on("exit", (code) => {
   // Stopped on purpose (a signal to this process): 0; the server or a launcher died: not 0.
   process.exit(launcherGone ? 1 : (code ?? (stopping ? 0 : 1)));
 });
