@@ -5,13 +5,12 @@
 import { mkdir, mkdtemp, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import type { Db } from "@/server/db/database";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
-import type { LoadHooks } from "@/server/engine/load-batch";
 import { Warehouse } from "@/server/engine/warehouse";
 import { runPipeline } from "@/server/runs/pipeline";
-import { DEFAULT_RUN_SETTINGS, type RunSettings } from "@/server/runs/run-deps";
+import { DEFAULT_RUN_SETTINGS, type RunEngine, type RunSettings } from "@/server/runs/run-deps";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
@@ -106,8 +105,8 @@ export function useMaintenanceWorld(
     settings?: Partial<Omit<RunSettings, "stagingDir">>;
     /** A clock the test moves (backoff, stale runs); the real time otherwise. */
     clock?: TestClock;
-    /** Engine hooks, e.g. crash injection after a warehouse commit. */
-    hooks?: LoadHooks;
+    /** Engine hooks, e.g. crash injection after a warehouse commit or after a batch's loaded files are marked. */
+    hooks?: RunEngine["hooks"];
     /** Where S3 sources read their credentials (S3RVER_ENV for the test server). */
     sourceEnv?: Record<string, string | undefined>;
   } = {},
@@ -299,4 +298,12 @@ export async function runUntilKilled(world: RunWorld, ingestionId: string, opts:
   );
   if (outcome === null) throw new Error(`runUntilKilled: run ${runId} finished; nothing killed it`);
   return runId;
+}
+
+/**
+ * The next use of the world's warehouse fails with `message`, once, as a locked or unreadable
+ * DuckDB file makes it fail (say, the ledger read of a run being ended); later uses work.
+ */
+export function failNextWarehouseUse(world: RunWorld, message: string): void {
+  vi.spyOn(world.deps.engine.warehouse, "withConnection").mockRejectedValueOnce(new Error(message));
 }

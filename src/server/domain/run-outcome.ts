@@ -20,8 +20,10 @@ export function runStatusFrom(c: RunCounts): FinalRunStatus {
 }
 
 /**
- * The status of a run whose process died, once what it committed is recorded: SUCCEEDED when
- * every file it held loaded, PARTIAL when some did, FAILED when none did (it never finished).
+ * The status of a run that ended early — its process died, or an error stopped it — once what it
+ * committed is recorded (then, or later from the ledger): SUCCEEDED when every file it held loaded,
+ * PARTIAL when some did, FAILED when none did (it never finished). `unfinished`: files it held
+ * that neither loaded nor failed (they returned to the queue).
  */
 export function stoppedRunStatusFrom(c: RunCounts & { unfinished: number }): FinalRunStatus {
   if (c.loaded === 0) return "FAILED";

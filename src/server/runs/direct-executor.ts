@@ -42,8 +42,8 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     } catch (error) {
       const message = error instanceof Error && error.name === "SourceError" ? error.message : engineMessage(error);
       deps.log.error(`[run ${runId}] failed: ${message}`);
-      await failRun(deps, runId, message);
-      return { status: "FAILED" };
+      // What it committed before the error still counts: the status comes from its files.
+      return (await failRun(deps, runId, message)) ?? { status: "FAILED" };
     } finally {
       clearInterval(heartbeat);
       await rm(stagingDirFor(deps, runId), { recursive: true, force: true }).catch(() => undefined);

@@ -3,23 +3,28 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
 import { Warehouse } from "@/server/engine/warehouse";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { failNextWarehouseUse } from "@/test/maintenance-fixtures";
 import type { RecordingLogger } from "@/test/service-deps";
 import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
 import { fileStates, fileStatuses, ledgerCounts, rowsPerSourceFile, runToEnd, setModified, type RunRow } from "@/test/run-inspection";
 
 const MAX_RETRIES = 2;
 const CRASH = "Simulated crash between the warehouse commit and the metadata update";
+/** What a locked or unreadable warehouse file answers. */
+const DOWN = "IO Error: Could not set lock on file: Conflicting lock is held";
 
 let t: TestDatabase;
 let world: RunWorld;
 let scratch: string;
 /** Batches containing one of these paths crash once after their warehouse commit. */
 const crashOn = new Set<string>();
+/** Of those crashes, the ones that leave the warehouse unreadable for its next use (ending the run). */
+const downAfterCrashOn = new Set<string>();
 
 beforeAll(async () => {
   t = await createTestDatabase("pglite");
@@ -34,12 +39,19 @@ beforeAll(async () => {
           const hit = files.find((f) => crashOn.has(f.path));
           if (hit) {
             crashOn.delete(hit.path);
+            if (downAfterCrashOn.delete(hit.path)) failNextWarehouseUse(world, DOWN);
             throw new Error(CRASH);
           }
         },
       },
     },
   });
+});
+// A test that fails leaves no armed crash or warehouse failure to the next one.
+afterEach(() => {
+  crashOn.clear();
+  downAfterCrashOn.clear();
+  vi.restoreAllMocks();
 });
 afterAll(async () => {
   await world.cleanup();
@@ -95,7 +107,7 @@ describe("exactly once", () => {
     expect(await world.deps.db.ingestion.findUniqueOrThrow({ where: { id: ing.id } })).toMatchObject({ lastRunStatus: "SUCCEEDED" });
   });
 
-  it("after a crash between the warehouse commit and the metadata update, the next run reconciles from the ledger", async () => {
+  it("after a crash between the warehouse commit and the metadata update, the failing run records its commits from the ledger (PARTIAL) and the next run loads only the rest", async () => {
     const { ing, landing, table, uri } = await ingestion();
     // Three batches of two; the second crashes after its commit.
     const files: Record<string, string> = {};
@@ -105,37 +117,46 @@ describe("exactly once", () => {
     crashOn.add("f3.jsonl");
 
     const crashed = await runToEnd(world, ing.id);
-    expect(crashed).toMatchObject({ status: "FAILED", error: CRASH, activeIngestionId: null, filesLoaded: 2, rowsLoaded: 3n });
-    // The warehouse has batches 1 and 2, the metadata only batch 1; batch 3 never ran.
+    // The warehouse has batches 1 and 2; ending the run read its ledger, so the metadata has them
+    // too, on this run; batch 3 never ran and returns to the queue.
+    expect(crashed).toMatchObject({
+      status: "PARTIAL",
+      error: `${CRASH}; 2 file(s) it had loaded were recorded from the warehouse ledger; 2 unfinished file(s) return to the queue`,
+      activeIngestionId: null,
+      filesLoaded: 4,
+      filesFailed: 0,
+      rowsLoaded: 10n,
+    });
     expect(await ledgerCounts(world, ing.id)).toEqual({ "f1.jsonl": 1, "f2.jsonl": 2, "f3.jsonl": 3, "f4.jsonl": 4 });
     expect(await rowsPerSourceFile(world, table)).toEqual({ [uri("f1.jsonl")]: 1, [uri("f2.jsonl")]: 2, [uri("f3.jsonl")]: 3, [uri("f4.jsonl")]: 4 });
     expect(await fileStatuses(world, ing.id)).toEqual({
       "f1.jsonl": "SUCCESS",
       "f2.jsonl": "SUCCESS",
-      "f3.jsonl": "PENDING",
-      "f4.jsonl": "PENDING",
+      "f3.jsonl": "SUCCESS",
+      "f4.jsonl": "SUCCESS",
       "f5.jsonl": "PENDING",
       "f6.jsonl": "PENDING",
     });
-    expect(await world.deps.db.ingestion.findUniqueOrThrow({ where: { id: ing.id } })).toMatchObject({ lastRunStatus: "FAILED" });
+    expect(await attributedTo(crashed.id)).toEqual({ filesLoaded: 4, rowsLoaded: 10n });
+    expect(await world.deps.db.ingestion.findUniqueOrThrow({ where: { id: ing.id } })).toMatchObject({ lastRunStatus: "PARTIAL" });
 
     const next = await runToEnd(world, ing.id);
-    // f3 and f4 are recorded on the run that loaded them; this run loaded f5 and f6.
-    expect(next).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 11n });
+    // This run loaded f5 and f6, and had nothing to reconcile; the crashed run is as it ended.
+    expect(next).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 11n, error: null });
     expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({
-      status: "FAILED",
-      error: CRASH,
+      status: "PARTIAL",
+      error: crashed.error,
       filesLoaded: 4,
       rowsLoaded: 10n,
     });
     const states = await fileStates(world, ing.id);
-    expect(Object.fromEntries(Object.entries(states).map(([p, s]) => [p, [s.status, s.rowCount]]))).toEqual({
-      "f1.jsonl": ["SUCCESS", 1],
-      "f2.jsonl": ["SUCCESS", 2],
-      "f3.jsonl": ["SUCCESS", 3],
-      "f4.jsonl": ["SUCCESS", 4],
-      "f5.jsonl": ["SUCCESS", 5],
-      "f6.jsonl": ["SUCCESS", 6],
+    expect(Object.fromEntries(Object.entries(states).map(([p, s]) => [p, [s.status, s.rowCount, s.runId === crashed.id]]))).toEqual({
+      "f1.jsonl": ["SUCCESS", 1, true],
+      "f2.jsonl": ["SUCCESS", 2, true],
+      "f3.jsonl": ["SUCCESS", 3, true],
+      "f4.jsonl": ["SUCCESS", 4, true],
+      "f5.jsonl": ["SUCCESS", 5, false],
+      "f6.jsonl": ["SUCCESS", 6, false],
     });
     expect(await rowsPerSourceFile(world, table)).toEqual(Object.fromEntries([1, 2, 3, 4, 5, 6].map((k) => [uri(`f${k}.jsonl`), k])));
     expect(await ledgerCounts(world, ing.id)).toEqual(Object.fromEntries([1, 2, 3, 4, 5, 6].map((k) => [`f${k}.jsonl`, k])));
@@ -144,28 +165,38 @@ describe("exactly once", () => {
     );
     expect(rowIds).toEqual([{ n: "21", d: "21" }]);
     const warnings = (world.deps.log as RecordingLogger).lines;
-    expect(warnings).toContainEqual({
-      level: "warn",
-      message: `[run ${next.id}] recorded 2 file(s) from the warehouse ledger on the run that loaded them: ${crashed.id} (2)`,
-    });
+    expect(warnings.filter((l) => l.message.startsWith(`[run ${next.id}] recorded`))).toEqual([]);
   });
 
-  it("files reconciled from the ledger are reported by the run that loaded them, not by the reconciling run", async () => {
+  it("files reconciled from the ledger are reported by the run that loaded them, not by the reconciling run, and that run's status and message follow", async () => {
     const { ing, landing } = await ingestion();
     await writeFiles(landing, { "a.jsonl": jsonl(rows("a", 3)), "b.jsonl": jsonl(rows("b", 4)) });
     crashOn.add("a.jsonl");
+    // The crash leaves the warehouse unreadable for a moment: ending the run cannot read the ledger.
+    downAfterCrashOn.add("a.jsonl");
     const crashed = await runToEnd(world, ing.id);
-    expect(crashed).toMatchObject({ status: "FAILED", error: CRASH, filesLoaded: 0 });
+    const ended = `${CRASH}; the warehouse ledger could not be read (${DOWN}), so the next run records what it committed; 2 unfinished file(s) return to the queue`;
+    expect(crashed).toMatchObject({ status: "FAILED", error: ended, filesLoaded: 0 });
     expect(await attributedTo(crashed.id)).toEqual({ filesLoaded: 0, rowsLoaded: 0n });
 
     const next = await runToEnd(world, ing.id);
     expect(await fileStatuses(world, ing.id)).toEqual({ "a.jsonl": "SUCCESS", "b.jsonl": "SUCCESS" });
-    // Whichever run the history credits with the files, that run's metrics must say so.
+    // Whichever run the history credits with the files, that run's metrics must say so, and its status.
     const after = await world.deps.db.run.findUniqueOrThrow({ where: { id: crashed.id } });
     expect({ filesLoaded: after.filesLoaded, rowsLoaded: after.rowsLoaded }).toEqual(await attributedTo(crashed.id));
     expect(await attributedTo(crashed.id)).toEqual({ filesLoaded: 2, rowsLoaded: 7n });
+    expect(after).toMatchObject({
+      status: "SUCCEEDED",
+      filesFailed: 0,
+      error: `${ended}; 2 file(s) it had committed were recorded later from the warehouse ledger`,
+      finishedAt: crashed.finishedAt,
+    });
     expect({ filesLoaded: next.filesLoaded, rowsLoaded: next.rowsLoaded }).toEqual(await attributedTo(next.id));
     expect(next).toMatchObject({ status: "NO_NEW_FILES", filesLoaded: 0, rowsLoaded: 0n });
+    expect((world.deps.log as RecordingLogger).lines).toContainEqual({
+      level: "warn",
+      message: `[run ${crashed.id}] is SUCCEEDED now: 2 file(s) it had committed were recorded later from the warehouse ledger`,
+    });
   });
 
   it("a corrupt file fails alone (PARTIAL), with DuckDB's message naming the source file", async () => {
@@ -364,11 +395,16 @@ describe("exactly once", () => {
     for (const [i, p] of ["a.jsonl", "b.jsonl", "c.jsonl"].entries()) await setModified(landing, p, new Date(Date.UTC(2026, 8, 1 + i)));
     crashOn.add("a.jsonl");
     const crashed = await runToEnd(world, ing.id);
-    expect(crashed.status).toBe("FAILED");
+    // Its committed batch (a, b) is recorded from the ledger on it; c, never loaded, is free at once.
+    expect(crashed).toMatchObject({
+      status: "PARTIAL",
+      filesLoaded: 2,
+      error: `${CRASH}; 2 file(s) it had loaded were recorded from the warehouse ledger; 1 unfinished file(s) return to the queue`,
+    });
     const files = await world.deps.db.processedFile.findMany({ where: { ingestionId: ing.id }, orderBy: { path: "asc" } });
     expect(files.map((f) => [f.path, f.status, f.leaseExpiresAt])).toEqual([
-      ["a.jsonl", "PENDING", null],
-      ["b.jsonl", "PENDING", null],
+      ["a.jsonl", "SUCCESS", null],
+      ["b.jsonl", "SUCCESS", null],
       ["c.jsonl", "PENDING", null],
     ]);
   });

@@ -175,95 +175,23 @@ function attemptRows<T extends { id: string }>(chunk: T[], now: Date) {
   return JSON.stringify(chunk.map((f) => ({ ...f, attemptId: uuid7(now.getTime()) })));
 }
 
-export async function markLoaded(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<void> {
-  for (let i = 0; i < loaded.length; i += CHUNK) {
-    const chunk = attemptRows(loaded.slice(i, i + CHUNK), now);
-    await db.$transaction([
-      db.$executeRaw`
-        UPDATE "ProcessedFile" AS f
-        SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL, "failureKind" = NULL,
-            "nextAttemptAt" = NULL, "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
-        FROM json_to_recordset(${chunk}::json) AS v(id text, rows bigint)
-        WHERE f.id = v.id`,
-      db.$executeRaw`
-        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, "rowCount", "createdAt")
-        SELECT v."attemptId", v.id, ${runId}, 'SUCCESS', v.rows, ${now}
-        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, rows bigint)`,
-    ]);
-  }
-}
-
 /**
- * Records failed loads with why they failed: a TRANSIENT failure is not retried before its
- * backoff has passed (growing with each failure); a DATA failure waits for the file to change.
+ * Marks loaded files SUCCESS on the run `runId`, with an attempt of that run each and that run's
+ * counters (files, rows, bytes), in one statement per chunk: whatever point a process dies at, a
+ * run's counters say exactly what its files and attempts say. `onlyUnfinished`: leave files that
+ * are no longer unfinished alone (recording from the ledger, possibly twice). Returns how many changed.
  */
-export async function markFailed(
+async function recordLoads(
   db: Db,
   runId: string,
-  failed: { id: string; error: string; kind: FailureKindValue }[],
+  loaded: { id: string; rows: number }[],
   now: Date,
-  backoff: Pick<RunSettings, "retryBackoffMs" | "retryBackoffMaxMs">,
-): Promise<void> {
-  for (let i = 0; i < failed.length; i += CHUNK) {
-    const slice = failed.slice(i, i + CHUNK);
-    const failures = await db.processedFile.findMany({ where: { id: { in: slice.map((f) => f.id) } }, select: { id: true, retryCount: true } });
-    const counts = new Map(failures.map((f) => [f.id, f.retryCount]));
-    const chunk = attemptRows(
-      slice.map((f) => ({
-        ...f,
-        // The timestamp column takes the UTC wall time of the ISO string (as registerFiles stores lastModified).
-        nextAttemptAt:
-          f.kind === "TRANSIENT" ? new Date(now.getTime() + retryBackoffMs((counts.get(f.id) ?? 0) + 1, backoff)).toISOString() : null,
-      })),
-      now,
-    );
-    await db.$transaction([
-      db.$executeRaw`
-        UPDATE "ProcessedFile" AS f
-        SET status = 'FAILED', error = v.error, "failureKind" = v.kind::"FailureKind", "nextAttemptAt" = v."nextAttemptAt",
-            "retryCount" = f."retryCount" + 1, "runId" = ${runId}, "leaseExpiresAt" = NULL, "updatedAt" = ${now}
-        FROM json_to_recordset(${chunk}::json) AS v(id text, error text, kind text, "nextAttemptAt" timestamp)
-        WHERE f.id = v.id`,
-      db.$executeRaw`
-        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
-        SELECT v."attemptId", v.id, ${runId}, 'FAILED', v.error, ${now}
-        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, error text)`,
-    ]);
-  }
-}
-
-/**
- * Files that vanished from the source between discovery and load: MISSING after this one attempt
- * (neither loaded nor failed), until a listing shows them again.
- */
-export async function markMissing(db: Db, runId: string, missing: { id: string; error: string }[], now: Date): Promise<void> {
-  for (let i = 0; i < missing.length; i += CHUNK) {
-    const chunk = attemptRows(missing.slice(i, i + CHUNK), now);
-    await db.$transaction([
-      db.$executeRaw`
-        UPDATE "ProcessedFile" AS f
-        SET status = 'MISSING', error = v.error, "failureKind" = NULL, "nextAttemptAt" = NULL, "runId" = ${runId},
-            "leaseExpiresAt" = NULL, "updatedAt" = ${now}
-        FROM json_to_recordset(${chunk}::json) AS v(id text, error text)
-        WHERE f.id = v.id`,
-      db.$executeRaw`
-        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
-        SELECT v."attemptId", v.id, ${runId}, 'MISSING', v.error, ${now}
-        FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, error text)`,
-    ]);
-  }
-}
-
-/**
- * Records files the warehouse committed (its ledger says so) but the metadata never did, on the
- * run `runId` that loaded them: SUCCESS with the ledger's row counts, an attempt of that run, and
- * that run's counters, in one statement. Only files still unfinished change, so recording the
- * same files twice (two processes expiring one dead run) counts them once. Returns how many changed.
- */
-export async function markLoadedFromLedger(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<number> {
+  onlyUnfinished: boolean,
+): Promise<number> {
+  const guard = onlyUnfinished ? Prisma.sql`AND f.status IN ('PENDING', 'PROCESSING', 'FAILED')` : Prisma.empty;
   let recorded = 0;
   for (let i = 0; i < loaded.length; i += CHUNK) {
-    const chunk = attemptRows(loaded.slice(i, i + CHUNK), now);
+    const chunk = attemptRows(loaded.slice(i, i + CHUNK).map((l) => ({ id: l.id, rows: l.rows })), now);
     const [r] = await db.$queryRaw<{ n: number }[]>`
       WITH v AS (
         SELECT * FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, rows bigint)
@@ -272,7 +200,7 @@ export async function markLoadedFromLedger(db: Db, runId: string, loaded: { id: 
         SET status = 'SUCCESS', "rowCount" = v.rows, "runId" = ${runId}, error = NULL, "failureKind" = NULL,
             "nextAttemptAt" = NULL, "leaseExpiresAt" = NULL, "loadedAt" = ${now}, "updatedAt" = ${now}
         FROM v
-        WHERE f.id = v.id AND f.status IN ('PENDING', 'PROCESSING', 'FAILED')
+        WHERE f.id = v.id ${guard}
         RETURNING f.id, f.size, v.rows, v."attemptId"
       ), attempts AS (
         INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, "rowCount", "createdAt")
@@ -288,6 +216,94 @@ export async function markLoadedFromLedger(db: Db, runId: string, loaded: { id: 
     recorded += r?.n ?? 0;
   }
   return recorded;
+}
+
+/** Records a batch's loaded files on its run: SUCCESS, an attempt each, and the run's counters, together. */
+export async function markLoaded(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<void> {
+  await recordLoads(db, runId, loaded, now, false);
+}
+
+/**
+ * Records failed loads with why they failed, an attempt each and the run's failed count, together:
+ * a TRANSIENT failure is not retried before its backoff has passed (growing with each failure); a
+ * DATA failure waits for the file to change.
+ */
+export async function markFailed(
+  db: Db,
+  runId: string,
+  failed: { id: string; error: string; kind: FailureKindValue }[],
+  now: Date,
+  backoff: Pick<RunSettings, "retryBackoffMs" | "retryBackoffMaxMs">,
+): Promise<void> {
+  for (let i = 0; i < failed.length; i += CHUNK) {
+    const slice = failed.slice(i, i + CHUNK);
+    // The file is this run's claim: its retry count does not change until the statement below.
+    const failures = await db.processedFile.findMany({ where: { id: { in: slice.map((f) => f.id) } }, select: { id: true, retryCount: true } });
+    const counts = new Map(failures.map((f) => [f.id, f.retryCount]));
+    const chunk = attemptRows(
+      slice.map((f) => ({
+        id: f.id,
+        error: f.error,
+        kind: f.kind,
+        // The timestamp column takes the UTC wall time of the ISO string (as registerFiles stores lastModified).
+        nextAttemptAt:
+          f.kind === "TRANSIENT" ? new Date(now.getTime() + retryBackoffMs((counts.get(f.id) ?? 0) + 1, backoff)).toISOString() : null,
+      })),
+      now,
+    );
+    await db.$executeRaw`
+      WITH v AS (
+        SELECT * FROM json_to_recordset(${chunk}::json)
+          AS v("attemptId" text, id text, error text, kind text, "nextAttemptAt" timestamp)
+      ), done AS (
+        UPDATE "ProcessedFile" AS f
+        SET status = 'FAILED', error = v.error, "failureKind" = v.kind::"FailureKind", "nextAttemptAt" = v."nextAttemptAt",
+            "retryCount" = f."retryCount" + 1, "runId" = ${runId}, "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+        FROM v
+        WHERE f.id = v.id
+        RETURNING f.id, v.error, v."attemptId"
+      ), attempts AS (
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
+        SELECT done."attemptId", done.id, ${runId}, 'FAILED', done.error, ${now} FROM done
+      )
+      UPDATE "Run" SET "filesFailed" = "filesFailed" + (SELECT count(*) FROM done)::int WHERE id = ${runId}`;
+  }
+}
+
+/**
+ * Files that vanished from the source between discovery and load: MISSING after this one attempt
+ * (neither loaded nor failed: the run counts them as skipped, in the same statement), until a
+ * listing shows them again.
+ */
+export async function markMissing(db: Db, runId: string, missing: { id: string; error: string }[], now: Date): Promise<void> {
+  for (let i = 0; i < missing.length; i += CHUNK) {
+    const chunk = attemptRows(missing.slice(i, i + CHUNK).map((m) => ({ id: m.id, error: m.error })), now);
+    await db.$executeRaw`
+      WITH v AS (
+        SELECT * FROM json_to_recordset(${chunk}::json) AS v("attemptId" text, id text, error text)
+      ), done AS (
+        UPDATE "ProcessedFile" AS f
+        SET status = 'MISSING', error = v.error, "failureKind" = NULL, "nextAttemptAt" = NULL, "runId" = ${runId},
+            "leaseExpiresAt" = NULL, "updatedAt" = ${now}
+        FROM v
+        WHERE f.id = v.id
+        RETURNING f.id, v.error, v."attemptId"
+      ), attempts AS (
+        INSERT INTO "FileAttempt" (id, "fileId", "runId", outcome, error, "createdAt")
+        SELECT done."attemptId", done.id, ${runId}, 'MISSING', done.error, ${now} FROM done
+      )
+      UPDATE "Run" SET "filesSkipped" = "filesSkipped" + (SELECT count(*) FROM done)::int WHERE id = ${runId}`;
+  }
+}
+
+/**
+ * Records files the warehouse committed (its ledger says so) but the metadata never did, on the
+ * run `runId` that loaded them: SUCCESS with the ledger's row counts, an attempt of that run, and
+ * that run's counters, in one statement. Only files still unfinished change, so recording the
+ * same files twice (two processes expiring one dead run) counts them once. Returns how many changed.
+ */
+export async function markLoadedFromLedger(db: Db, runId: string, loaded: { id: string; rows: number }[], now: Date): Promise<number> {
+  return recordLoads(db, runId, loaded, now, true);
 }
 
 /** Gives a failed run's unfinished claims back, so the next run takes them without waiting for the lease. */

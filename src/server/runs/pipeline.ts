@@ -4,7 +4,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { formatSchema } from "@/server/domain/ingestion-input";
-import { partitionBatches, runStatusFrom } from "@/server/domain/run-outcome";
+import { partitionBatches } from "@/server/domain/run-outcome";
 import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-evolution";
 import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
@@ -15,8 +15,9 @@ import { SourceError, listAll, type Source, type SourceObject } from "@/server/s
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
 import { estimateLoadDurationMs } from "@/server/services/cost/estimate-cost";
-import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, renewLeases } from "./file-state";
 import { recordFromLedger } from "./ledger-records";
+import { endRunFromFiles } from "./run-end";
 import type { Step } from "./step";
 
 export type RunDeps = ServiceDeps;
@@ -86,7 +87,8 @@ export async function startRun(deps: RunDeps, runId: string): Promise<RunContext
 /**
  * After a crash between the warehouse commit and the metadata update, the ledger knows files
  * the metadata does not: they are marked loaded, with the ledger's row counts, on the run that
- * loaded them (its ledger rows name it), never on this one, which did not.
+ * loaded them (its ledger rows name it), never on this one, which did not. A run that had already
+ * ended gets the status its files now give, its message saying so (recordFromLedger).
  */
 export async function reconcileFromLedger(deps: RunDeps, ctx: RunContext): Promise<{ reconciled: number }> {
   const unfinished = await deps.db.processedFile.findMany({
@@ -274,7 +276,10 @@ export async function loadClaimedBatch(
   );
   const now = deps.clock();
   const failed = [...fetchFailed, ...outcome.failed];
+  // Each mark counts its files on the run in the statement that records them (loaded: files,
+  // rows, bytes; failed; missing: skipped), so a crash between two of them loses no count.
   await markLoaded(deps.db, ctx.runId, outcome.loaded, now);
+  await deps.engine.hooks?.afterLoadedFilesMarked?.(outcome.loaded);
   await markFailed(deps.db, ctx.runId, failed, now, deps.engine.settings);
   await markMissing(deps.db, ctx.runId, missing, now);
   await recordSchemaVersion(deps, ctx, outcome.tableColumns, outcome.warnings);
@@ -282,18 +287,7 @@ export async function loadClaimedBatch(
   const sizeById = new Map(files.map((f) => [f.id, Number(f.size)]));
   const rows = outcome.loaded.reduce((n, l) => n + l.rows, 0);
   const bytes = outcome.loaded.reduce((n, l) => n + (sizeById.get(l.id) ?? 0), 0);
-  await deps.db.run.update({
-    where: { id: ctx.runId },
-    data: {
-      filesLoaded: { increment: outcome.loaded.length },
-      filesFailed: { increment: failed.length },
-      // Gone from the source: skipped, neither loaded nor failed.
-      filesSkipped: { increment: missing.length },
-      rowsLoaded: { increment: BigInt(rows) },
-      bytesLoaded: { increment: BigInt(bytes) },
-      updatedAt: now,
-    },
-  });
+  await deps.db.run.update({ where: { id: ctx.runId }, data: { updatedAt: now } });
   await renewLeases(deps.db, ctx.runId, new Date(now.getTime() + deps.engine.settings.leaseMs));
   if (source.type === "S3") {
     await Promise.all(ready.map((f) => rm(f.localPath, { force: true })));
@@ -301,36 +295,16 @@ export async function loadClaimedBatch(
   return { loaded: outcome.loaded.length, failed: failed.length, rows, bytes };
 }
 
-/** Ends the run with the status its own files give: none loaded or failed means nothing new. */
+/**
+ * Ends the run with the status its own files give: none loaded or failed means nothing new
+ * (endRunFromFiles, where every run ends).
+ */
 export async function finishRun(deps: RunDeps, ctx: RunContext): Promise<{ status: string }> {
-  const run = await deps.db.run.findUniqueOrThrow({
-    where: { id: ctx.runId },
-    select: { startedAt: true, filesLoaded: true, filesFailed: true, status: true },
-  });
-  const status = runStatusFrom({ loaded: run.filesLoaded, failed: run.filesFailed });
-  assertRunTransition(run.status, status);
-  const firstError =
-    status === "FAILED"
-      ? await deps.db.processedFile.findFirst({ where: { runId: ctx.runId, status: "FAILED" }, select: { path: true, error: true } })
-      : null;
-  const now = deps.clock();
-  await deps.db.$transaction([
-    deps.db.run.update({
-      where: { id: ctx.runId },
-      data: {
-        status,
-        activeIngestionId: null,
-        currentStep: null,
-        finishedAt: now,
-        durationMs: run.startedAt ? now.getTime() - run.startedAt.getTime() : 0,
-        error: firstError ? `All ${run.filesFailed} file(s) failed; first: ${firstError.path}: ${firstError.error ?? "?"}` : null,
-        updatedAt: now,
-      },
-    }),
-    deps.db.ingestion.update({ where: { id: ctx.ingestionId }, data: { lastRunAt: now, lastRunStatus: status } }),
-  ]);
-  await refreshNextRun(deps, ctx.ingestionId, now);
-  return { status };
+  const ended = await endRunFromFiles(deps, ctx.runId, { kind: "finished" });
+  // Not active any more: endRunFromFiles refused that; null only if the row is gone.
+  if (!ended) throw new Error(`Run ${ctx.runId} no longer exists`);
+  await refreshNextRun(deps, ctx.ingestionId, ended.at);
+  return { status: ended.status };
 }
 
 /**
@@ -350,28 +324,15 @@ export async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Da
   });
 }
 
-/** Marks a run FAILED with `message` (for errors outside the per-file ones) and frees its claims. */
-export async function failRun(deps: RunDeps, runId: string, message: string): Promise<void> {
-  const now = deps.clock();
-  const run = await deps.db.run.findUnique({ where: { id: runId }, select: { status: true, ingestionId: true, startedAt: true } });
-  if (!run || (run.status !== "QUEUED" && run.status !== "RUNNING")) return;
-  await releaseClaims(deps.db, runId, now);
-  await deps.db.$transaction([
-    deps.db.run.update({
-      where: { id: runId },
-      data: {
-        status: "FAILED",
-        activeIngestionId: null,
-        currentStep: null,
-        error: message,
-        finishedAt: now,
-        durationMs: run.startedAt ? now.getTime() - run.startedAt.getTime() : 0,
-        updatedAt: now,
-      },
-    }),
-    deps.db.ingestion.update({ where: { id: run.ingestionId }, data: { lastRunAt: now, lastRunStatus: "FAILED" } }),
-  ]);
-  await refreshNextRun(deps, run.ingestionId, now);
+/**
+ * Ends a run that an error outside the per-file ones stopped, with `message` as the cause: what it
+ * committed is recorded from the warehouse ledger on it, its other claims are freed, and its
+ * status comes from its files (FAILED when none loaded). A run no longer active is left as it is.
+ */
+export async function failRun(deps: RunDeps, runId: string, message: string): Promise<{ status: string } | null> {
+  const ended = await endRunFromFiles(deps, runId, { kind: "failed", cause: message });
+  if (ended) await refreshNextRun(deps, ended.ingestionId, ended.at);
+  return ended ? { status: ended.status } : null;
 }
 
 /**

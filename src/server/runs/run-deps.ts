@@ -26,12 +26,21 @@ export interface RunSettings {
   downloadConcurrency: number;
 }
 
+/** Test seams of the pipeline's recording of a batch in the metadata database. */
+export interface RecordingHooks {
+  /**
+   * Runs after a batch's loaded files are marked (state, attempts and the run's counters, in one
+   * statement), before its failed and missing files and the rest are recorded: crash injection.
+   */
+  afterLoadedFilesMarked?: (files: { id: string; path: string; rows: number }[]) => Promise<void> | void;
+}
+
 export interface RunEngine {
   warehouse: Warehouse;
   sources: SourceFactory;
   settings: RunSettings;
   /** Crash-injection seams for tests. */
-  hooks?: LoadHooks & AdoptionHooks;
+  hooks?: LoadHooks & AdoptionHooks & RecordingHooks;
 }
 
 export const DEFAULT_RUN_SETTINGS: Omit<RunSettings, "stagingDir"> = {

@@ -1,11 +1,12 @@
 // Run records after a crash, on real parts (PGlite and PostgreSQL, a DuckDB warehouse file, local
 // files): a run killed after a warehouse commit is recorded from the ledger on itself, ends with
 // the status its files give and says when it really stopped; the run after it reports only its
-// own loads. A killed run is simulated as a SIGKILL leaves it: the crash hook throws after the
-// commit and nothing cleans up; the restart is the runtime's own start-up recovery.
+// own loads. A killed run is simulated as a SIGKILL leaves it: a crash hook throws after the
+// commit (or after a batch's loaded files are marked) and nothing cleans up; the restart is the
+// runtime's own start-up recovery. A run that fails in-process is ended the same way, from its files.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "@/env";
 import { createIngestionInput } from "@/server/domain/ingestion-input";
 import { runPipeline } from "@/server/runs/pipeline";
@@ -14,13 +15,16 @@ import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { describeEachDatabase } from "@/test/databases";
-import { attemptsOf, feed, runUntilKilled, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
+import { attemptsOf, failNextWarehouseUse, feed, runUntilKilled, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
 import { jsonl } from "@/test/run-fixtures";
 import { fileStates } from "@/test/run-inspection";
 import { recordingLauncher, recordingLogger, testClock } from "@/test/service-deps";
 import { makeTempDir } from "@/test/temp-dirs";
 
 const CRASH = "Simulated crash after the warehouse commit";
+const MARKED_CRASH = "Simulated crash after the batch's loaded files were marked";
+/** What a locked or unreadable warehouse file answers. */
+const DOWN = "IO Error: Could not set lock on file: Conflicting lock is held";
 const MINUTE = 60_000;
 
 const rows = (prefix: string, count: number) => jsonl(Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, v: i })));
@@ -31,6 +35,10 @@ describeEachDatabase("run records after a crash", (kind) => {
   const clock = testClock(new Date());
   /** A batch holding one of these paths throws once, right after its warehouse commit. */
   const crashAfterCommitOf = new Set<string>();
+  /** Of those crashes, the ones after which the warehouse cannot be used once (ending the run). */
+  const downAfterCrashOf = new Set<string>();
+  /** A batch holding one of these paths throws once, right after its loaded files are marked. */
+  const crashAfterMarkedOf = new Set<string>();
   const suite = useMaintenanceWorld({
     kind,
     clock,
@@ -41,10 +49,26 @@ describeEachDatabase("run records after a crash", (kind) => {
         const hit = files.find((f) => crashAfterCommitOf.has(f.path));
         if (hit) {
           crashAfterCommitOf.delete(hit.path);
+          if (downAfterCrashOf.delete(hit.path)) failNextWarehouseUse(suite.world, DOWN);
           throw new Error(CRASH);
         }
       },
+      afterLoadedFilesMarked(files) {
+        const hit = files.find((f) => crashAfterMarkedOf.has(f.path));
+        if (hit) {
+          crashAfterMarkedOf.delete(hit.path);
+          throw new Error(MARKED_CRASH);
+        }
+      },
     },
+  });
+
+  // A test that fails leaves no armed crash or warehouse failure to the next one.
+  afterEach(() => {
+    crashAfterCommitOf.clear();
+    downAfterCrashOf.clear();
+    crashAfterMarkedOf.clear();
+    vi.restoreAllMocks();
   });
 
   async function ran(w: MaintenanceWorld, ingestionId: string) {
@@ -158,23 +182,100 @@ describeEachDatabase("run records after a crash", (kind) => {
     expect(await f.rows()).toEqual({ "f1.jsonl": 1, "f2.jsonl": 2, "f3.jsonl": 3 });
   });
 
-  it("the reconcile step records ledger files on the run that wrote them (one that failed in-process), and the reconciling run does not count them", async () => {
+  it.each([
+    ["its only batch", 2, "f1.jsonl"],
+    ["its second batch", 4, "f3.jsonl"],
+  ] as const)(
+    "a run killed after the loaded files of %s were marked, before the rest of its recording, is SUCCEEDED with every file, row and byte counted on it",
+    async (_batch, files, crashOn) => {
+      const w = suite.world;
+      const f = await feed(w, numbered(files));
+      const all = Object.keys(numbered(files));
+      // The batch is marked loaded; the process dies before anything else of it is recorded.
+      crashAfterMarkedOf.add(crashOn);
+      const heartbeat = clock.now;
+      const killed = await runUntilKilled(w, f.ing.id);
+      const total = { rows: BigInt((files * (files + 1)) / 2), bytes: await sizes(w, f.ing.id, all) };
+      expect(total.bytes).toBeGreaterThan(0n);
+      // Marking a file counts it on its run in the same statement: nothing is left to lose.
+      expect(await runOf(w, killed)).toMatchObject({ status: "RUNNING", filesLoaded: files, rowsLoaded: total.rows, bytesLoaded: total.bytes });
+
+      clock.advance(w.deps.engine.settings.staleRunMs + 2 * MINUTE);
+      expect(await expireRunsAtStart(w.deps, kind)).toBe(1);
+      expect(await runOf(w, killed)).toMatchObject({
+        status: "SUCCEEDED",
+        activeIngestionId: null,
+        currentStep: null,
+        filesLoaded: files,
+        filesFailed: 0,
+        filesSkipped: 0,
+        rowsLoaded: total.rows,
+        bytesLoaded: total.bytes,
+        finishedAt: heartbeat,
+        error: `The run stopped after its last heartbeat at ${heartbeat.toISOString()}`,
+      });
+      expect(await attemptsOf(w, killed)).toEqual(Object.fromEntries(all.map((p, i) => [p, { outcome: "SUCCESS", rowCount: i + 1 }])));
+      expect(await w.db.ingestion.findUniqueOrThrow({ where: { id: f.ing.id } })).toMatchObject({ lastRunStatus: "SUCCEEDED" });
+
+      const next = await ran(w, f.ing.id);
+      expect(next).toMatchObject({ status: "NO_NEW_FILES", filesDiscovered: 0, filesLoaded: 0, rowsLoaded: 0n, bytesLoaded: 0n, error: null });
+      expect(await attemptsOf(w, next.id)).toEqual({});
+      const perFile = Object.fromEntries(all.map((p, i) => [p, i + 1]));
+      expect(await f.rows()).toEqual(perFile);
+      expect(await f.ledger()).toEqual(perFile);
+      expect(await idCounts(w, f.table)).toEqual([{ n: String(total.rows), d: String(total.rows) }]);
+    },
+  );
+
+  it("a run that fails in-process after committing every file it held is SUCCEEDED, its error first in its message, the files recorded from the ledger on it", async () => {
     const w = suite.world;
     const f = await feed(w, { "a.jsonl": rows("a", 3), "b.jsonl": rows("b", 4) });
     crashAfterCommitOf.add("a.jsonl");
     const crashed = await ran(w, f.ing.id);
-    expect(crashed).toMatchObject({ status: "FAILED", error: CRASH, filesLoaded: 0, activeIngestionId: null });
+    expect(crashed).toMatchObject({
+      status: "SUCCEEDED",
+      activeIngestionId: null,
+      currentStep: null,
+      filesLoaded: 2,
+      filesFailed: 0,
+      rowsLoaded: 7n,
+      bytesLoaded: await sizes(w, f.ing.id, ["a.jsonl", "b.jsonl"]),
+      error: `${CRASH}; 2 file(s) it had loaded were recorded from the warehouse ledger`,
+    });
+    expect(await attemptsOf(w, crashed.id)).toEqual({
+      "a.jsonl": { outcome: "SUCCESS", rowCount: 3 },
+      "b.jsonl": { outcome: "SUCCESS", rowCount: 4 },
+    });
+    expect(await w.db.ingestion.findUniqueOrThrow({ where: { id: f.ing.id } })).toMatchObject({ lastRunStatus: "SUCCEEDED" });
+
+    const next = await ran(w, f.ing.id);
+    expect(next).toMatchObject({ status: "NO_NEW_FILES", filesLoaded: 0, rowsLoaded: 0n, error: null });
+    expect(await runOf(w, crashed.id)).toEqual(crashed);
+    expect(await f.rows()).toEqual({ "a.jsonl": 3, "b.jsonl": 4 });
+  });
+
+  it("the reconcile step records ledger files on the run that wrote them (one that failed in-process while the ledger was unreadable), whose status and message follow, and the reconciling run does not count them", async () => {
+    const w = suite.world;
+    const f = await feed(w, { "a.jsonl": rows("a", 3), "b.jsonl": rows("b", 4) });
+    crashAfterCommitOf.add("a.jsonl");
+    downAfterCrashOf.add("a.jsonl");
+    const crashed = await ran(w, f.ing.id);
+    const ended = `${CRASH}; the warehouse ledger could not be read (${DOWN}), so the next run records what it committed; 2 unfinished file(s) return to the queue`;
+    expect(crashed).toMatchObject({ status: "FAILED", error: ended, filesLoaded: 0, activeIngestionId: null });
+    expect(await w.db.ingestion.findUniqueOrThrow({ where: { id: f.ing.id } })).toMatchObject({ lastRunStatus: "FAILED" });
 
     const next = await ran(w, f.ing.id);
     expect(next).toMatchObject({ status: "NO_NEW_FILES", filesDiscovered: 0, filesLoaded: 0, rowsLoaded: 0n, bytesLoaded: 0n, error: null });
     expect(await attemptsOf(w, next.id)).toEqual({});
-    // A finished run keeps its status and message; its counters now say what it loaded.
+    // The run that loaded the files says so now: its counters, its status and its message.
     expect(await runOf(w, crashed.id)).toMatchObject({
-      status: "FAILED",
-      error: CRASH,
+      status: "SUCCEEDED",
+      error: `${ended}; 2 file(s) it had committed were recorded later from the warehouse ledger`,
       filesLoaded: 2,
+      filesFailed: 0,
       rowsLoaded: 7n,
       bytesLoaded: await sizes(w, f.ing.id, ["a.jsonl", "b.jsonl"]),
+      finishedAt: crashed.finishedAt,
     });
     expect(await attemptsOf(w, crashed.id)).toEqual({
       "a.jsonl": { outcome: "SUCCESS", rowCount: 3 },
@@ -184,12 +285,41 @@ describeEachDatabase("run records after a crash", (kind) => {
       ["SUCCESS", crashed.id],
       ["SUCCESS", crashed.id],
     ]);
-    expect((w.deps.log as ReturnType<typeof recordingLogger>).lines).toContainEqual({
+    const lines = (w.deps.log as ReturnType<typeof recordingLogger>).lines;
+    expect(lines).toContainEqual({
       level: "warn",
       message: `[run ${next.id}] recorded 2 file(s) from the warehouse ledger on the run that loaded them: ${crashed.id} (2)`,
     });
+    expect(lines).toContainEqual({
+      level: "warn",
+      message: `[run ${crashed.id}] is SUCCEEDED now: 2 file(s) it had committed were recorded later from the warehouse ledger`,
+    });
     expect(await f.rows()).toEqual({ "a.jsonl": 3, "b.jsonl": 4 });
     expect(await f.ledger()).toEqual({ "a.jsonl": 3, "b.jsonl": 4 });
+  });
+
+  it("a run ended PARTIAL while the ledger was unreadable has its commits counted on it later and stays PARTIAL, having left files it held to the next run", async () => {
+    const w = suite.world;
+    const f = await feed(w, numbered(6));
+    crashAfterCommitOf.add("f3.jsonl");
+    downAfterCrashOf.add("f3.jsonl");
+    const crashed = await ran(w, f.ing.id);
+    const ended = `${CRASH}; the warehouse ledger could not be read (${DOWN}), so the next run records what it committed; 4 unfinished file(s) return to the queue`;
+    expect(crashed).toMatchObject({ status: "PARTIAL", error: ended, filesLoaded: 2, rowsLoaded: 3n });
+
+    const next = await ran(w, f.ing.id);
+    expect(next).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, rowsLoaded: 11n });
+    expect(await runOf(w, crashed.id)).toMatchObject({
+      status: "PARTIAL",
+      error: `${ended}; 2 file(s) it had committed were recorded later from the warehouse ledger`,
+      filesLoaded: 4,
+      rowsLoaded: 10n,
+      bytesLoaded: await sizes(w, f.ing.id, ["f1.jsonl", "f2.jsonl", "f3.jsonl", "f4.jsonl"]),
+    });
+    expect(Object.keys(await attemptsOf(w, crashed.id))).toEqual(["f1.jsonl", "f2.jsonl", "f3.jsonl", "f4.jsonl"]);
+    expect(Object.keys(await attemptsOf(w, next.id))).toEqual(["f5.jsonl", "f6.jsonl"]);
+    expect(await f.rows()).toEqual(Object.fromEntries([1, 2, 3, 4, 5, 6].map((k) => [`f${k}.jsonl`, k])));
+    expect(await idCounts(w, f.table)).toEqual([{ n: "21", d: "21" }]);
   });
 });
 

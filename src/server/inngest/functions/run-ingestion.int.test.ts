@@ -160,7 +160,7 @@ describe("run-ingestion function", () => {
     expect(stepIds(ctx)).toEqual([]);
   });
 
-  it("onFailure (which @inngest/test never runs) marks the run FAILED with the error and frees its claims", async () => {
+  it("onFailure (which @inngest/test never runs) ends the run from its files, the error first in its message, and frees the ingestion", async () => {
     const { ing, runId, event } = await queuedRun("broken", {
       "a.jsonl": jsonl([{ id: 1 }]),
       "b.jsonl": jsonl([{ id: 2 }]),
@@ -196,16 +196,18 @@ describe("run-ingestion function", () => {
     const onFailure = fn().opts.onFailure as (failure: RunFailure) => Promise<unknown>;
     expect(await onFailure(failure)).toEqual({ runId, error: "IO Error: No space left on device" });
 
+    // The error came after the warehouse commit: both files are in the ledger, so the run loaded them.
     expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
-      status: "FAILED",
-      error: "IO Error: No space left on device",
+      status: "SUCCEEDED",
+      error: "IO Error: No space left on device; 2 file(s) it had loaded were recorded from the warehouse ledger",
+      filesLoaded: 2,
       activeIngestionId: null,
       currentStep: null,
       finishedAt: expect.any(Date),
     });
-    expect(Object.values(await fileStates(world, ing.id)).map((f) => f.status)).toEqual(["PENDING", "PENDING"]);
+    expect(Object.values(await fileStates(world, ing.id)).map((f) => f.status)).toEqual(["SUCCESS", "SUCCESS"]);
     expect(await world.deps.db.ingestion.findUniqueOrThrow({ where: { id: ing.id }, select: { lastRunStatus: true } })).toEqual({
-      lastRunStatus: "FAILED",
+      lastRunStatus: "SUCCEEDED",
     });
     // The ingestion is free again: the next trigger starts a run.
     sent = [];

@@ -72,7 +72,7 @@ export interface RunFailure {
   error: unknown;
 }
 
-/** After the last retry: the run FAILED with the error's message, its claims freed. */
+/** After the last retry: the run ends from its files (what it committed counts), the error first in its message, its claims freed. */
 export async function failRunAfterRetries(deps: ServiceDeps, failure: RunFailure): Promise<{ runId: string; error: string }> {
   const { runId } = runRequestedData.parse(failure.event.data.event.data);
   // Inngest hands over the final error deserialized; a plain { message } is taken as it is.
