@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { writeFirstLayoutWarehouse } from "@/test/duckdb-files";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countLedger, forgetTable, ledgerRowsOf, recordLoaded, tableLedgerSummary } from "./ledger";
 import { Warehouse } from "./warehouse";
@@ -16,20 +16,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Writes a warehouse file with the first ledger layout, as the previous release left it. */
-async function writeV1Warehouse(file: string) {
-  const db = await DuckDBInstance.create(file);
-  const c = await db.connect();
-  await c.run(`CREATE SCHEMA _autoloader;
-    CREATE TABLE _autoloader.loaded_files (ingestion_id VARCHAR NOT NULL, path VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
-      row_count BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (ingestion_id, path));
-    INSERT INTO _autoloader.loaded_files VALUES
-      ('ing-a', 'x.jsonl', 'run-1', 3, TIMESTAMP '2026-11-01 10:00:00'),
-      ('ing-a', 'y.jsonl', 'run-1', 4, TIMESTAMP '2026-11-01 10:00:00'),
-      ('ing-gone', 'z.jsonl', 'run-2', 5, TIMESTAMP '2026-11-02 10:00:00');`);
-  c.closeSync();
-  db.closeSync();
-}
+/** A warehouse file with the first ledger layout, as the previous release left it. */
+const writeV1Warehouse = (file: string) =>
+  writeFirstLayoutWarehouse(file, [
+    ["ing-a", "x.jsonl", "run-1", 3, "2026-11-01 10:00:00"],
+    ["ing-a", "y.jsonl", "run-1", 4, "2026-11-01 10:00:00"],
+    ["ing-gone", "z.jsonl", "run-2", 5, "2026-11-02 10:00:00"],
+  ]);
 
 describe("warehouse ledger", () => {
   it("brings a first-version ledger up to date: known ingestions' rows take their table, the others stay unmatched", async () => {

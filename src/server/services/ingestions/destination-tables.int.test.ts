@@ -6,10 +6,10 @@
 // adoption's warehouse and metadata steps loses nothing and loads nothing twice.
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { expect, it } from "vitest";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import { callerAs, createTestKey, rejectionOf, zodIssuesOf } from "@/test/api-callers";
+import { writeFirstLayoutWarehouse } from "@/test/duckdb-files";
 import { describeEachDatabase } from "@/test/databases";
 import { hideDirectory, tableExists, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
 import { jsonl, writeFiles } from "@/test/run-fixtures";
@@ -445,24 +445,21 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     // ingestion are left unattributed when it opens (no ingestion of the tenant knows that id).
     const file = w.deps.engine.warehouse.fileFor(w.tenant.slug);
     await mkdir(path.dirname(file), { recursive: true });
-    const old = await DuckDBInstance.create(file);
-    const oc = await old.connect();
-    await oc.run(`CREATE SCHEMA _autoloader;
-      CREATE TABLE _autoloader.loaded_files (ingestion_id VARCHAR NOT NULL, path VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
-        row_count BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (ingestion_id, path));
-      INSERT INTO _autoloader.loaded_files VALUES
-        ('deleted-loader', 'a.jsonl', 'old-run-1', 2, TIMESTAMP '2025-12-01 10:00:00'),
-        ('deleted-loader', 'b.jsonl', 'old-run-2', 3, TIMESTAMP '2025-12-02 10:00:00'),
-        ('deleted-elsewhere', 'q.jsonl', 'old-run-3', 4, TIMESTAMP '2025-12-03 10:00:00');
-      CREATE SCHEMA raw;
+    await writeFirstLayoutWarehouse(
+      file,
+      [
+        ["deleted-loader", "a.jsonl", "old-run-1", 2, "2025-12-01 10:00:00"],
+        ["deleted-loader", "b.jsonl", "old-run-2", 3, "2025-12-02 10:00:00"],
+        ["deleted-elsewhere", "q.jsonl", "old-run-3", 4, "2025-12-03 10:00:00"],
+      ],
+      `CREATE SCHEMA raw;
       CREATE TABLE raw.kept (id VARCHAR, v BIGINT, _source_file VARCHAR);
       INSERT INTO raw.kept VALUES ${tableRows({
         [`${l.dir}/a.jsonl`]: { prefix: "a", count: 2 },
         [`${l.dir}/b.jsonl`]: { prefix: "b", count: 3 },
         "/elsewhere/x.jsonl": { prefix: "x", count: 1 },
-      })};`);
-    oc.closeSync();
-    old.closeSync();
+      })};`,
+    );
     await l.add({ "c.jsonl": rows("c", 1) });
 
     const refused = await rejectionOf(w.api.ingestions.create(draft("after the upgrade", l.dir, "kept")));
