@@ -17,7 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { fitLoadModel, type CalibrationCase } from "../src/server/domain/cost";
-import type { CalibrationFile } from "../src/server/services/cost/estimate-cost";
+import type { CalibrationFile } from "../src/server/services/cost/load-model";
 import type { ServiceDeps } from "../src/server/services/deps";
 
 const { values } = parseArgs({

@@ -15,6 +15,34 @@ export interface Schedule {
   timezone: string;
 }
 
+/** The ingestion columns a schedule is stored in (a select for queries that need only the schedule). */
+export const scheduleSelect = {
+  scheduleFrequency: true,
+  scheduleTime: true,
+  scheduleWeekday: true,
+  scheduleCron: true,
+  scheduleTimezone: true,
+} as const;
+
+/** A schedule as an ingestion row stores it (no frequency: manual only). */
+export interface ScheduleColumns {
+  scheduleFrequency: Exclude<ScheduleFrequencyInput, "NONE"> | null;
+  scheduleTime: string | null;
+  scheduleWeekday: number | null;
+  scheduleCron: string | null;
+  scheduleTimezone: string;
+}
+
+export function scheduleOf(row: ScheduleColumns): Schedule {
+  return {
+    frequency: row.scheduleFrequency ?? "NONE",
+    time: row.scheduleTime,
+    weekday: row.scheduleWeekday,
+    cron: row.scheduleCron,
+    timezone: row.scheduleTimezone,
+  };
+}
+
 export const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

@@ -1,9 +1,8 @@
 // One scheduler tick: start a run for every active ingestion whose next fire time has come.
 // The same logic runs in Inngest's cron function and in the embedded ticker.
 import { DomainError } from "@/server/domain/errors";
-import { nextRunAt } from "@/server/domain/schedule";
+import { nextRunAt, scheduleOf, scheduleSelect } from "@/server/domain/schedule";
 import type { ServiceDeps } from "@/server/services/deps";
-import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 
 export interface TickResult {

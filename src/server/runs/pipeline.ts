@@ -6,17 +6,16 @@ import { z } from "zod";
 import { formatSchema } from "@/server/domain/ingestion-input";
 import { partitionBatches } from "@/server/domain/run-outcome";
 import { diffSchemas, isEmptyDiff, type Column } from "@/server/domain/schema-evolution";
-import { nextRunAt } from "@/server/domain/schedule";
 import { assertRunTransition } from "@/server/domain/status-transitions";
-import { scheduleOf, scheduleSelect } from "@/server/services/ingestions/ingestion-rules";
 import { loadBatch, type BatchFile, type LoadWarning } from "@/server/engine/load-batch";
 import { runWarnings } from "@/server/domain/run-warnings";
 import { SourceError, listAll, type Source, type SourceObject } from "@/server/sources/source";
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
-import { estimateLoadDurationMs } from "@/server/services/cost/estimate-cost";
+import { estimateLoadDurationMs } from "@/server/services/cost/load-model";
 import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, renewLeases } from "./file-state";
 import { recordFromLedger } from "./ledger-records";
+import { refreshNextRun } from "./next-run";
 import { endRunFromFiles } from "./run-end";
 import type { Step } from "./step";
 
@@ -307,22 +306,6 @@ export async function finishRun(deps: RunDeps, ctx: RunContext): Promise<{ statu
   return { status: ended.status };
 }
 
-/**
- * Keeps an active ingestion's next fire time in the future after a run (a run can outlast its
- * slot); the scheduler tick normally advances it already.
- */
-export async function refreshNextRun(deps: RunDeps, ingestionId: string, now: Date): Promise<void> {
-  const ing = await deps.db.ingestion.findUnique({
-    where: { id: ingestionId },
-    select: { status: true, nextRunAt: true, ...scheduleSelect },
-  });
-  if (!ing || ing.status !== "ACTIVE" || ing.scheduleFrequency === null) return;
-  if (ing.nextRunAt && ing.nextRunAt > now) return;
-  await deps.db.ingestion.updateMany({
-    where: { id: ingestionId, status: "ACTIVE", nextRunAt: ing.nextRunAt },
-    data: { nextRunAt: nextRunAt(scheduleOf(ing), now, (m) => deps.log.warn(m)) },
-  });
-}
 
 /**
  * Ends a run that an error outside the per-file ones stopped, with `message` as the cause: what it

@@ -3,7 +3,7 @@
 // queue, and its status comes from its files, with a message that says when it really stopped.
 import type { RunStatusValue } from "@/server/domain/status-transitions";
 import type { ServiceDeps } from "@/server/services/deps";
-import { refreshNextRun } from "./pipeline";
+import { refreshNextRun } from "./next-run";
 import { endRunFromFiles } from "./run-end";
 
 export interface StoppedRun {

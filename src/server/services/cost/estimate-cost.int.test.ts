@@ -18,7 +18,8 @@ import { createRunWorld, jsonl, useRunWorld, writeFiles, type RunWorld } from "@
 import { S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { testClock } from "@/test/service-deps";
 import { costEstimateView, estimateCostInput } from "./cost-view";
-import { estimateCost, estimateLoadDurationMs, loadModel } from "./estimate-cost";
+import { estimateCost } from "./estimate-cost";
+import { estimateLoadDurationMs, loadModel } from "./load-model";
 
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000);

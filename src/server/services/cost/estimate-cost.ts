@@ -1,142 +1,31 @@
 // The cost estimate of an ingestion or a draft: lists the source (bounded), measures the steady
 // state, reads the calibrated load model and the prices, and hands the numbers to domain/cost.ts.
-import { readFile } from "node:fs/promises";
-import { z } from "zod";
 import {
   ARRIVAL_WINDOW_DAYS,
-  DEFAULT_LOAD_MODEL,
   DEFAULT_PRICES,
   DEFAULT_WAREHOUSE_BYTES_PER_SOURCE_BYTE,
   estimateCosts,
   PRICE_KEYS,
-  runLoadMs,
   runsPerMonth,
   type CostFormat,
   type CostPrices,
-  type LoadModel,
   type PriceOrigin,
 } from "@/server/domain/cost";
 import { DomainError } from "@/server/domain/errors";
 import { requeuedByListing, takenByLaterRuns } from "@/server/domain/file-retry";
-import { describeSchedule, type Schedule } from "@/server/domain/schedule";
-import { joinAnd } from "@/server/domain/text";
+import { describeSchedule, scheduleOf, type Schedule } from "@/server/domain/schedule";
 import { matcher } from "@/server/sources/matcher";
 import { SourceError, type ListPage, type Source } from "@/server/sources/source";
 import type { SourceSpec } from "@/server/sources/source-factory";
 import type { ServiceDeps } from "../deps";
-import {
-  assertSourceAllowed,
-  findOwnedIngestion,
-  scheduleOf,
-  sourceOptionsColumn,
-} from "../ingestions/ingestion-rules";
+import { assertSourceAllowed, findOwnedIngestion, sourceOptionsColumn } from "../ingestions/ingestion-rules";
 import type { CostEstimateView, EstimateCostInput } from "./cost-view";
+import { loadModel } from "./load-model";
 
 /** The estimate's listing stops after this many objects unless config.cost.listLimit says otherwise. */
 export const DEFAULT_LIST_LIMIT = 100_000;
 const PAGE = 1000;
 const DAY = 86_400_000;
-
-// ---------------------------------------------------------------------------------------------
-// The load model
-
-export interface ResolvedLoadModel extends LoadModel {
-  format: CostFormat;
-  /** CALIBRATION: every figure measured; PARTIAL: some (a calibration file older than the per-file model has rates only); DEFAULT: none. */
-  source: "CALIBRATION" | "PARTIAL" | "DEFAULT";
-  measuredAt: Date | null;
-  /** Where the figures come from, for the assumptions: "measured by npm run bench on …" / "default: …". */
-  origin: string;
-  /** Set when the calibration file exists but cannot be used. */
-  problem: string | null;
-}
-
-const positiveRate = z.number().positive().finite().optional();
-const milliseconds = z.number().nonnegative().finite().optional();
-/** What scripts/bench.ts writes. Files written before the per-file model have `mbPerSecond` only. */
-export const calibrationFileSchema = z.object({
-  measuredAt: z.iso.datetime({ offset: true }).optional(),
-  quick: z.boolean().optional(),
-  runOverheadMs: milliseconds,
-  perFileMs: z.object({ JSON: milliseconds, CSV: milliseconds, PARQUET: milliseconds }).optional(),
-  mbPerSecond: z.object({ JSON: positiveRate, CSV: positiveRate, PARQUET: positiveRate }),
-});
-export type CalibrationFile = z.infer<typeof calibrationFileSchema>;
-
-const MODEL_PARTS = [
-  ["runOverheadMs", "per-run overhead"],
-  ["perFileMs", "per-file cost"],
-  ["mbPerSecond", "rate"],
-] as const satisfies readonly (readonly [keyof LoadModel, string])[];
-
-/**
- * The load model of a format: from the calibration `npm run bench` writes (config.cost.calibrationFile),
- * figure by figure, with the default for each one it lacks (an older file has no per-file cost or
- * overhead), and every default when there is no file or it cannot be read (never an error).
- */
-export async function loadModel(deps: ServiceDeps, format: CostFormat): Promise<ResolvedLoadModel> {
-  const defaults = DEFAULT_LOAD_MODEL[format];
-  const fallback = (origin: string, problem: string | null = null): ResolvedLoadModel => ({
-    format,
-    ...defaults,
-    source: "DEFAULT",
-    measuredAt: null,
-    origin,
-    problem,
-  });
-  const file = deps.config.cost?.calibrationFile;
-  if (!file) return fallback("default: no calibration file is configured");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return fallback(`default: ${file} does not exist yet; npm run bench measures this machine and writes it`);
-    }
-    const problem = `The calibration file ${file} cannot be read (${(error as Error).message})`;
-    return fallback(`default: ${file} cannot be read`, problem);
-  }
-  let parsed: CalibrationFile;
-  try {
-    const result = calibrationFileSchema.safeParse(JSON.parse(text));
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new Error(`${issue?.path.join(".") || "the file"}: ${issue?.message ?? "unexpected content"}`);
-    }
-    parsed = result.data;
-  } catch (error) {
-    const problem = `The calibration file ${file} is not valid (${(error as Error).message}); default load figures are used until npm run bench rewrites it`;
-    return fallback(`default: ${file} is not valid`, problem);
-  }
-  const measured: Partial<LoadModel> = {
-    runOverheadMs: parsed.runOverheadMs,
-    perFileMs: parsed.perFileMs?.[format],
-    mbPerSecond: parsed.mbPerSecond[format],
-  };
-  const found = MODEL_PARTS.filter(([key]) => measured[key] !== undefined).map(([, name]) => name);
-  const missing = MODEL_PARTS.filter(([key]) => measured[key] === undefined).map(([, name]) => name);
-  if (found.length === 0) return fallback(`default: ${file} has no ${format} figures`);
-  const measuredAt = parsed.measuredAt ? new Date(parsed.measuredAt) : null;
-  const how = `measured by npm run bench${measuredAt ? ` on ${measuredAt.toISOString().slice(0, 10)}` : ""}${parsed.quick ? " in --quick mode (small data, a rougher figure)" : ""}`;
-  return {
-    format,
-    runOverheadMs: measured.runOverheadMs ?? defaults.runOverheadMs,
-    perFileMs: measured.perFileMs ?? defaults.perFileMs,
-    mbPerSecond: measured.mbPerSecond ?? defaults.mbPerSecond,
-    source: missing.length === 0 ? "CALIBRATION" : "PARTIAL",
-    measuredAt,
-    origin:
-      missing.length === 0
-        ? how
-        : `${joinAnd(found)} ${how}; ${joinAnd(missing)}: default, not in ${file} (npm run bench writes ${missing.length === 1 ? "it" : "them"})`,
-    problem: null,
-  };
-}
-
-/** How long a run that claimed `files` files of `bytes` of `format` should take, in whole milliseconds. */
-export async function estimateLoadDurationMs(deps: ServiceDeps, format: CostFormat, claimed: { files: number; bytes: number }): Promise<number> {
-  return runLoadMs(claimed, await loadModel(deps, format));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The estimate

@@ -106,25 +106,6 @@ export function scheduleColumns(schedule: CreateIngestionInput["schedule"]) {
   };
 }
 
-/** The columns `scheduleOf` reads, for queries that need only the schedule. */
-export const scheduleSelect = {
-  scheduleFrequency: true,
-  scheduleTime: true,
-  scheduleWeekday: true,
-  scheduleCron: true,
-  scheduleTimezone: true,
-} satisfies Prisma.IngestionSelect;
-
-export function scheduleOf(row: Pick<IngestionRow, keyof typeof scheduleSelect>): Schedule {
-  return {
-    frequency: row.scheduleFrequency ?? "NONE",
-    time: row.scheduleTime,
-    weekday: row.scheduleWeekday,
-    cron: row.scheduleCron,
-    timezone: row.scheduleTimezone,
-  };
-}
-
 /** The next scheduled run for an ACTIVE ingestion, from now; paused ones have none. */
 export function nextRunFor(deps: ServiceDeps, status: "ACTIVE" | "PAUSED", schedule: Schedule): Date | null {
   return status === "ACTIVE" ? nextRunAt(schedule, deps.clock(), (m) => deps.log.warn(m)) : null;

@@ -14,7 +14,8 @@ import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
 import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
 import { runLoadMs } from "@/server/domain/cost";
-import { loadModel, resolvePrices } from "../cost/estimate-cost";
+import { resolvePrices } from "../cost/estimate-cost";
+import { loadModel } from "../cost/load-model";
 
 /** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
 const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;

@@ -3,7 +3,8 @@
 import { DomainError } from "@/server/domain/errors";
 import { nextIngestionStatus, type IngestionAction } from "@/server/domain/status-transitions";
 import type { ServiceDeps } from "../deps";
-import { findOwnedIngestion, nextRunFor, scheduleOf } from "./ingestion-rules";
+import { scheduleOf } from "@/server/domain/schedule";
+import { findOwnedIngestion, nextRunFor } from "./ingestion-rules";
 import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
 
 export async function setIngestionStatus(

@@ -13,12 +13,12 @@ import {
   type DestinationChange,
 } from "./destination-table";
 import { withIngestionGuard } from "./ingestion-guard";
+import { scheduleOf } from "@/server/domain/schedule";
 import {
   assertUnique,
   findOwnedIngestion,
   nextRunFor,
   scheduleColumns,
-  scheduleOf,
   sourceOptionsColumn,
   withUniqueGuard,
 } from "./ingestion-rules";
