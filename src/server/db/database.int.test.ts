@@ -11,11 +11,13 @@ describeEachDatabase("metadata database", (kind) => {
   it("enforces one file row per ingestion and path", async () => {
     const db = t.database.prisma;
     const tenant = await db.tenant.create({ data: { slug: "t1", name: "t1" } });
+    const connection = await db.connection.create({ data: { tenantId: tenant.id, name: "files", type: "LOCAL", localPath: "/x" } });
     const ingestion = await db.ingestion.create({
       data: {
         tenantId: tenant.id,
         name: "i",
         sourceType: "LOCAL",
+        connectionId: connection.id,
         sourceUri: "/x",
         format: "JSON",
         destinationSchema: "raw",
