@@ -1,18 +1,32 @@
 // Tenants and API keys from the command line.
-//   npm run keys -- create --tenant acme [--name "CI loader"] [--admin]
+//   npm run keys -- create --tenant acme [--name "CI loader"] [--role admin|editor|viewer] [--admin] [--expires <ISO date>]
 //   npm run keys -- list --tenant acme
 //   npm run keys -- revoke --tenant acme --id <key id>
 //   npm run keys -- tenants
 // The new key is the only thing printed on stdout, so `KEY=$(npm run -s keys -- create ...)` works.
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/env";
 import { DomainError } from "../src/server/domain/errors";
 import { openRuntime } from "../src/server/runtime";
-import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/services/auth/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey, roleSchema } from "../src/server/services/auth/api-keys";
 import { ensureTenant } from "../src/server/services/auth/tenants";
+import { recordAuditEvent, type AuditActor } from "../src/server/services/audit/record-audit-event";
+
+/** Who the audit log names for changes made here: the operator at the machine, with full rights. */
+function cliActor(tenantId: string): AuditActor {
+  let user = "unknown user";
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the log still says it was the CLI.
+  }
+  return { tenantId, kind: "cli", apiKeyId: null, name: `cli (${user})`, role: "ADMIN" };
+}
 
 const USAGE = `Usage:
-  npm run keys -- create --tenant <slug> [--name <name>] [--admin]
+  npm run keys -- create --tenant <slug> [--name <name>] [--role admin|editor|viewer] [--admin] [--expires <date>]
+      --role defaults to editor; --admin is --role admin; --expires takes an ISO date or date-time
   npm run keys -- list --tenant <slug>
   npm run keys -- revoke --tenant <slug> --id <key id>
   npm run keys -- tenants`;
@@ -23,6 +37,8 @@ const { positionals, values } = parseArgs({
     tenant: { type: "string" },
     name: { type: "string" },
     admin: { type: "boolean", default: false },
+    role: { type: "string" },
+    expires: { type: "string" },
     id: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -54,21 +70,55 @@ try {
     } else {
       const tenant = await ensureTenant(deps, values.tenant ?? "");
       if (command === "create") {
+        const role = roleSchema.safeParse(values.admin ? "ADMIN" : (values.role ?? "editor").toUpperCase());
+        if (!role.success) throw new DomainError("BAD_REQUEST", `--role must be admin, editor or viewer, not '${values.role}'`);
+        if (values.admin && values.role && values.role.toUpperCase() !== "ADMIN") {
+          throw new DomainError("BAD_REQUEST", `--admin and --role ${values.role} contradict each other`);
+        }
+        const expiresAt = values.expires === undefined ? null : new Date(values.expires);
+        if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+          throw new DomainError("BAD_REQUEST", `--expires must be an ISO date such as 2027-01-31, not '${values.expires}'`);
+        }
         const { key, apiKey } = await createApiKey(deps, tenant.id, {
           name: values.name ?? `key for ${tenant.slug}`,
-          isAdmin: values.admin,
+          role: role.data,
+          expiresAt,
         });
-        err(`${tenant.created ? "Created tenant" : "Tenant"} '${tenant.slug}'; new ${apiKey.isAdmin ? "admin " : ""}key '${apiKey.name}' (${apiKey.id}). It is shown once:`);
+        await recordAuditEvent(deps, {
+          actor: cliActor(tenant.id),
+          action: "key.create",
+          target: { type: "key", id: apiKey.id, name: apiKey.name },
+          outcome: "SUCCESS",
+          details: { input: { name: apiKey.name, role: apiKey.role, ...(apiKey.expiresAt ? { expiresAt: apiKey.expiresAt.toISOString() } : {}) } },
+        });
+        const until = apiKey.expiresAt ? `, expires ${apiKey.expiresAt.toISOString()}` : "";
+        err(`${tenant.created ? "Created tenant" : "Tenant"} '${tenant.slug}'; new ${apiKey.role.toLowerCase()} key '${apiKey.name}' (${apiKey.id}${until}). It is shown once:`);
         console.log(key);
       } else if (command === "list") {
         for (const k of await listApiKeys(deps, tenant.id)) {
-          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
-          console.log(`${k.id}\t${k.prefix}…\t${k.name}\t${k.isAdmin ? "admin" : "member"}\t${state}`);
+          const state = k.revokedAt
+            ? `revoked ${k.revokedAt.toISOString()}`
+            : k.expiresAt && k.expiresAt <= new Date()
+              ? `expired ${k.expiresAt.toISOString()}`
+              : "active";
+          const used = k.lastUsedAt ? `last used ${k.lastUsedAt.toISOString()}` : "never used";
+          console.log(`${k.id}\t${k.prefix}…\t${k.name}\t${k.role.toLowerCase()}\t${state}\t${used}`);
         }
       } else {
         if (!values.id) throw new DomainError("BAD_REQUEST", "--id is required for revoke");
-        const k = await revokeApiKey(deps, tenant.id, values.id);
-        err(`Revoked key '${k.name}' (${k.id}).`);
+        const id = values.id;
+        const target = { type: "key" as const, id, name: (await deps.db.apiKey.findFirst({ where: { id, tenantId: tenant.id } }))?.name ?? null };
+        try {
+          const k = await revokeApiKey(deps, tenant.id, id);
+          await recordAuditEvent(deps, { actor: cliActor(tenant.id), action: "key.revoke", target, outcome: "SUCCESS" });
+          err(`Revoked key '${k.name}' (${k.id}).`);
+        } catch (error) {
+          if (error instanceof DomainError) {
+            const failure = { outcome: "FAILURE" as const, error: `${error.code}: ${error.message}` };
+            await recordAuditEvent(deps, { actor: cliActor(tenant.id), action: "key.revoke", target, ...failure });
+          }
+          throw error;
+        }
       }
     }
   } finally {

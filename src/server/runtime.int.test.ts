@@ -50,7 +50,7 @@ describe("runtime on the embedded database", () => {
       const db = runtime.database.prisma;
       expect(await db.tenant.findMany({ select: { slug: true } })).toEqual([{ slug: "default" }]);
       const auth = await authenticateApiKey(runtime.deps, firstKey);
-      expect(auth).toMatchObject({ isAdmin: true, via: "api-key" });
+      expect(auth).toMatchObject({ role: "ADMIN", via: "api-key" });
       expect(await db.apiKey.count()).toBe(1);
 
       // The session secret is generated once, private, and long.
@@ -169,7 +169,7 @@ describe("runtime on the embedded database", () => {
       expect(keyFiles.filter(Boolean)).toHaveLength(1);
       const writer = dirs[keyFiles.indexOf(true)]!;
       const key = (await readFile(path.join(writer.path, "admin-key"), "utf8")).trim();
-      await expect(authenticateApiKey(runtimes[1]!.deps, key)).resolves.toMatchObject({ isAdmin: true });
+      await expect(authenticateApiKey(runtimes[1]!.deps, key)).resolves.toMatchObject({ role: "ADMIN" });
       // No embedded-database lock with a server database.
       for (const d of dirs) expect(await exists(path.join(d.path, "pglite.lock"))).toBe(false);
     } finally {

@@ -5,7 +5,7 @@ import { ZodError } from "zod";
 import { createCaller } from "@/server/api/root";
 import { createContextInner, type SessionCookieWriter } from "@/server/api/trpc";
 import { createApiKey } from "@/server/services/auth/api-keys";
-import type { AuthContext } from "@/server/services/auth/auth-context";
+import type { AuthContext, Role } from "@/server/services/auth/auth-context";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import type { ServiceDeps } from "@/server/services/deps";
 
@@ -31,10 +31,12 @@ export async function createTestKey(
   deps: ServiceDeps,
   tenantId: string,
   name: string,
-  isAdmin: boolean,
+  /** A role, or true for ADMIN and false for EDITOR (what a non-admin key could do before roles). */
+  role: Role | boolean,
 ): Promise<TestKey> {
-  const { key, apiKey } = await createApiKey(deps, tenantId, { name, isAdmin });
-  return { id: apiKey.id, name, key, auth: { tenantId, apiKeyId: apiKey.id, isAdmin, via: "api-key" } };
+  const r: Role = role === true ? "ADMIN" : role === false ? "EDITOR" : role;
+  const { key, apiKey } = await createApiKey(deps, tenantId, { name, role: r });
+  return { id: apiKey.id, name, key, auth: { tenantId, apiKeyId: apiKey.id, role: r, via: "api-key" } };
 }
 
 /** A new tenant with one admin and one member key. */

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { RoleProvider } from "@/components/auth/role-context";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { NavLinks } from "@/components/layout/nav-links";
 import { getQueryClient, requireAuth, trpc } from "@/trpc/server";
@@ -20,7 +21,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <Link href="/ingestions" className="brand">
             Autoloader
           </Link>
-          <NavLinks />
+          <NavLinks role={me.apiKey.role} />
           <div className="topbar-account">
             <span className="tenant" title={`Signed in with the key "${me.apiKey.name}"`}>
               <span className="muted">Tenant</span> <strong data-testid="tenant-name">{me.tenant.name}</strong>
@@ -29,7 +30,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </nav>
       </header>
-      <main className="page">{children}</main>
+      <main className="page">
+        <RoleProvider role={me.apiKey.role}>{children}</RoleProvider>
+      </main>
     </div>
   );
 }

@@ -3,6 +3,7 @@
 // status filters (and counts), a path search, a page at a time. Each file can be reprocessed
 // (reset to PENDING, its rows removed, loaded again by the next run) and opened to show its
 // load attempts; failed files can be reprocessed at once, and the whole history cleared.
+import { useCanEdit } from "@/components/auth/role-context";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { DateTime } from "@/components/date-time";
@@ -27,6 +28,7 @@ export function FileHistory({
   ingestion: { id: string; name: string; destination: { schema: string; table: string } };
 }) {
   const trpc = useTRPC();
+  const canEdit = useCanEdit();
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<FileStatusValue | undefined>(undefined);
   const [searchText, setSearchText] = useState("");
@@ -67,7 +69,7 @@ export function FileHistory({
     <section className="file-history" aria-labelledby="files-title">
       <div className="section-header">
         <h2 id="files-title">Files</h2>
-        {counts && total > 0 ? (
+        {counts && total > 0 && canEdit ? (
           <div className="section-actions">
             {counts.FAILED > 0 ? (
               <button
@@ -205,6 +207,7 @@ function FileRow({
   reprocessDisabled: boolean;
   onReprocess: () => void;
 }) {
+  const canEdit = useCanEdit();
   // A pending file loads with the next run anyway; one being loaded is the run's.
   const waiting = file.status === "PENDING" || file.status === "PROCESSING";
   return (
@@ -228,6 +231,7 @@ function FileRow({
           >
             {expanded ? "Hide attempts" : "Attempts"}
           </button>
+          {canEdit ? (
           <button
             type="button"
             className="button button-small"
@@ -238,6 +242,7 @@ function FileRow({
           >
             {reprocessing ? "Reprocessing…" : "Reprocess"}
           </button>
+          ) : null}
         </span>
       </td>
     </tr>

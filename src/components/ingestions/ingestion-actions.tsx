@@ -2,6 +2,7 @@
 // Run now, pause, resume, refresh and delete, for the ingestion page's header.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import { useCanEdit } from "@/components/auth/role-context";
 import { RunNowButton } from "@/components/runs/run-now-button";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/trpc/react";
@@ -13,6 +14,7 @@ type Ingestion = inferRouterOutputs<AppRouter>["ingestions"]["get"];
 export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const canEdit = useCanEdit();
   const statusChange = {
     onSuccess: async (updated: Ingestion) => {
       queryClient.setQueryData(trpc.ingestions.get.queryKey({ id: updated.id }), updated);
@@ -25,6 +27,8 @@ export function IngestionActions({ ingestion }: { ingestion: Ingestion }) {
   const busy = pause.isPending || resume.isPending;
   // One button: Pause while active, Resume while paused; it clears the other one's error.
   const [toggle, other, label] = ingestion.status === "ACTIVE" ? [pause, resume, "Pause"] : [resume, pause, "Resume"];
+  // Viewers read only: no buttons that would answer FORBIDDEN.
+  if (!canEdit) return null;
 
   return (
     <div className="actions">

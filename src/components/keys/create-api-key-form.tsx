@@ -1,22 +1,33 @@
 "use client";
-// Creates an API key and shows its secret exactly once.
+// Creates an API key with a role and an optional expiry, and shows its secret exactly once. Admins only.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { CheckboxField, FormErrors, TextField } from "@/components/forms/form-field";
+import { FormErrors, SelectField, TextField } from "@/components/forms/form-field";
 import { useTRPC } from "@/trpc/react";
 
-export function CreateApiKeyForm({ isAdmin }: { isAdmin: boolean }) {
+type KeyRole = "VIEWER" | "EDITOR" | "ADMIN";
+
+/** A `datetime-local` value (the browser's zone) as a Date, or null when empty or invalid. */
+function expiryOf(value: string): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function CreateApiKeyForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
-  const [admin, setAdmin] = useState(false);
+  const [role, setRole] = useState<KeyRole>("EDITOR");
+  const [expires, setExpires] = useState("");
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const create = useMutation(
     trpc.keys.create.mutationOptions({
       onSuccess: async (result) => {
         setCreated({ name: result.apiKey.name, key: result.key });
         setName("");
-        setAdmin(false);
+        setRole("EDITOR");
+        setExpires("");
         await queryClient.invalidateQueries(trpc.keys.list.pathFilter());
       },
     }),
@@ -25,28 +36,18 @@ export function CreateApiKeyForm({ isAdmin }: { isAdmin: boolean }) {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setCreated(null);
-    create.mutate({ name, isAdmin: admin });
+    create.mutate({ name, role, expiresAt: expiryOf(expires) });
   }
 
   const fieldErrors = create.error?.data?.fieldErrors ?? null;
   const nameErrors = fieldErrors?.["name"];
-  const refused = create.error?.data?.code === "FORBIDDEN" ? create.error : null;
-  // Any other failure that is not about the name is about the whole form.
-  const formErrors = create.error && !nameErrors && !refused ? [create.error.message] : [];
+  const expiryErrors = fieldErrors?.["expiresAt"];
+  // Any other failure that is not about a field is about the whole form (a FORBIDDEN included).
+  const formErrors = create.error && !nameErrors && !expiryErrors ? [create.error.message] : [];
 
   return (
     <section className="card" aria-labelledby="create-key-title">
       <h2 id="create-key-title">Create key</h2>
-      {isAdmin && !refused ? null : (
-        // The server's FORBIDDEN message, shown up front to non-admins rather than after a try.
-        <div className="notice notice-warning" role="alert">
-          <p>{refused?.message ?? "This needs an admin API key"}</p>
-          <p className="hint">
-            You are signed in with a key that is not an admin key: you can see the keys, but only an admin key can create
-            or revoke them.
-          </p>
-        </div>
-      )}
       {created ? <NewKeyBox name={created.name} secret={created.key} onDone={() => setCreated(null)} /> : null}
       <form className="inline-form" onSubmit={submit} noValidate aria-label="Create key">
         <TextField
@@ -58,7 +59,19 @@ export function CreateApiKeyForm({ isAdmin }: { isAdmin: boolean }) {
           maxLength={100}
           placeholder="e.g. reporting-service"
         />
-        <CheckboxField path="isAdmin" errors={undefined} value={admin} onChange={setAdmin} label="Admin" />
+        <SelectField<KeyRole> path="role" errors={fieldErrors?.["role"]} value={role} onChange={setRole} label="Role">
+          <option value="VIEWER">Viewer — reads only</option>
+          <option value="EDITOR">Editor — also ingestions, runs, files</option>
+          <option value="ADMIN">Admin — also keys, connections, audit log</option>
+        </SelectField>
+        <TextField
+          path="expiresAt"
+          errors={expiryErrors}
+          value={expires}
+          onChange={setExpires}
+          label="Expires (optional)"
+          type="datetime-local"
+        />
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           Create key
         </button>

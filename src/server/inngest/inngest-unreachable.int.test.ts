@@ -34,6 +34,8 @@ describe("the app with Inngest unreachable", () => {
         AUTOLOADER_DATA_DIR: dir.path,
         AUTOLOADER_LOCAL_ROOTS: path.join(dir.path, "files"),
         INNGEST_DEV: "1",
+        // Dev mode serves /api/inngest on a loopback HOST only.
+        HOST: "127.0.0.1",
         INNGEST_BASE_URL: inngestUrl,
         AUTOLOADER_INNGEST_SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
       }),
@@ -56,7 +58,7 @@ describe("the app with Inngest unreachable", () => {
   it("runs a triggered run in this process: the API answers { method: 'direct' } and the run succeeds", async () => {
     const key = (await readFile(path.join(dir.path, "admin-key"), "utf8")).trim();
     const auth = await authenticateApiKey(runtime.deps, key);
-    expect(auth).toMatchObject({ isAdmin: true });
+    expect(auth).toMatchObject({ role: "ADMIN" });
     const { caller } = callerAs(runtime.deps, auth);
     const root = runtime.config.localRoots[0]!;
     const ing = await caller.ingestions.create(ingestionDraft(root, "orders"));
@@ -93,7 +95,7 @@ describe("the app with Inngest unreachable", () => {
   });
 
   it("without Inngest, /api/inngest answers 404 saying it is not configured", async () => {
-    const route = createInngestRoute(async () => ({ inngest: null, deps: runtime.deps }));
+    const route = createInngestRoute(async () => ({ inngest: null, deps: runtime.deps, config: runtime.config }));
     for (const method of ["GET", "POST", "PUT"] as const) {
       const response = await route[method](new NextRequest("http://localhost:3000/api/inngest", { method }), {});
       expect(response.status).toBe(404);

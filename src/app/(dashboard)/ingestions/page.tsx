@@ -12,16 +12,18 @@ export default async function IngestionsPage({
 }: {
   searchParams: Promise<{ status?: string | string[]; search?: string | string[] }>;
 }) {
-  await requireAuth();
+  const auth = await requireAuth();
   const filters = parseIngestionFilters(await searchParams);
   await prefetchInfinite(ingestionListQuery(trpc, filters));
   return (
     <HydrateClient>
       <div className="page-header">
         <h1>Ingestions</h1>
-        <Link href="/ingestions/new" className="button button-primary">
-          New ingestion
-        </Link>
+        {auth.role === "VIEWER" ? null : (
+          <Link href="/ingestions/new" className="button button-primary">
+            New ingestion
+          </Link>
+        )}
       </div>
       <FlashNotice />
       <IngestionList initialFilters={filters} />

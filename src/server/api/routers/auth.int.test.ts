@@ -44,7 +44,7 @@ describeEachDatabase("auth router", (kind) => {
     expect(session).toEqual({
       tenantId: acme.id,
       apiKeyId: acme.member.id,
-      isAdmin: false,
+      role: "EDITOR",
       via: "session",
       sessionId: expect.any(String),
     });
@@ -68,7 +68,7 @@ describeEachDatabase("auth router", (kind) => {
       const { caller, cookies } = anonymous();
       await expect(caller.auth.signIn({ apiKey })).rejects.toMatchObject({
         code: "UNAUTHORIZED",
-        message: "That API key is not valid or has been revoked",
+        message: "That API key is not valid, has expired or has been revoked",
       });
       expect(cookies.sets).toEqual([]);
     }
@@ -139,7 +139,7 @@ describeEachDatabase("auth router", (kind) => {
     const viaKey = await callerAs(deps, acme.admin.auth).caller.auth.me();
     expect(viaKey).toEqual({
       tenant: { id: acme.id, slug: "acme", name: "acme" },
-      apiKey: { id: acme.admin.id, name: "acme admin", isAdmin: true },
+      apiKey: { id: acme.admin.id, name: "acme admin", role: "ADMIN" },
       via: "api-key",
     });
     const { caller, cookies } = anonymous();
@@ -147,7 +147,7 @@ describeEachDatabase("auth router", (kind) => {
     const session = await resolveSession(deps, cookies.sets[0]!.value, TEST_SESSION_SECRET);
     await expect(callerAs(deps, session).caller.auth.me()).resolves.toEqual({
       tenant: { id: acme.id, slug: "acme", name: "acme" },
-      apiKey: { id: acme.member.id, name: "acme member", isAdmin: false },
+      apiKey: { id: acme.member.id, name: "acme member", role: "EDITOR" },
       via: "session",
     });
   });

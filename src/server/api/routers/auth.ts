@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { signIn, signOut } from "@/server/services/auth/sessions";
-import { protectedProcedure, publicProcedure, router } from "../trpc";
+import { roleSchema } from "@/server/services/auth/api-keys";
+import { publicProcedure, router, viewerProcedure } from "../trpc";
 
 export const authRouter = router({
   signIn: publicProcedure
+    .meta({ audit: { action: "auth.signIn", target: "key", actor: "presented-key" } })
     .input(z.object({ apiKey: z.string({ error: "API key is required" }).trim().min(1, "API key is required").max(200) }))
     .output(z.object({ tenant: z.object({ id: z.string(), name: z.string() }), expiresAt: z.date() }))
     .mutation(async ({ ctx, input }) => {
@@ -11,27 +13,29 @@ export const authRouter = router({
       ctx.cookies.set(session.cookieValue, session.expiresAt);
       return { tenant: session.tenant, expiresAt: session.expiresAt };
     }),
-  signOut: protectedProcedure.output(z.object({ signedOut: z.literal(true) })).mutation(async ({ ctx }) => {
+  signOut: viewerProcedure
+    .meta({ audit: { action: "auth.signOut", target: "key" } })
+    .output(z.object({ signedOut: z.literal(true) })).mutation(async ({ ctx }) => {
     await signOut(ctx.deps, ctx.auth);
     ctx.cookies.clear();
     return { signedOut: true as const };
   }),
-  me: protectedProcedure
+  me: viewerProcedure
     .output(
       z.object({
         tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-        apiKey: z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() }),
+        apiKey: z.object({ id: z.string(), name: z.string(), role: roleSchema }),
         via: z.enum(["api-key", "session"]),
       }),
     )
     .query(async ({ ctx }) => {
       const key = await ctx.deps.db.apiKey.findFirstOrThrow({
         where: { id: ctx.auth.apiKeyId, tenantId: ctx.auth.tenantId },
-        select: { id: true, name: true, isAdmin: true, tenant: { select: { id: true, slug: true, name: true } } },
+        select: { id: true, name: true, role: true, tenant: { select: { id: true, slug: true, name: true } } },
       });
       return {
         tenant: key.tenant,
-        apiKey: { id: key.id, name: key.name, isAdmin: key.isAdmin },
+        apiKey: { id: key.id, name: key.name, role: key.role },
         via: ctx.auth.via,
       };
     }),

@@ -12,23 +12,25 @@ import {
 } from "@/server/services/files/file-view";
 import { listFiles } from "@/server/services/files/list-files";
 import { clearFiles, reprocessFiles } from "@/server/services/files/reprocess-files";
-import { protectedProcedure, router } from "../trpc";
+import { editorProcedure, router, viewerProcedure } from "../trpc";
 
 /** An ingestion's file history: what was seen, loaded, failed, and what to load again. */
 export const filesRouter = router({
-  list: protectedProcedure
+  list: viewerProcedure
     .input(listFilesInput)
     .output(listFilesOutput)
     .query(({ ctx, input }) => listFiles(ctx.deps, ctx.auth.tenantId, input)),
-  get: protectedProcedure
+  get: viewerProcedure
     .input(z.object({ id: fileId }))
     .output(fileDetail)
     .query(({ ctx, input }) => getFile(ctx.deps, ctx.auth.tenantId, input.id)),
-  reprocess: protectedProcedure
+  reprocess: editorProcedure
+    .meta({ audit: { action: "file.reprocess", target: "ingestion" } })
     .input(reprocessFilesInput)
     .output(reprocessFilesOutput)
     .mutation(({ ctx, input }) => reprocessFiles(ctx.deps, ctx.auth.tenantId, input)),
-  clear: protectedProcedure
+  clear: editorProcedure
+    .meta({ audit: { action: "file.clear", target: "ingestion" } })
     .input(clearFilesInput)
     .output(clearFilesOutput)
     .mutation(({ ctx, input }) => clearFiles(ctx.deps, ctx.auth.tenantId, input)),

@@ -17,7 +17,7 @@ import {
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { testClock, testDeps, type TestClock } from "@/test/service-deps";
 
-const API_KEY_VIEW_FIELDS = ["createdAt", "id", "isAdmin", "lastUsedAt", "name", "prefix", "revokedAt"];
+const API_KEY_VIEW_FIELDS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "role"];
 
 describeEachDatabase("keys router", (kind) => {
   let t: TestDatabase;
@@ -35,13 +35,13 @@ describeEachDatabase("keys router", (kind) => {
 
   it("refuses to create or revoke keys with a non-admin key", async () => {
     const member = callerAs(deps, acme.member.auth).caller;
-    await expect(member.keys.create({ name: "sneaky", isAdmin: true })).rejects.toMatchObject({
+    await expect(member.keys.create({ name: "sneaky", role: "ADMIN" })).rejects.toMatchObject({
       code: "FORBIDDEN",
-      message: "This needs an admin API key",
+      message: "This needs the admin role; your key has the editor role",
     });
     await expect(member.keys.revoke({ id: acme.admin.id })).rejects.toMatchObject({
       code: "FORBIDDEN",
-      message: "This needs an admin API key",
+      message: "This needs the admin role; your key has the editor role",
     });
     expect(await t.database.prisma.apiKey.count({ where: { name: "sneaky" } })).toBe(0);
     expect((await t.database.prisma.apiKey.findUniqueOrThrow({ where: { id: acme.admin.id } })).revokedAt).toBeNull();
@@ -56,7 +56,7 @@ describeEachDatabase("keys router", (kind) => {
     expect(created.apiKey).toMatchObject({
       name: "ingest service",
       prefix: created.key.slice(0, 9),
-      isAdmin: false,
+      role: "EDITOR",
       lastUsedAt: null,
       revokedAt: null,
     });
@@ -68,16 +68,21 @@ describeEachDatabase("keys router", (kind) => {
     await expect(authenticateApiKey(deps, created.key)).resolves.toEqual({
       tenantId: acme.id,
       apiKeyId: created.apiKey.id,
-      isAdmin: false,
+      role: "EDITOR",
       via: "api-key",
     });
-    const adminKey = await admin.keys.create({ name: "second admin", isAdmin: true });
-    await expect(authenticateApiKey(deps, adminKey.key)).resolves.toMatchObject({ isAdmin: true });
+    const adminKey = await admin.keys.create({ name: "second admin", role: "ADMIN" });
+    await expect(authenticateApiKey(deps, adminKey.key)).resolves.toMatchObject({ role: "ADMIN" });
   });
 
-  it("lists the tenant's keys without hashes or secrets, to admins and members alike", async () => {
+  it("lists the tenant's keys without hashes or secrets, to admins only", async () => {
     const other = await seedTenant(deps, "other");
-    for (const auth of [acme.admin.auth, acme.member.auth]) {
+    // Names and prefixes of every key are the admin's business: an editor is refused.
+    await expect(callerAs(deps, acme.member.auth).caller.keys.list()).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: "This needs the admin role; your key has the editor role",
+    });
+    for (const auth of [acme.admin.auth]) {
       const keys = await callerAs(deps, auth).caller.keys.list();
       expect(keys.length).toBeGreaterThanOrEqual(2);
       for (const key of keys) expect(Object.keys(key).sort()).toEqual(API_KEY_VIEW_FIELDS);
@@ -124,6 +129,47 @@ describeEachDatabase("keys router", (kind) => {
     });
   });
 
+  it("stops an expired key at its expiry, with its sessions, in the same instant; refuses an expiry in the past", async () => {
+    const admin = callerAs(deps, acme.admin.auth).caller;
+    const expiresAt = new Date(clock.now.getTime() + 3_600_000);
+    const created = await admin.keys.create({ name: "temporary", role: "VIEWER", expiresAt });
+    expect(created.apiKey).toMatchObject({ role: "VIEWER", expiresAt });
+    const { caller: anonymous, cookies } = callerAs(deps, null);
+    await anonymous.auth.signIn({ apiKey: created.key });
+    const cookie = cookies.sets[0]!.value;
+
+    clock.now = new Date(expiresAt.getTime() - 1);
+    await expect(authenticateApiKey(deps, created.key)).resolves.toMatchObject({ apiKeyId: created.apiKey.id, role: "VIEWER" });
+    await expect(resolveSession(deps, cookie, TEST_SESSION_SECRET)).resolves.toMatchObject({ apiKeyId: created.apiKey.id });
+    clock.now = expiresAt;
+    expect(await authenticateApiKey(deps, created.key)).toBeNull();
+    expect(await resolveSession(deps, cookie, TEST_SESSION_SECRET)).toBeNull();
+    await expect(callerAs(deps, null).caller.auth.signIn({ apiKey: created.key })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+      message: "That API key is not valid, has expired or has been revoked",
+    });
+    // The listing shows it as it is: expired, not revoked.
+    const listed = (await admin.keys.list()).find((k) => k.id === created.apiKey.id);
+    expect(listed).toMatchObject({ expiresAt, revokedAt: null });
+
+    await expect(admin.keys.create({ name: "already over", expiresAt: clock.now })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Expiry must be in the future",
+    });
+    expect(await t.database.prisma.apiKey.count({ where: { name: "already over" } })).toBe(0);
+  });
+
+  it("stops a revoked key's API calls and sessions in the same instant it is revoked", async () => {
+    const key = await createTestKey(deps, acme.id, "revoked at once", "EDITOR");
+    const { caller: anonymous, cookies } = callerAs(deps, null);
+    await anonymous.auth.signIn({ apiKey: key.key });
+    const cookie = cookies.sets[0]!.value;
+    // No clock movement between the revoke and the checks.
+    await callerAs(deps, acme.admin.auth).caller.keys.revoke({ id: key.id });
+    expect(await authenticateApiKey(deps, key.key)).toBeNull();
+    expect(await resolveSession(deps, cookie, TEST_SESSION_SECRET)).toBeNull();
+  });
+
   it("refuses to revoke the tenant's last admin key; revoked admin keys do not count", async () => {
     const solo = await seedTenant(deps, "solo");
     const admin = callerAs(deps, solo.admin.auth).caller;
@@ -133,15 +179,15 @@ describeEachDatabase("keys router", (kind) => {
     };
     await expect(admin.keys.revoke({ id: solo.admin.id })).rejects.toMatchObject(lastAdmin);
 
-    const spare = await admin.keys.create({ name: "spare admin", isAdmin: true });
+    const spare = await admin.keys.create({ name: "spare admin", role: "ADMIN" });
     await admin.keys.revoke({ id: spare.apiKey.id });
     await expect(admin.keys.revoke({ id: solo.admin.id })).rejects.toMatchObject(lastAdmin);
 
-    const successor = await admin.keys.create({ name: "successor", isAdmin: true });
+    const successor = await admin.keys.create({ name: "successor", role: "ADMIN" });
     await expect(admin.keys.revoke({ id: solo.admin.id })).resolves.toMatchObject({ revokedAt: clock.now });
     // A non-admin key can always be revoked, and the successor is now the last admin.
     await admin.keys.revoke({ id: solo.member.id });
-    const successorCaller = callerAs(deps, { tenantId: solo.id, apiKeyId: successor.apiKey.id, isAdmin: true, via: "api-key" });
+    const successorCaller = callerAs(deps, { tenantId: solo.id, apiKeyId: successor.apiKey.id, role: "ADMIN", via: "api-key" });
     await expect(successorCaller.caller.keys.revoke({ id: successor.apiKey.id })).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
       message: "API key 'successor' is the tenant's last admin key; create another admin key before revoking it",

@@ -1,16 +1,24 @@
 import { z } from "zod";
-import { apiKeyName, apiKeyView, createApiKey, listApiKeys, revokeApiKey } from "@/server/services/auth/api-keys";
-import { adminProcedure, protectedProcedure, router } from "../trpc";
+import { apiKeyName, apiKeyView, createApiKey, listApiKeys, revokeApiKey, roleSchema } from "@/server/services/auth/api-keys";
+import { adminProcedure, router } from "../trpc";
 
 export const keysRouter = router({
-  list: protectedProcedure
+  list: adminProcedure
     .output(z.array(apiKeyView))
     .query(({ ctx }) => listApiKeys(ctx.deps, ctx.auth.tenantId)),
   create: adminProcedure
-    .input(z.object({ name: apiKeyName, isAdmin: z.boolean().default(false) }))
+    .meta({ audit: { action: "key.create", target: "key" } })
+    .input(
+      z.object({
+        name: apiKeyName,
+        role: roleSchema.default("EDITOR"),
+        expiresAt: z.coerce.date({ error: "Expiry must be a date" }).nullish(),
+      }),
+    )
     .output(z.object({ key: z.string(), apiKey: apiKeyView }))
     .mutation(({ ctx, input }) => createApiKey(ctx.deps, ctx.auth.tenantId, input)),
   revoke: adminProcedure
+    .meta({ audit: { action: "key.revoke", target: "key" } })
     .input(z.object({ id: z.string().min(1).max(64) }))
     .output(apiKeyView)
     .mutation(({ ctx, input }) => revokeApiKey(ctx.deps, ctx.auth.tenantId, input.id)),

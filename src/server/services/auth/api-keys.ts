@@ -1,27 +1,33 @@
-// Tenants' API keys: create (the key is returned once), list, revoke.
+// Tenants' API keys: create (the key is returned once), list, revoke. Each key has a role and an
+// optional expiry; a revoked or expired key stops at once, with every session opened with it.
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
 import type { ServiceDeps } from "../deps";
 import { generateApiKey } from "./api-key-secret";
+import { ROLES, type Role } from "./auth-context";
 
 export const apiKeySelect = {
   id: true,
   name: true,
   prefix: true,
-  isAdmin: true,
+  role: true,
   createdAt: true,
   lastUsedAt: true,
+  expiresAt: true,
   revokedAt: true,
 } satisfies Prisma.ApiKeySelect;
+
+export const roleSchema = z.enum(ROLES, { error: "Role must be ADMIN, EDITOR or VIEWER" });
 
 export const apiKeyView = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
-  isAdmin: z.boolean(),
+  role: roleSchema,
   createdAt: z.date(),
   lastUsedAt: z.date().nullable(),
+  expiresAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
 });
 export type ApiKeyView = z.infer<typeof apiKeyView>;
@@ -35,11 +41,21 @@ export const apiKeyName = z
 export async function createApiKey(
   deps: ServiceDeps,
   tenantId: string,
-  input: { name: string; isAdmin: boolean },
+  input: { name: string; role: Role; expiresAt?: Date | null },
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
+  if (input.expiresAt && input.expiresAt <= deps.clock()) {
+    throw new DomainError("BAD_REQUEST", "Expiry must be in the future", "expiresAt");
+  }
   const secret = generateApiKey();
   const apiKey = await deps.db.apiKey.create({
-    data: { tenantId, name: input.name, prefix: secret.prefix, hash: secret.hash, isAdmin: input.isAdmin },
+    data: {
+      tenantId,
+      name: input.name,
+      prefix: secret.prefix,
+      hash: secret.hash,
+      role: input.role,
+      expiresAt: input.expiresAt ?? null,
+    },
     select: apiKeySelect,
   });
   return { key: secret.key, apiKey };
@@ -53,9 +69,16 @@ export async function revokeApiKey(deps: ServiceDeps, tenantId: string, id: stri
   const key = await deps.db.apiKey.findFirst({ where: { id, tenantId }, select: apiKeySelect });
   if (!key) throw notFound("API key", id);
   if (key.revokedAt) throw new DomainError("BAD_REQUEST", `API key '${key.name}' is already revoked`);
-  if (key.isAdmin) {
+  if (key.role === "ADMIN") {
+    const now = deps.clock();
     const otherAdmins = await deps.db.apiKey.count({
-      where: { tenantId, isAdmin: true, revokedAt: null, id: { not: id } },
+      where: {
+        tenantId,
+        role: "ADMIN",
+        revokedAt: null,
+        OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+        id: { not: id },
+      },
     });
     if (otherAdmins === 0) {
       throw new DomainError(

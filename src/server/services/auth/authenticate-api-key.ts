@@ -9,12 +9,12 @@ export async function authenticateApiKey(deps: ServiceDeps, key: string): Promis
   if (!looksLikeApiKey(key)) return null;
   const row = await deps.db.apiKey.findUnique({
     where: { hash: hashSecret(key) },
-    select: { id: true, tenantId: true, isAdmin: true, revokedAt: true, lastUsedAt: true },
+    select: { id: true, tenantId: true, role: true, revokedAt: true, expiresAt: true, lastUsedAt: true },
   });
-  if (!row || row.revokedAt !== null) return null;
   const now = deps.clock();
+  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     await deps.db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
-  return { tenantId: row.tenantId, apiKeyId: row.id, isAdmin: row.isAdmin, via: "api-key" };
+  return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, via: "api-key" };
 }

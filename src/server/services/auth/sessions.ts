@@ -33,7 +33,7 @@ export async function signIn(
   secret: string,
 ): Promise<{ cookieValue: string; expiresAt: Date; tenant: { id: string; name: string } }> {
   const auth = await authenticateApiKey(deps, apiKey.trim());
-  if (!auth) throw new DomainError("UNAUTHORIZED", "That API key is not valid or has been revoked", "apiKey");
+  if (!auth) throw new DomainError("UNAUTHORIZED", "That API key is not valid, has expired or has been revoked", "apiKey");
   const token = randomBytes(32).toString("base64url");
   const now = deps.clock();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlHours * 3_600_000);
@@ -51,10 +51,13 @@ export async function resolveSession(deps: ServiceDeps, cookieValue: string, sec
   if (!token) return null;
   const row = await deps.db.session.findUnique({
     where: { tokenHash: hashSecret(token) },
-    select: { id: true, tenantId: true, expiresAt: true, apiKey: { select: { id: true, isAdmin: true, revokedAt: true } } },
+    select: { id: true, tenantId: true, expiresAt: true, apiKey: { select: { id: true, role: true, revokedAt: true, expiresAt: true } } },
   });
-  if (!row || row.expiresAt <= deps.clock() || row.apiKey.revokedAt !== null) return null;
-  return { tenantId: row.tenantId, apiKeyId: row.apiKey.id, isAdmin: row.apiKey.isAdmin, via: "session", sessionId: row.id };
+  const now = deps.clock();
+  if (!row || row.expiresAt <= now || row.apiKey.revokedAt !== null) return null;
+  // An expired key ends its sessions at once, like a revoked one.
+  if (row.apiKey.expiresAt !== null && row.apiKey.expiresAt <= now) return null;
+  return { tenantId: row.tenantId, apiKeyId: row.apiKey.id, role: row.apiKey.role, via: "session", sessionId: row.id };
 }
 
 export async function signOut(deps: ServiceDeps, auth: AuthContext): Promise<void> {

@@ -6,7 +6,7 @@ import { requireAuth } from "@/trpc/server";
 export const metadata: Metadata = { title: "New ingestion" };
 
 export default async function NewIngestionPage() {
-  await requireAuth();
+  const auth = await requireAuth();
   return (
     <div className="narrow">
       <p className="breadcrumb">
@@ -16,7 +16,13 @@ export default async function NewIngestionPage() {
       <p className="lead">
         Files that land under the source are loaded into the destination table, each file exactly once.
       </p>
-      <CreateIngestionForm />
+      {auth.role === "VIEWER" ? (
+        <div className="notice notice-warning" role="status">
+          <p>Creating an ingestion needs the editor role; your key has the viewer role.</p>
+        </div>
+      ) : (
+        <CreateIngestionForm />
+      )}
     </div>
   );
 }
