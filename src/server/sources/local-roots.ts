@@ -2,7 +2,8 @@
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 
-function isWithin(child: string, root: string): boolean {
+/** Whether `child` is `root` or lies under it (both absolute, compared as written). */
+export function isWithin(child: string, root: string): boolean {
   const rel = path.relative(root, child);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

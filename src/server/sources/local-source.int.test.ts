@@ -1,6 +1,8 @@
 // LocalSource on a real filesystem: recursive listing in path order with cursor pagination,
-// symlinks inside and outside the allowed roots, and the errors for bad sources and paths.
-import { mkdir, readFile, rm, symlink } from "node:fs/promises";
+// symlinks inside and outside the allowed roots, reads through the checked descriptor, and the
+// errors for bad sources and paths.
+import { execFileSync } from "node:child_process";
+import { lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
@@ -30,6 +32,7 @@ describe("LocalSource", () => {
   let dir: string; // the source directory, under the root
   let outside: string; // next to the root, not allowed
   let source: LocalSource;
+  let staging: string; // where localize links what it opened
 
   // Byte order of the full relative paths: "-" (0x2D) < "." (0x2E) < "/" (0x2F) < letters, and "_" (0x5F) < "a".
   const LISTED = [
@@ -70,8 +73,12 @@ describe("LocalSource", () => {
     await symlink(outside, path.join(dir, "escape"));
     await symlink(path.join(dir, "nowhere.json"), path.join(dir, "broken.json"));
     source = new LocalSource(dir, [root]);
+    staging = path.join(tmp.path, "staging");
   });
   afterAll(() => tmp.remove());
+
+  const outsideMessage = (p: string) =>
+    `${dir}/${p} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`;
 
   describe("listing", () => {
     it("lists every file recursively in path order, relative to the source, with sizes", async () => {
@@ -150,23 +157,23 @@ describe("LocalSource", () => {
 
     it("follows a symlink inside the roots for stat and localize", async () => {
       expect(await source.stat("link-in.json")).toMatchObject({ path: "link-in.json", size: '{"inside":true}\n'.length });
-      const local = await source.localize("link-in.json");
-      expect(local).toBe(path.join(dir, "link-in.json"));
+      const local = await source.localize("link-in.json", staging);
       expect(await readFile(local, "utf8")).toBe('{"inside":true}\n');
+      await source.release([local]);
     });
 
     it("refuses a symlink to a file outside the roots: stat answers null, localize says why", async () => {
       expect(await source.stat("link-out.json")).toBeNull();
-      expect(await sourceError(source.localize("link-out.json"))).toEqual({
+      expect(await sourceError(source.localize("link-out.json", staging))).toEqual({
         code: "OUTSIDE_ROOTS",
-        message: `Local source ${outside}/secret.json is outside the allowed roots (${root}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
+        message: outsideMessage("link-out.json"),
       });
     });
 
     it("refuses a file reached through a directory symlink that leaves the roots", async () => {
-      expect(await sourceError(source.localize("escape/secret.json"))).toEqual({
+      expect(await sourceError(source.localize("escape/secret.json", staging))).toEqual({
         code: "OUTSIDE_ROOTS",
-        message: `Local source ${outside}/secret.json is outside the allowed roots (${root}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
+        message: outsideMessage("escape/secret.json"),
       });
       // Like a file symlink leading outside: no metadata of a file outside the roots.
       expect(await source.stat("escape/secret.json")).toBeNull();
@@ -181,19 +188,57 @@ describe("LocalSource", () => {
       }
     });
 
-    it("localizes in place: the file itself, no copy", async () => {
-      expect(await source.localize("c/d/e.json")).toBe(path.join(dir, "c", "d", "e.json"));
-      expect(await sourceError(source.localize("gone.json"))).toEqual({
+    it("localizes without a copy: a link to the descriptor it opened and checked, gone on release", async () => {
+      const full = path.join(dir, "c", "d", "e.json");
+      const local = await source.localize("c/d/e.json", staging);
+      expect(path.dirname(local)).toBe(staging);
+      expect(path.basename(local)).toMatch(/^[0-9a-f]{24}\.json$/);
+      expect(await readlink(local)).toMatch(/^\/proc\/self\/fd\/\d+$/);
+      expect((await stat(local)).ino).toBe((await stat(full)).ino);
+      await source.release([local]);
+      expect(await lstat(local).catch((e: NodeJS.ErrnoException) => e.code)).toBe("ENOENT");
+      expect(await sourceError(source.localize("gone.json", staging))).toEqual({
         code: "NOT_FOUND",
         message: `File ${dir}/gone.json no longer exists`,
       });
+    });
+
+    it("reads the file it checked even when a symlink out of the roots replaces it afterwards", async () => {
+      await writeFiles(dir, { "swap/x.jsonl.gz": "checked" });
+      const full = path.join(dir, "swap", "x.jsonl.gz");
+      const local = await source.localize("swap/x.jsonl.gz", staging);
+      // The extensions stay, for DuckDB's detection of compression.
+      expect(local).toMatch(/\.jsonl\.gz$/);
+      await symlink(path.join(outside, "secret.json"), `${full}.tmp`);
+      await rename(`${full}.tmp`, full);
+      expect(await readFile(local, "utf8")).toBe("checked");
+      // Its directory swapped for a link out of the roots: the same.
+      await rename(path.join(dir, "swap"), path.join(dir, "swap-old"));
+      await symlink(outside, path.join(dir, "swap"));
+      expect(await readFile(local, "utf8")).toBe("checked");
+      await source.release([local]);
+      expect(await sourceError(source.localize("swap/x.jsonl.gz", staging))).toEqual({ code: "NOT_FOUND", message: `File ${full} no longer exists` });
+      await writeFile(path.join(outside, "x.jsonl.gz"), "foreign");
+      expect(await sourceError(source.localize("swap/x.jsonl.gz", staging))).toEqual({ code: "OUTSIDE_ROOTS", message: outsideMessage("swap/x.jsonl.gz") });
+      await rm(path.join(dir, "swap"));
+      await rm(path.join(dir, "swap-old"), { recursive: true });
+    });
+
+    it("refuses what is not a regular file without blocking on it: a FIFO, a directory", async () => {
+      execFileSync("mkfifo", [path.join(dir, "pipe.json")]);
+      try {
+        expect(await sourceError(source.localize("pipe.json", staging))).toEqual({ code: "STORAGE", message: `${dir}/pipe.json is not a regular file` });
+      } finally {
+        await rm(path.join(dir, "pipe.json"));
+      }
+      expect(await sourceError(source.localize("a", staging))).toEqual({ code: "STORAGE", message: `${dir}/a is not a regular file` });
     });
 
     it("refuses relative paths that leave the source directory", async () => {
       for (const p of ["../other/inside.json", "../src-sibling/x.json", "a/../../other/inside.json", "/etc/hostname"]) {
         const expected = { code: "OUTSIDE_ROOTS", message: `Path ${p} leaves the source directory ${dir}` };
         expect({ p, error: await sourceError(source.stat(p)) }).toEqual({ p, error: expected });
-        expect({ p, error: await sourceError(source.localize(p)) }).toEqual({ p, error: expected });
+        expect({ p, error: await sourceError(source.localize(p, staging)) }).toEqual({ p, error: expected });
       }
       // ".." that stays inside is just a path.
       expect(await source.stat("a/../b.json")).toMatchObject({ size: 3 });

@@ -1,18 +1,40 @@
-// A local directory under one of the allowed roots, listed recursively in path order.
-import { readdir, realpath, stat } from "node:fs/promises";
+// A local directory under one of the allowed roots, listed recursively in path order. A file is
+// read through the descriptor that was checked: localize opens it, judges the path the kernel
+// says it opened (any symlink, in the name or a directory, already resolved), and hands DuckDB a
+// link to that open descriptor, so swapping the file for a symlink afterwards changes nothing.
+import { constants, createWriteStream, existsSync, type Stats } from "node:fs";
+import { mkdir, open, readdir, readlink, realpath, rm, stat, symlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { localSourceError } from "./local-roots";
-import { SourceError, type ListPage, type Source, type SourceObject } from "./source";
+import { pipeline } from "node:stream/promises";
+import { isWithin, localSourceError } from "./local-roots";
+import { SourceError, stagedName, type ListPage, type Source, type SourceObject } from "./source";
 
 const DEFAULT_PAGE = 1000;
 
+/** Linux names each open descriptor here; opening the entry opens the same file (even renamed or replaced). */
+const PROC_FD = "/proc/self/fd";
+let procFd: boolean | undefined;
+const hasProcFd = () => (procFd ??= existsSync(PROC_FD));
+
+/** O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused as not a file right after). */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
+
 export class LocalSource implements Source {
   readonly type = "LOCAL" as const;
+
+  /** Descriptors held for DuckDB until `release`, by the staged link that names them (null: a staged copy). */
+  private readonly held = new Map<string, FileHandle | null>();
+  private realRoots: Promise<string[]> | undefined;
 
   constructor(
     readonly uri: string,
     private readonly roots: string[],
   ) {}
+
+  private realRootsOf(): Promise<string[]> {
+    this.realRoots ??= Promise.all(this.roots.map((r) => realpath(r).catch(() => path.resolve(r))));
+    return this.realRoots;
+  }
 
   private async root(): Promise<string> {
     const error = await localSourceError(this.uri, this.roots);
@@ -40,10 +62,18 @@ export class LocalSource implements Source {
     // Files are stat'ed in parallel, a directory's worth at a time, in listing order.
     const pending: { key: string; full: string }[] = [];
     const flush = async () => {
-      const stats = await Promise.all(pending.map((p) => stat(p.full)));
+      // A file removed (or renamed away) since the directory was read is simply not listed.
+      const stats = await Promise.all(
+        pending.map((p) =>
+          stat(p.full).catch((e: NodeJS.ErrnoException) => {
+            if (e.code === "ENOENT") return null;
+            throw e;
+          }),
+        ),
+      );
       pending.forEach((p, i) => {
         const s = stats[i];
-        if (s) objects.push({ path: p.key, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` });
+        if (s?.isFile()) objects.push({ path: p.key, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` });
       });
       pending.length = 0;
     };
@@ -65,8 +95,8 @@ export class LocalSource implements Source {
         if (e.isSymbolicLink()) {
           const target = await realpath(full).catch(() => null);
           if (!target || !realRoots.some((r) => target === r || target.startsWith(r + path.sep))) continue;
-          const ts = await stat(target);
-          if (!ts.isFile()) continue;
+          const ts = await stat(target).catch(() => null);
+          if (!ts?.isFile()) continue;
         }
         if (objects.length + pending.length === pageSize) {
           more = true;
@@ -105,18 +135,65 @@ export class LocalSource implements Source {
     }
   }
 
-  async localize(relPath: string): Promise<string> {
+  /** The real path of what `fh` has open: the kernel's answer on Linux; elsewhere, the resolved name, if it still is that file. */
+  private async openedPath(fh: FileHandle, full: string, opened: Stats): Promise<string | null> {
+    if (hasProcFd()) return (await readlink(`${PROC_FD}/${fh.fd}`)).replace(/ \(deleted\)$/, "");
+    const real = await realpath(full);
+    const now = await stat(real);
+    return now.dev === opened.dev && now.ino === opened.ino ? real : null;
+  }
+
+  async localize(relPath: string, stagingDir: string): Promise<string> {
     const full = this.resolve(relPath);
-    const real = await realpath(full).catch((e: NodeJS.ErrnoException) => {
-      throw new SourceError(
-        e.code === "ENOENT" ? "NOT_FOUND" : "STORAGE",
-        e.code === "ENOENT" ? `File ${full} no longer exists` : `Cannot read ${full}: ${e.message}`,
-        { cause: e },
-      );
-    });
-    const error = await localSourceError(real, this.roots);
-    if (error) throw new SourceError("OUTSIDE_ROOTS", error);
-    return full;
+    let fh: FileHandle;
+    try {
+      fh = await open(full, OPEN_FLAGS);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new SourceError("NOT_FOUND", `File ${full} no longer exists`, { cause: e });
+      if (code === "ELOOP") throw new SourceError("STORAGE", `File ${full} cannot be resolved: its symlinks form a loop`, { cause: e });
+      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      const opened = await fh.stat();
+      if (!opened.isFile()) throw new SourceError("STORAGE", `${full} is not a regular file`);
+      const real = await this.openedPath(fh, full, opened);
+      if (real === null) throw new SourceError("STORAGE", `${full} changed while it was being opened; it loads on a later run`);
+      const roots = await this.realRootsOf();
+      if (!roots.some((r) => isWithin(real, r))) {
+        throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
+      }
+      await mkdir(stagingDir, { recursive: true });
+      const staged = path.join(stagingDir, stagedName(relPath));
+      await this.release([staged]);
+      await rm(staged, { force: true });
+      if (hasProcFd()) {
+        // DuckDB opens the link, the kernel the descriptor's file: the inode checked above.
+        await symlink(`${PROC_FD}/${fh.fd}`, staged);
+        this.held.set(staged, fh);
+      } else {
+        await pipeline(fh.createReadStream({ start: 0, autoClose: false }), createWriteStream(staged, { mode: 0o600 }));
+        await fh.close();
+        this.held.set(staged, null);
+      }
+      return staged;
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      if (e instanceof SourceError) throw e;
+      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async release(localPaths: string[]): Promise<void> {
+    await Promise.all(
+      localPaths.map(async (p) => {
+        if (!this.held.has(p)) return;
+        const fh = this.held.get(p);
+        this.held.delete(p);
+        await rm(p, { force: true });
+        await fh?.close();
+      }),
+    );
   }
 
   uriOf(relPath: string): string {

@@ -401,7 +401,8 @@ describe("S3Source against s3rver", () => {
         const e = await sourceError(source({ endpoint: broken.endpoint, maxAttempts: 3 }).list(null));
         expect(e).toMatchObject({
           code: "STORAGE",
-          message: `S3 error on s3://${BUCKET}/orders/: InternalError: We encountered an internal error. Please try again.`,
+          // A summary of the answer: the remote message is not echoed (network-policy.int.test.ts).
+          message: `S3 error on s3://${BUCKET}/orders/ at ${broken.endpoint}: the endpoint answered HTTP 500, InternalError`,
         });
         expect(broken.requests).toHaveLength(3);
         expect(retryMetadata(e.cause).attempts).toBe(3);

@@ -1,15 +1,24 @@
-// An S3 or S3-compatible prefix. Credentials come from the environment only (never stored):
+// An S3 or S3-compatible prefix. Credentials are given by the caller (a connection's own keys, or
+// "anonymous" for unsigned requests); without them the environment is the fallback:
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AUTOLOADER_S3_<REF>_ACCESS_KEY_ID /
-// _SECRET_ACCESS_KEY for an ingestion's credentials reference. The SDK's default chain is not
-// used: it would probe the cloud metadata endpoint, which is wrong off-cloud.
-import { createHash } from "node:crypto";
+// _SECRET_ACCESS_KEY for a credentials reference. The SDK's default chain is not used: it would
+// probe the cloud metadata endpoint, which is wrong off-cloud. A custom endpoint is reached only
+// through the network policy's guarded agents (network-policy.ts), and errors say what S3 answered
+// (status, error code), never the body a remote service sent.
 import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { SourceError, type ListPage, type Source, type SourceObject } from "./source";
+import { guardedAgents, type EndpointPolicy } from "./network-policy";
+import { SourceError, stagedName, type ListPage, type Source, type SourceObject } from "./source";
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 export interface S3SourceOptions {
   bucket: string;
@@ -18,13 +27,21 @@ export interface S3SourceOptions {
   region?: string | null;
   endpoint?: string | null;
   forcePathStyle?: boolean;
+  /** Fallback only, when `credentials` is undefined: the environment's keys for this reference. */
   credentialsRef?: string | null;
+  /** The keys to sign with, or "anonymous" for unsigned requests; when given, the environment is not read. */
+  credentials?: S3Credentials | "anonymous";
+  /**
+   * What a custom endpoint may reach; every connection is checked against it after DNS
+   * resolution. Not applied without a custom endpoint (AWS itself).
+   */
+  network?: EndpointPolicy;
   /** Attempts per request, with exponential backoff between them (SDK standard retry). */
   maxAttempts?: number;
   env?: Record<string, string | undefined>;
 }
 
-export function s3Credentials(ref: string | null | undefined, env: Record<string, string | undefined>) {
+export function s3Credentials(ref: string | null | undefined, env: Record<string, string | undefined>): S3Credentials {
   const prefix = ref ? `AUTOLOADER_S3_${ref}_` : "AWS_";
   const accessKeyId = env[`${prefix}ACCESS_KEY_ID`];
   const secretAccessKey = env[`${prefix}SECRET_ACCESS_KEY`];
@@ -54,16 +71,28 @@ export class S3Source implements Source {
   }
 
   private s3(): S3Client {
-    this.client ??= new S3Client({
+    if (this.client) return this.client;
+    const { endpoint, network, credentials } = this.options;
+    const keys = credentials ?? s3Credentials(this.options.credentialsRef, this.options.env ?? process.env);
+    this.client = new S3Client({
       region: this.options.region ?? this.options.env?.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1",
-      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(endpoint ? { endpoint } : {}),
       forcePathStyle: this.options.forcePathStyle ?? false,
-      credentials: s3Credentials(this.options.credentialsRef, this.options.env ?? process.env),
+      ...(keys === "anonymous"
+        ? // Unsigned: the signer hands the request back as it is; the placeholder keys are never sent.
+          { credentials: { accessKeyId: "", secretAccessKey: "" }, signer: { sign: (request) => Promise.resolve(request) } }
+        : { credentials: keys }),
       maxAttempts: this.options.maxAttempts ?? 3,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: 60_000,
+        ...(endpoint && network ? guardedAgents(endpoint, network) : {}),
+      },
       // Checksums only where S3 requires them: S3-compatible stores differ in what they support.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Never follow a redirect to another region's endpoint: the endpoint is what was checked.
+      followRegionRedirects: false,
     });
     return this.client;
   }
@@ -72,14 +101,19 @@ export class S3Source implements Source {
     return this.options.endpoint ? ` at ${this.options.endpoint}` : "";
   }
 
-  /** Turns an SDK failure into a SourceError that says what to fix. */
+  /**
+   * Turns an SDK failure into a SourceError that says what to fix. What a remote service answered
+   * is summarised (HTTP status, S3 error code), never quoted: the endpoint may not be S3 at all.
+   */
   toSourceError(error: unknown, key?: string): SourceError {
     if (error instanceof SourceError) return error;
-    const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const name = e.name ?? "";
+    const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+    if (e.cause instanceof SourceError) return e.cause;
     const status = e.$metadata?.httpStatusCode;
+    // An error code is a word (NoSuchBucket, SlowDown); anything else is not S3's and is left out.
+    const name = e.name && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(e.name) && e.name !== "Error" ? e.name : "";
     const target = key ? `s3://${this.options.bucket}/${key}` : this.uri;
-    const code = e.code ?? (error as { cause?: { code?: string } }).cause?.code;
+    const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
     if (code && UNREACHABLE_CODES.has(code)) {
       return new SourceError("UNREACHABLE", `Cannot reach the S3 endpoint${this.where() || " (AWS)"}: ${code}`, { cause: error });
     }
@@ -102,9 +136,14 @@ export class S3Source implements Source {
     if (name === "NoSuchKey" || name === "NotFound" || status === 404) {
       return new SourceError("NOT_FOUND", `${target} does not exist`, { cause: error });
     }
-    return new SourceError("STORAGE", `S3 error on ${target}: ${name ? `${name}: ` : ""}${e.message ?? String(error)}`, {
-      cause: error,
-    });
+    const answered = [status ? `HTTP ${status}` : null, name && name !== "Unknown" && name !== "UnknownError" ? name : null].filter(Boolean);
+    return new SourceError(
+      "STORAGE",
+      answered.length > 0
+        ? `S3 error on ${target}${this.where()}: the endpoint answered ${answered.join(", ")}`
+        : `S3 error on ${target}${this.where()}: the endpoint's answer is not an S3 response`,
+      { cause: error },
+    );
   }
 
   async list(cursor: string | null, pageSize = 1000): Promise<ListPage> {
@@ -152,12 +191,7 @@ export class S3Source implements Source {
 
   async localize(relPath: string, stagingDir: string): Promise<string> {
     const key = this.prefix + relPath;
-    // A flat, collision-free name: keys "x" and "x/y.jsonl" are both legal in S3, and a key can
-    // hold "..". The extensions stay, for DuckDB's compression detection (.gz, .zst).
-    const base = path.posix.basename(relPath);
-    const dot = base.indexOf(".", 1);
-    const ext = dot === -1 ? "" : base.slice(dot).replace(/[^A-Za-z0-9.]/g, "_");
-    const dest = path.join(stagingDir, `${createHash("sha256").update(relPath).digest("hex").slice(0, 24)}${ext}`);
+    const dest = path.join(stagingDir, stagedName(relPath));
     try {
       await mkdir(stagingDir, { recursive: true });
       const res = await this.s3().send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
@@ -167,6 +201,10 @@ export class S3Source implements Source {
     } catch (error) {
       throw this.toSourceError(error, key);
     }
+  }
+
+  async release(localPaths: string[]): Promise<void> {
+    await Promise.all(localPaths.map((p) => rm(p, { force: true })));
   }
 
   uriOf(relPath: string): string {

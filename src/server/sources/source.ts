@@ -1,4 +1,5 @@
 // One interface over where files land: local directories and S3 (or S3-compatible) prefixes.
+import { createHash } from "node:crypto";
 
 export interface SourceObject {
   /** Path relative to the source root (the local directory, or the S3 prefix), with "/" separators. */
@@ -23,10 +24,14 @@ export interface Source {
   /** The object at `path`, or null when there is none. */
   stat(path: string): Promise<SourceObject | null>;
   /**
-   * Makes the object readable as a local file and returns its path: local sources answer in
-   * place, S3 downloads into `stagingDir` under a unique flat name.
+   * Makes the object readable as a local file and returns the path DuckDB is to open, unique in
+   * `stagingDir`: S3 downloads there under a flat name; a local source opens the file, checks what
+   * it opened, and links to that open file there (no copy, and no window for a swap). What it
+   * holds stays until `release`.
    */
   localize(path: string, stagingDir: string): Promise<string>;
+  /** Frees what `localize` held for these paths (open files, staged copies); unknown paths are ignored. */
+  release(localPaths: string[]): Promise<void>;
   /** Full URI of one object, for lineage and messages. */
   uriOf(path: string): string;
 }
@@ -39,11 +44,23 @@ export type SourceErrorCode =
   | "NOT_FOUND"
   | "UNREACHABLE"
   | "OUTSIDE_ROOTS"
+  /** A connection the operator's grants do not allow this tenant (roots, endpoints, credentials). */
+  | "NOT_GRANTED"
+  /** A custom S3 endpoint the network policy refuses (not allowed, or a non-public address). */
+  | "ENDPOINT_REFUSED"
   | "STORAGE";
 
 /** A storage failure with a message that says what to fix. */
 export class SourceError extends Error {
   override name = "SourceError";
+  /**
+   * By name and code, not by prototype: the runtime (and its source factory) is one per process,
+   * shared by Next's bundles, each with its own copy of this class, so a route's `instanceof`
+   * must also accept the copy that threw.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === "SourceError" && typeof (value as { code?: unknown }).code === "string";
+  }
   constructor(
     readonly code: SourceErrorCode,
     message: string,
@@ -51,6 +68,18 @@ export class SourceError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * A flat, collision-free file name for `relPath` in a staging directory: keys "x" and "x/y.jsonl"
+ * are both legal in S3, and a key can hold "..". The extensions stay, for DuckDB's compression
+ * and format detection (.gz, .zst).
+ */
+export function stagedName(relPath: string): string {
+  const base = relPath.slice(relPath.lastIndexOf("/") + 1);
+  const dot = base.indexOf(".", 1);
+  const ext = dot === -1 ? "" : base.slice(dot).replace(/[^A-Za-z0-9.]/g, "_");
+  return `${createHash("sha256").update(relPath).digest("hex").slice(0, 24)}${ext}`;
 }
 
 /** Lists every object, page by page. */
