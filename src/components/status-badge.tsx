@@ -30,6 +30,7 @@ const RUN_TONES = {
   PARTIAL: "amber",
   NO_NEW_FILES: "grey",
   FAILED: "red",
+  CANCELLED: "grey",
 } as const satisfies Record<string, BadgeTone>;
 
 const RUN_LABELS: Record<RunStatusName, string> = {
@@ -39,6 +40,7 @@ const RUN_LABELS: Record<RunStatusName, string> = {
   PARTIAL: "Partial",
   NO_NEW_FILES: "No new files",
   FAILED: "Failed",
+  CANCELLED: "Cancelled",
 };
 
 export type RunStatusName = keyof typeof RUN_TONES;

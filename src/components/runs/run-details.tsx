@@ -1,6 +1,7 @@
 "use client";
 // Everything about one run: its outcome, numbers, error, files and schema changes. Re-read every
 // moment while the run is queued or running.
+import { useCanEdit } from "@/components/auth/role-context";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { QueryError } from "@/components/query-error";
@@ -10,11 +11,13 @@ import { RunMetrics, RunTimeline } from "./run-metrics";
 import { RunSchemaChanges } from "./run-schema-changes";
 import { RunStatus } from "./run-status";
 import { RetryRunButton } from "./retry-run-button";
+import { CancelRunButton } from "./cancel-run-button";
 import { isActiveRun, shortRunId, type Run } from "./run-types";
 import { runPollInterval, useOnRunsSettled } from "./use-run-polling";
 
 export function RunDetails({ id }: { id: string }) {
   const trpc = useTRPC();
+  const canEdit = useCanEdit();
   const queryClient = useQueryClient();
   const query = useQuery({
     ...trpc.runs.get.queryOptions({ id }),
@@ -48,7 +51,8 @@ export function RunDetails({ id }: { id: string }) {
             Updating while the run is active…
           </span>
         ) : null}
-        {isRetryable(run) ? <RetryRunButton runId={run.id} ingestionId={run.ingestionId} /> : null}
+        {isRetryable(run) && canEdit ? <RetryRunButton runId={run.id} ingestionId={run.ingestionId} /> : null}
+        {active && canEdit ? <CancelRunButton runId={run.id} cancelRequested={run.cancelRequestedAt !== null} /> : null}
       </div>
       <RunLineage run={run} />
       {run.error ? <RunError message={run.error} /> : null}

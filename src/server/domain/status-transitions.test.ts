@@ -44,7 +44,7 @@ describe("nextIngestionStatus", () => {
 describe("run statuses", () => {
   it("splits statuses into active and final", () => {
     expect(ACTIVE_RUN_STATUSES).toEqual(["QUEUED", "RUNNING"]);
-    expect(FINAL_RUN_STATUSES).toEqual(["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"]);
+    expect(FINAL_RUN_STATUSES).toEqual(["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"]);
   });
 });
 
@@ -56,6 +56,8 @@ describe("assertRunTransition", () => {
     ["RUNNING", "PARTIAL"],
     ["RUNNING", "NO_NEW_FILES"],
     ["RUNNING", "FAILED"],
+    ["QUEUED", "CANCELLED"],
+    ["RUNNING", "CANCELLED"],
   ])("allows %s → %s", (from, to) => {
     expect(() => assertRunTransition(from, to)).not.toThrow();
   });
@@ -73,7 +75,7 @@ describe("assertRunTransition", () => {
     expect(error.message).toBe(`A ${from} run cannot become ${to}`);
   });
 
-  const everyStatus: RunStatusValue[] = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"];
+  const everyStatus: RunStatusValue[] = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"];
   const fromFinal = FINAL_RUN_STATUSES.flatMap((from) => everyStatus.map((to): [RunStatusValue, RunStatusValue] => [from, to]));
 
   it.each(fromFinal)("refuses %s → %s because the run already finished", (from, to) => {

@@ -13,17 +13,19 @@ export function nextIngestionStatus(current: IngestionStatusValue, action: Inges
   return "ACTIVE";
 }
 
-export type RunStatusValue = "QUEUED" | "RUNNING" | "SUCCEEDED" | "PARTIAL" | "NO_NEW_FILES" | "FAILED";
+export type RunStatusValue = "QUEUED" | "RUNNING" | "SUCCEEDED" | "PARTIAL" | "NO_NEW_FILES" | "FAILED" | "CANCELLED";
 export const ACTIVE_RUN_STATUSES: readonly RunStatusValue[] = ["QUEUED", "RUNNING"];
-export const FINAL_RUN_STATUSES: readonly RunStatusValue[] = ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"];
+export const FINAL_RUN_STATUSES: readonly RunStatusValue[] = ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"];
 
 const RUN_TRANSITIONS: Record<RunStatusValue, readonly RunStatusValue[]> = {
-  QUEUED: ["RUNNING", "FAILED"],
-  RUNNING: ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"],
+  // A queued run cancelled before it started ends CANCELLED at once; a running one at its next batch boundary.
+  QUEUED: ["RUNNING", "FAILED", "CANCELLED"],
+  RUNNING: ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"],
   SUCCEEDED: [],
   PARTIAL: [],
   NO_NEW_FILES: [],
   FAILED: [],
+  CANCELLED: [],
 };
 
 export function assertRunTransition(from: RunStatusValue, to: RunStatusValue): void {

@@ -26,9 +26,14 @@ export function createInngestLauncher(opts: {
         return { method: "inngest", eventId: request.eventId };
       } catch (error) {
         // Take the run back only if Inngest has not started it: the event may still arrive
-        // (the SDK retries in the background), and its function takes the run the same way.
+        // (the SDK retries in the background), and its function takes the run the same way (a
+        // QUEUED one, or one a slot decision promoted, RUNNING with no step yet).
         const { count } = await opts.db.run.updateMany({
-          where: { id: request.runId, status: "QUEUED", method: "INNGEST" },
+          where: {
+            id: request.runId,
+            method: "INNGEST",
+            OR: [{ status: "QUEUED" }, { status: "RUNNING", currentStep: null }],
+          },
           data: { method: "DIRECT", eventId: null },
         });
         if (count === 0) return { method: "inngest", eventId: request.eventId };

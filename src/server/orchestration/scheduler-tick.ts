@@ -2,6 +2,7 @@
 // The same logic runs in Inngest's cron function and in the embedded ticker.
 import { DomainError } from "@/server/domain/errors";
 import { nextRunAt, scheduleOf, scheduleSelect } from "@/server/domain/schedule";
+import { startWaitingRuns } from "@/server/runs/run-slots";
 import type { ServiceDeps } from "@/server/services/deps";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 
@@ -48,5 +49,9 @@ export async function runSchedulerTick(deps: ServiceDeps, now: Date = deps.clock
       result.skipped.push({ ingestionId: ing.id, reason: error.message });
     }
   }
+  // The safety net of the queue: runs waiting for a slot start here if one is free (after a
+  // restart, or when the run that freed it could not start them).
+  const resumed = await startWaitingRuns(deps);
+  if (resumed.length > 0) deps.log.info(`[scheduler] started ${resumed.length} run(s) that were waiting for a slot`);
   return result;
 }

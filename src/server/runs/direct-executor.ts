@@ -1,10 +1,12 @@
 // Runs the pipeline in this process: each step records its name on the run row, a heartbeat
 // keeps the run from being taken for dead, and any error outside the per-file ones fails the
-// run with its message. The staging directory is removed whatever happens.
+// run with its message. The staging directory is removed whatever happens. A QUEUED run first
+// takes a slot (run-slots.ts); without one it waits, and the end of every run starts waiting ones.
 import { rm } from "node:fs/promises";
 import { engineMessage } from "@/server/engine/sql";
 import type { RunLauncher, ServiceDeps } from "@/server/services/deps";
 import { failRun, runPipeline, stagingDirFor } from "./pipeline";
+import { launchPromoted, promoteWaitingRuns, startWaitingRuns } from "./run-slots";
 import type { Step } from "./step";
 
 const HEARTBEAT_MS = 30_000;
@@ -12,7 +14,10 @@ const HEARTBEAT_MS = 30_000;
 export interface DirectExecutor extends RunLauncher {
   /** Starts a run in the background and returns at once. */
   start(runId: string): void;
-  /** Runs a QUEUED run to the end and returns its final status. */
+  /**
+   * Runs a run to the end and returns its final status; a QUEUED run that finds no free slot
+   * waits (status QUEUED) and is started when one frees.
+   */
   runNow(runId: string): Promise<{ status: string }>;
   /** Resolves when every run started in the background has ended. */
   idle(): Promise<void>;
@@ -23,6 +28,26 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
 
   async function runNow(runId: string): Promise<{ status: string }> {
     const deps = getDeps();
+    const row = await deps.db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    if (row?.status === "QUEUED") {
+      const { promoted, candidate } = await promoteWaitingRuns(deps, { candidate: runId });
+      await launchPromoted(deps, promoted);
+      if (candidate === "waiting") {
+        deps.log.info(`[run ${runId}] waiting for a slot`);
+        return { status: "QUEUED" };
+      }
+      if (candidate === "not-queued") {
+        // Cancelled, or a maintenance hold: nothing to run.
+        const now = await deps.db.run.findUnique({ where: { id: runId }, select: { status: true } });
+        return { status: now?.status ?? "FAILED" };
+      }
+    }
+    // Ended already (cancelled before it started, say): nothing to run.
+    if (row && row.status !== "QUEUED" && row.status !== "RUNNING") return { status: row.status };
+    return executeRun(deps, runId);
+  }
+
+  async function executeRun(deps: ServiceDeps, runId: string): Promise<{ status: string }> {
     const step: Step = {
       async run(id, fn) {
         const started = performance.now();
@@ -47,6 +72,10 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     } finally {
       clearInterval(heartbeat);
       await rm(stagingDirFor(deps, runId), { recursive: true, force: true }).catch(() => undefined);
+      // Its slot is free: the oldest waiting runs that fit start now.
+      await startWaitingRuns(deps).catch((error: unknown) =>
+        deps.log.error(`[runs] could not start waiting runs: ${(error as Error).message}`),
+      );
     }
   }
 

@@ -16,7 +16,9 @@ export type RunEnding =
   /** An error escaped the pipeline; `cause` is its message, first in the run's. */
   | { kind: "failed"; cause: string }
   /** Its process died; it ended at its last heartbeat. */
-  | { kind: "stopped"; lastHeartbeat: Date };
+  | { kind: "stopped"; lastHeartbeat: Date }
+  /** runs.cancel asked it to stop (at `requestedAt`), and it stopped at a batch boundary. */
+  | { kind: "cancelled"; requestedAt: Date };
 
 export interface RunEnd {
   status: Exclude<RunStatusValue, "QUEUED" | "RUNNING">;
@@ -47,7 +49,12 @@ export async function endRunFromFiles(deps: ServiceDeps, runId: string, ending: 
   const files = { loaded: counts.filesLoaded, failed: counts.filesFailed };
   // A run that went through its steps with nothing held back may have had nothing new; one that
   // ended early (or left files unfinished) succeeded only if every file it held loaded.
-  const status = ending.kind === "finished" && unfinished === 0 ? runStatusFrom(files) : stoppedRunStatusFrom({ ...files, unfinished });
+  const status =
+    ending.kind === "cancelled"
+      ? "CANCELLED"
+      : ending.kind === "finished" && unfinished === 0
+        ? runStatusFrom(files)
+        : stoppedRunStatusFrom({ ...files, unfinished });
   if (ending.kind === "finished") assertRunTransition(run.status, status);
   const firstFailure =
     ending.kind === "finished" && status === "FAILED" && files.failed > 0
@@ -56,6 +63,9 @@ export async function endRunFromFiles(deps: ServiceDeps, runId: string, ending: 
   const parts = [
     ...(ending.kind === "failed" ? [ending.cause] : []),
     ...(ending.kind === "stopped" ? [`The run stopped after its last heartbeat at ${ending.lastHeartbeat.toISOString()}`] : []),
+    ...(ending.kind === "cancelled"
+      ? [`Cancelled on request (at ${ending.requestedAt.toISOString()}); the ${files.loaded} file(s) it loaded stay loaded`]
+      : []),
     ...(firstFailure ? [`All ${files.failed} file(s) failed; first: ${firstFailure.path}: ${firstFailure.error ?? "?"}`] : []),
     ...(ledger.recorded > 0 ? [`${ledger.recorded} file(s) it had loaded were recorded from the warehouse ledger`] : []),
     ...(ledger.unreadable !== null

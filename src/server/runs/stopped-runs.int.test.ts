@@ -342,7 +342,8 @@ describe("run records after a restart of the embedded runtime", () => {
         const ing = await createIngestion(
           deps,
           tenant.id,
-          createIngestionInput.parse({ name: "orders", source: { uri: landing }, format: { type: "JSON" }, destination: { schema: "raw", table: "orders" } }),
+          // Through the connection "files" the default tenant gets on the default root at first start.
+          createIngestionInput.parse({ name: "orders", source: { connection: "files", path: "orders" }, format: { type: "JSON" }, destination: { schema: "raw", table: "orders" } }),
         );
         ingestionId = ing.id;
         deps.engine.hooks = {

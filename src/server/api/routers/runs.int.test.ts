@@ -6,6 +6,7 @@ import type { ServiceDeps } from "@/server/services/deps";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import { callerAs, createTestKey, rejectionOf, zodIssuesOf, type AppCaller } from "@/test/api-callers";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createLocalConnection, FILES } from "@/test/connection-fixtures";
 import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
 import { testClock, type TestClock } from "@/test/service-deps";
 
@@ -33,6 +34,8 @@ describeEachDatabase("runs router", (kind) => {
     const holdingDeps: ServiceDeps = { ...world.deps, runs: { kind: "direct", launch: async ({ runId }) => (held.push(runId), { method: "direct" }) } };
     holding = callerAs(holdingDeps, admin.auth).caller;
     otherTenant = await ensureTenant(world.deps, "globex");
+    // Its ingestions read the world's root through a "files" connection of its own.
+    await createLocalConnection(world.deps, otherTenant.id, FILES, world.root);
     otherApi = callerAs(world.deps, (await createTestKey(world.deps, otherTenant.id, "globex admin", true)).auth).caller;
   });
   afterAll(async () => {

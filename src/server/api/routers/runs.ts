@@ -3,9 +3,10 @@ import { ingestionId } from "@/server/domain/ingestion-input";
 import { getRun } from "@/server/services/runs/get-run";
 import { listRuns } from "@/server/services/runs/list-runs";
 import { fileOutcomeView, runSchemaVersionView, runView } from "@/server/services/runs/run-view";
+import { cancelRun } from "@/server/services/runs/cancel-run";
 import { retryRun } from "@/server/services/runs/retry-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { protectedProcedure, router } from "../trpc";
+import { editorProcedure, router, viewerProcedure } from "../trpc";
 
 const runId = z.string({ error: "Run id is required" }).min(1, "Run id is required").max(64, "Run id must be at most 64 characters");
 
@@ -15,12 +16,14 @@ const started = [
 ] as const;
 
 export const runsRouter = router({
-  trigger: protectedProcedure
+  trigger: editorProcedure
+    .meta({ audit: { action: "run.trigger", target: "ingestion" } })
     .input(z.object({ ingestionId }))
     .output(z.discriminatedUnion("method", [...started]))
     .mutation(({ ctx, input }) => triggerRun(ctx.deps, ctx.auth.tenantId, input.ingestionId)),
   /** A new run of a FAILED or PARTIAL run's unfinished files, linked to it by retryOfRunId. */
-  retry: protectedProcedure
+  retry: editorProcedure
+    .meta({ audit: { action: "run.retry", target: "run" } })
     .input(z.object({ id: runId }))
     .output(
       z.discriminatedUnion("method", [
@@ -29,7 +32,13 @@ export const runsRouter = router({
       ]),
     )
     .mutation(({ ctx, input }) => retryRun(ctx.deps, ctx.auth.tenantId, input.id)),
-  list: protectedProcedure
+  /** Cancels a queued run at once, a running one at its next batch boundary; returns the run as it is now. */
+  cancel: editorProcedure
+    .meta({ audit: { action: "run.cancel", target: "run" } })
+    .input(z.object({ id: runId }))
+    .output(runView)
+    .mutation(({ ctx, input }) => cancelRun(ctx.deps, ctx.auth.tenantId, input.id)),
+  list: viewerProcedure
     .input(
       z
         .object({
@@ -42,7 +51,7 @@ export const runsRouter = router({
     )
     .output(z.object({ items: z.array(runView), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listRuns(ctx.deps, ctx.auth.tenantId, input)),
-  get: protectedProcedure
+  get: viewerProcedure
     .input(z.object({ id: runId }))
     .output(
       z.object({

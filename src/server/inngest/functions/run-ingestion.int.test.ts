@@ -75,6 +75,69 @@ describe("run-ingestion function", () => {
     expect(opts.singleton).toEqual({ key: "event.data.ingestionId", mode: "skip" });
     expect(opts.retries).toBe(3);
     expect(opts.onFailure).toBeTypeOf("function");
+    // Steps in progress, in all and per tenant (the defaults of AUTOLOADER_MAX_CONCURRENT_RUNS[_PER_TENANT]).
+    expect(opts.concurrency).toEqual([{ limit: 4 }, { key: "event.data.tenantId", limit: 2 }]);
+  });
+
+  it("skips a run that finds no free slot, leaving it waiting; the run that frees the slot sends its start event", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    try {
+      const holder = await queuedRun("slot_holder", { "a.jsonl": jsonl([{ id: 1 }]) });
+      const taken = await execute(holder.event);
+      expect(taken.result).toMatchObject({ runId: holder.runId, status: "SUCCEEDED" });
+      sent = [];
+      const waiter = await queuedRun("slot_waiter", { "a.jsonl": jsonl([{ id: 2 }]) });
+      // Now hold the only slot with a running run, and deliver the waiter's event.
+      await world.deps.db.run.update({ where: { id: holder.runId }, data: { status: "RUNNING", activeIngestionId: holder.ing.id } });
+      const skipped = await execute(waiter.event);
+      expect(skipped.result).toEqual({ runId: waiter.runId, skipped: `run ${waiter.runId} is waiting for a slot; it starts when one frees` });
+      expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: waiter.runId } })).toMatchObject({
+        status: "QUEUED",
+        currentStep: "waiting for a slot",
+      });
+      // The holder ends; its end starts the waiter: promoted to RUNNING and sent again under a new id.
+      sent = [];
+      await world.deps.db.run.update({ where: { id: holder.runId }, data: { status: "SUCCEEDED", activeIngestionId: null } });
+      const { startWaitingRuns } = await import("@/server/runs/run-slots");
+      expect(await startWaitingRuns(world.deps)).toEqual([waiter.runId]);
+      expect(sent.map((e) => e.id)).toEqual([`run:${waiter.runId}:slot`]);
+      const started = await execute(sent[0]!);
+      expect(started.result).toMatchObject({ runId: waiter.runId, status: "SUCCEEDED" });
+    } finally {
+      delete world.deps.config.runLimits;
+    }
+  });
+
+  it("stops at the batch step after a cancel: CANCELLED, the committed batch kept, the rest pending", async () => {
+    const batchMaxFiles = world.deps.engine.settings.batchMaxFiles;
+    world.deps.engine.settings.batchMaxFiles = 1;
+    try {
+      const { ing, runId, event } = await queuedRun("cancelled_on_inngest", {
+        "a.jsonl": jsonl([{ id: 1 }]),
+        "b.jsonl": jsonl([{ id: 2 }]),
+        "c.jsonl": jsonl([{ id: 3 }]),
+      });
+      world.deps.engine.hooks = {
+        afterWarehouseCommit: async () => {
+          world.deps.engine.hooks = {};
+          const { cancelRun } = await import("@/server/services/runs/cancel-run");
+          await cancelRun(world.deps, world.tenant.id, runId);
+        },
+      };
+      const { result, ctx } = await execute(event);
+      expect(result).toMatchObject({ runId, status: "CANCELLED" });
+      expect(stepIds(ctx)).toEqual(["check-run", "start", "reconcile", "discover", "claim", "load-batch-1", "load-batch-2", "finish", "start-waiting-runs"]);
+      const files = await world.deps.db.processedFile.findMany({ where: { ingestionId: ing.id }, orderBy: { path: "asc" } });
+      expect(files.map((f) => [f.path, f.status, f.retryCount])).toEqual([
+        ["a.jsonl", "SUCCESS", 0],
+        ["b.jsonl", "PENDING", 0],
+        ["c.jsonl", "PENDING", 0],
+      ]);
+      expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.cancelled_on_inngest", "id")).toMatchObject([{ id: "1" }]);
+    } finally {
+      world.deps.engine.settings.batchMaxFiles = batchMaxFiles;
+      world.deps.engine.hooks = {};
+    }
   });
 
   it("executes the run as steps: SUCCEEDED, rows in the warehouse, one step per phase and per batch", async () => {
@@ -96,7 +159,17 @@ describe("run-ingestion function", () => {
       const { result, error, ctx } = await execute(event);
       expect(error).toBeUndefined();
       expect(result).toEqual({ runId, status: "SUCCEEDED" });
-      expect(stepIds(ctx)).toEqual(["check-run", "start", "reconcile", "discover", "claim", "load-batch-1", "load-batch-2", "finish"]);
+      expect(stepIds(ctx)).toEqual([
+        "check-run",
+        "start",
+        "reconcile",
+        "discover",
+        "claim",
+        "load-batch-1",
+        "load-batch-2",
+        "finish",
+        "start-waiting-runs",
+      ]);
     } finally {
       world.deps.engine.settings = settings;
     }

@@ -1,12 +1,15 @@
 // Executes a run on Inngest: the pipeline's phases and file batches as durable steps, one run at
 // a time per ingestion, retried, and marked FAILED when Inngest gives up. An event for a run this
 // function does not own (finished, or taken over by the direct executor after a failed send) is
-// skipped without touching the run.
+// skipped without touching the run. A run takes a slot first (run-slots.ts): without one it waits,
+// and the function ends; the run's promoter sends a new event when a slot frees. Inngest's own
+// concurrency keys (global, per tenant) bound the steps in progress the same way.
 import { rm } from "node:fs/promises";
 import { NonRetriableError, type Inngest } from "inngest";
 import { DomainError } from "@/server/domain/errors";
 import { engineMessage } from "@/server/engine/sql";
 import { failRun, runPipeline, stagingDirFor } from "@/server/runs/pipeline";
+import { CLAIMED_STEP, DEFAULT_RUN_LIMITS, launchPromoted, promoteWaitingRuns, startWaitingRuns, type RunLimits } from "@/server/runs/run-slots";
 import type { Step } from "@/server/runs/step";
 import type { ServiceDeps } from "@/server/services/deps";
 import { runRequested, runRequestedData, type RunRequestedData } from "../events";
@@ -16,24 +19,34 @@ export const RUN_INGESTION_RETRIES = 3;
 const HEARTBEAT_MS = 30_000;
 
 /**
- * Takes the run for this function, or says why not. Taking it is one conditional update (QUEUED
- * and INNGEST → RUNNING); the launcher's fallback is the same kind of update (QUEUED and INNGEST
- * → DIRECT), so exactly one of Inngest and the direct executor ever executes a run.
+ * Takes the run for this function, or says why not. Taking it is one conditional update: a QUEUED
+ * run takes a slot (QUEUED → RUNNING, claimed, in the slot transaction), a run another's slot
+ * decision promoted and launched here is claimed (RUNNING, INNGEST, no step yet); the launcher's
+ * fallback is the same kind of update (→ DIRECT), so exactly one of Inngest and the direct
+ * executor ever executes a run.
  */
 export async function reasonToSkip(deps: ServiceDeps, data: RunRequestedData): Promise<string | null> {
   const now = deps.clock();
   const { count } = await deps.db.run.updateMany({
-    where: { id: data.runId, ingestionId: data.ingestionId, status: "QUEUED", method: "INNGEST" },
-    data: { status: "RUNNING", startedAt: now, updatedAt: now },
+    where: { id: data.runId, ingestionId: data.ingestionId, status: "RUNNING", method: "INNGEST", currentStep: null },
+    data: { currentStep: CLAIMED_STEP, updatedAt: now },
   });
   if (count === 1) return null;
-  const run = await deps.db.run.findUnique({
+  const found = await deps.db.run.findUnique({
     where: { id: data.runId },
     select: { status: true, method: true, ingestionId: true },
   });
-  if (!run) return `run ${data.runId} does not exist`;
-  if (run.ingestionId !== data.ingestionId) {
-    return `run ${data.runId} belongs to ingestion ${run.ingestionId}, not ${data.ingestionId}`;
+  if (!found) return `run ${data.runId} does not exist`;
+  if (found.ingestionId !== data.ingestionId) {
+    return `run ${data.runId} belongs to ingestion ${found.ingestionId}, not ${data.ingestionId}`;
+  }
+  let run = found;
+  if (run.status === "QUEUED" && run.method === "INNGEST") {
+    const { promoted, candidate } = await promoteWaitingRuns(deps, { candidate: data.runId });
+    await launchPromoted(deps, promoted);
+    if (candidate === "started") return null;
+    if (candidate === "waiting") return `run ${data.runId} is waiting for a slot; it starts when one frees`;
+    run = (await deps.db.run.findUnique({ where: { id: data.runId }, select: { status: true, method: true, ingestionId: true } })) ?? run;
   }
   if (run.status !== "QUEUED" && run.status !== "RUNNING") return `run ${data.runId} already finished as ${run.status}`;
   if (run.method === "DIRECT") {
@@ -86,10 +99,15 @@ export async function failRunAfterRetries(deps: ServiceDeps, failure: RunFailure
   // failRun leaves a run that is no longer active (e.g. skipped or owned by the direct executor) as it is.
   await failRun(deps, runId, message);
   await rm(stagingDirFor(deps, runId), { recursive: true, force: true }).catch(() => undefined);
+  await startWaitingRuns(deps);
   return { runId, error: message };
 }
 
-export function createRunIngestionFunction(inngest: Inngest, getDeps: () => Promise<ServiceDeps>) {
+export function createRunIngestionFunction(
+  inngest: Inngest,
+  getDeps: () => Promise<ServiceDeps>,
+  limits: RunLimits = DEFAULT_RUN_LIMITS,
+) {
   return inngest.createFunction(
     {
       id: "run-ingestion",
@@ -98,6 +116,8 @@ export function createRunIngestionFunction(inngest: Inngest, getDeps: () => Prom
       // One run per ingestion at a time; a second event while one runs is dropped (the database
       // guard already refuses a second active run).
       singleton: { key: "event.data.ingestionId", mode: "skip" },
+      // Steps in progress, in all and per tenant; the database's slots bound whole runs.
+      concurrency: [{ limit: limits.maxConcurrentRuns }, { key: "event.data.tenantId", limit: limits.maxConcurrentRunsPerTenant }],
       retries: RUN_INGESTION_RETRIES,
       onFailure: async (failure) => failRunAfterRetries(await getDeps(), failure),
     },
@@ -119,7 +139,9 @@ export function createRunIngestionFunction(inngest: Inngest, getDeps: () => Prom
       };
       const { status } = await runPipeline(steps, deps, data.runId);
       await rm(stagingDirFor(deps, data.runId), { recursive: true, force: true }).catch(() => undefined);
-      return { runId: data.runId, status };
+      // Its slot is free: the oldest waiting runs that fit start (their events are sent here).
+      const started = await step.run("start-waiting-runs", () => startWaitingRuns(deps));
+      return { runId: data.runId, status, ...(started.length > 0 ? { startedWaiting: started } : {}) };
     },
   );
 }

@@ -2,6 +2,7 @@
 // holds the same guard runs hold: a QUEUED run row owning the ingestion's `activeIngestionId`.
 // While it exists no run can start, and the operation cannot start while a run is active.
 import { DomainError } from "@/server/domain/errors";
+import { startWaitingRuns, WAITING_STEP } from "@/server/runs/run-slots";
 import { endStoppedRun } from "@/server/runs/stopped-run";
 import type { ServiceDeps } from "../deps";
 
@@ -38,7 +39,12 @@ export async function expireStaleRuns(
 ): Promise<number> {
   const cutoff = new Date(deps.clock().getTime() - deps.engine.settings.staleRunMs);
   const stale = await deps.db.run.findMany({
-    where: { ...where, status: { in: ["QUEUED", "RUNNING"] }, ...(opts.anyAge ? {} : { updatedAt: { lt: cutoff } }) },
+    where: {
+      ...where,
+      // A run waiting for a slot has no process and holds no file: it is not dead, only waiting.
+      OR: [{ status: "RUNNING" }, { status: "QUEUED", currentStep: null }, { status: "QUEUED", currentStep: { not: WAITING_STEP } }],
+      ...(opts.anyAge ? {} : { updatedAt: { lt: cutoff } }),
+    },
     select: { id: true, ingestionId: true, currentStep: true, startedAt: true, updatedAt: true },
     orderBy: { id: "asc" },
   });
@@ -50,6 +56,8 @@ export async function expireStaleRuns(
     }
     await endStoppedRun(deps, r);
   }
+  // The slots they held are free again.
+  if (stale.length > 0) await startWaitingRuns(deps);
   return stale.length;
 }
 

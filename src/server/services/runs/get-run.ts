@@ -1,6 +1,7 @@
 import { notFound } from "@/server/domain/errors";
 import type { ServiceDeps } from "../deps";
 import { runWarnings } from "@/server/domain/run-warnings";
+import { queueStates } from "@/server/runs/run-slots";
 import { runSelect, toRunView, type RunView } from "./run-view";
 
 const FILES_SHOWN = 500;
@@ -67,7 +68,7 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
     error: a.error,
   }));
   return {
-    run: toRunView(row),
+    run: toRunView(row, (await queueStates(deps, [id])).get(id) ?? null),
     files: [
       ...fromAttempts,
       ...held.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),

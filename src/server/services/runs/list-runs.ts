@@ -2,6 +2,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import type { ServiceDeps } from "../deps";
 import { MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
+import { queueStates } from "@/server/runs/run-slots";
 import { runSelect, toRunView, type RunView } from "./run-view";
 
 export async function listRuns(
@@ -21,8 +22,12 @@ export async function listRuns(
   };
   const rows = await deps.db.run.findMany({ where, orderBy: { id: "desc" }, take: input.limit + 1, select: runSelect });
   const page = rows.slice(0, input.limit);
+  const queue = await queueStates(
+    deps,
+    page.filter((r) => r.status === "QUEUED").map((r) => r.id),
+  );
   return {
-    items: page.map(toRunView),
+    items: page.map((r) => toRunView(r, queue.get(r.id) ?? null)),
     nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }

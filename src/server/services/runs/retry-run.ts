@@ -23,6 +23,11 @@ export async function retryRun(deps: ServiceDeps, tenantId: string, runId: strin
       throw new DomainError("BAD_REQUEST", `Run ${runId} succeeded: every file it claimed loaded, so there is nothing to retry`);
     case "NO_NEW_FILES":
       throw new DomainError("BAD_REQUEST", `Run ${runId} found no new files, so there is nothing to retry; trigger a new run instead`);
+    case "CANCELLED":
+      throw new DomainError(
+        "BAD_REQUEST",
+        `Run ${runId} was cancelled: the files it had not loaded are pending again and load with the next run; trigger a new run instead`,
+      );
     case "FAILED":
     case "PARTIAL":
       break;

@@ -2,8 +2,9 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { runWarning, runWarnings } from "@/server/domain/run-warnings";
+import type { QueueState } from "@/server/runs/run-slots";
 
-export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] as const;
+export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"] as const;
 
 export const runSelect = {
   id: true,
@@ -25,6 +26,7 @@ export const runSelect = {
   estimatedBytes: true,
   error: true,
   warnings: true,
+  cancelRequestedAt: true,
   queuedAt: true,
   startedAt: true,
   finishedAt: true,
@@ -57,13 +59,17 @@ export const runView = z.object({
   error: z.string().nullable(),
   /** What the run noticed about the data without failing (e.g. a column that became JSON for one odd value). */
   warnings: z.array(runWarning),
+  /** Set once runs.cancel asked a running run to stop (it does at its next batch boundary). */
+  cancelRequestedAt: z.date().nullable(),
+  /** A QUEUED run waiting for a slot: its place among all waiting runs (1 starts next) and why it waits. */
+  queue: z.object({ position: z.number(), reason: z.string() }).nullable(),
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
 });
 export type RunView = z.infer<typeof runView>;
 
-export function toRunView(r: RunRow): RunView {
+export function toRunView(r: RunRow, queue: QueueState | null = null): RunView {
   return {
     id: r.id,
     ingestionId: r.ingestionId,
@@ -89,6 +95,8 @@ export function toRunView(r: RunRow): RunView {
         : { durationMs: r.estimatedDurationMs, bytes: Number(r.estimatedBytes) },
     error: r.error,
     warnings: runWarnings.parse(r.warnings),
+    cancelRequestedAt: r.cancelRequestedAt,
+    queue,
     queuedAt: r.queuedAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,

@@ -1,0 +1,175 @@
+// Fair sharing on real parts (PGlite and PostgreSQL, DuckDB, local files): runs beyond the global
+// and per-tenant limits wait QUEUED with a position and start, in order, as slots free; a waiting
+// run survives stale-run expiry and a restart.
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { ensureTenant } from "@/server/services/auth/tenants";
+import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
+import { getRun } from "@/server/services/runs/get-run";
+import { triggerRun } from "@/server/services/runs/trigger-run";
+import { runSchedulerTick } from "@/server/orchestration/scheduler-tick";
+import { createLocalConnection, FILES } from "@/test/connection-fixtures";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { WAITING_STEP } from "./run-slots";
+
+/** Resolves when `check` holds, polling the database; fails after `ms`. */
+async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A gate the warehouse commit of some files waits at, until opened. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describeEachDatabase("run slots", (kind) => {
+  let t: TestDatabase;
+  let world: RunWorld;
+  let held = gate();
+  /** Ingestions whose batches wait at the gate after their warehouse commit. */
+  const gated = new Set<string>();
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    world = await createRunWorld(t.database.prisma, {
+      engine: {
+        hooks: {
+          afterWarehouseCommit: async (files) => {
+            const file = files[0] && (await t.database.prisma.processedFile.findUnique({ where: { id: files[0].id }, select: { ingestionId: true } }));
+            if (file && gated.has(file.ingestionId)) await held.opened;
+          },
+        },
+      },
+    });
+  });
+  afterEach(async () => {
+    held.open();
+    await world.executor.idle();
+    held = gate();
+    gated.clear();
+    await t.database.prisma.run.deleteMany();
+  });
+  afterAll(async () => {
+    await world.cleanup();
+    await t.destroy();
+  });
+
+  const runOf = (id: string) => t.database.prisma.run.findUniqueOrThrow({ where: { id } });
+
+  /** A second tenant in the same world, reading the same root through its own connection. */
+  async function otherTenant(slug: string): Promise<RunWorld> {
+    const tenant = await ensureTenant(world.deps, `${slug}-${Math.random().toString(36).slice(2, 8)}`);
+    await createLocalConnection(world.deps, tenant.id, FILES, world.root);
+    return { ...world, tenant };
+  }
+
+  /** An ingestion over `<root>/<dir>`, with `files` files of `rows` rows each (ids unique per ingestion). */
+  async function ingestionWith(w: RunWorld, dir: string, files: number, rows: number) {
+    const content: Record<string, string> = {};
+    for (let f = 0; f < files; f++) {
+      content[`f${String(f).padStart(3, "0")}.jsonl`] = jsonl(Array.from({ length: rows }, (_, r) => ({ id: f * rows + r, pad: "x".repeat(40) })));
+    }
+    await writeFiles(path.join(world.root, dir), content);
+    return makeIngestion(w, { source: { uri: path.join(world.root, dir) }, destination: { schema: "raw", table: dir } });
+  }
+
+  it("starts tenant B's run while tenant A's fifth waits at A's limit, then A's fifth when a slot frees, each file loaded once", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 5, maxConcurrentRunsPerTenant: 4 };
+    const a = world;
+    const b = await otherTenant("b");
+    const dirs = ["a1", "a2", "a3", "a4", "a5"].map((d) => `${d}_${kind}`);
+    const ingA = [];
+    for (const d of dirs) ingA.push(await ingestionWith(a, d, 20, 500));
+    for (const ing of ingA) gated.add(ing.id);
+    const ingB = await ingestionWith(b, `b1_${kind}`, 1, 1);
+
+    const runsA: string[] = [];
+    for (const ing of ingA) runsA.push((await triggerRun(a.deps, a.tenant.id, ing.id)).runId);
+    const [first4, fifth] = [runsA.slice(0, 4), runsA[4]!];
+    await until("A's fifth run waits", async () => (await runOf(fifth)).currentStep === WAITING_STEP);
+    expect((await Promise.all(first4.map(runOf))).map((r) => r.status)).toEqual(["RUNNING", "RUNNING", "RUNNING", "RUNNING"]);
+    const waiting = (await getRun(a.deps, a.tenant.id, fifth)).run;
+    expect(waiting).toMatchObject({ status: "QUEUED", queue: { position: 1, reason: "waiting for a slot: tenant limit 4 reached" } });
+
+    // B's one-row run takes the fifth global slot and finishes while A's fifth still waits.
+    const runB = (await triggerRun(b.deps, b.tenant.id, ingB.id)).runId;
+    await until("B's run finishes", async () => (await runOf(runB)).status === "SUCCEEDED");
+    expect(await runOf(fifth)).toMatchObject({ status: "QUEUED", currentStep: WAITING_STEP, startedAt: null });
+    expect((await Promise.all(first4.map(runOf))).map((r) => r.status)).toEqual(["RUNNING", "RUNNING", "RUNNING", "RUNNING"]);
+    expect(await tableRows(world.deps.engine.warehouse, b.tenant.slug, `raw.b1_${kind}`, "id")).toMatchObject([{ id: "0" }]);
+
+    held.open();
+    await world.executor.idle();
+    const ended = await Promise.all(runsA.map(runOf));
+    expect(ended.map((r) => [r.status, r.error])).toEqual(Array.from({ length: 5 }, () => ["SUCCEEDED", null]));
+    expect(ended.map((r) => r.filesLoaded)).toEqual([20, 20, 20, 20, 20]);
+    // The fifth started only once one of the first four had ended.
+    const firstEnd = Math.min(...ended.slice(0, 4).map((r) => r.finishedAt!.getTime()));
+    expect(ended[4]!.startedAt!.getTime()).toBeGreaterThanOrEqual(firstEnd);
+    for (const [i, ing] of ingA.entries()) {
+      const rows = await a.deps.engine.warehouse.withConnection(a.tenant.slug, async (c) => {
+        const r = await c.runAndReadAll(`SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM raw."${dirs[i]}"`);
+        return r.getRowObjectsJson()[0];
+      });
+      expect(rows, ing.name).toEqual({ n: 10_000, d: 10_000 });
+    }
+  });
+
+  it("under the global limit starts waiting runs oldest first, whichever tenant, and says why each waits", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    const a = world;
+    const b = await otherTenant("c");
+    const [d1, d2, d3] = ["g1", "g2", "g3"].map((d) => `${d}_${kind}`) as [string, string, string];
+    const a1 = await ingestionWith(a, d1, 1, 10);
+    gated.add(a1.id);
+    const b1 = await ingestionWith(b, d2, 1, 10);
+    const a2 = await ingestionWith(a, d3, 1, 10);
+    const r1 = (await triggerRun(a.deps, a.tenant.id, a1.id)).runId;
+    await until("the first run holds the slot", async () => (await runOf(r1)).status === "RUNNING");
+    const r2 = (await triggerRun(b.deps, b.tenant.id, b1.id)).runId;
+    await until("B's run waits", async () => (await runOf(r2)).currentStep === WAITING_STEP);
+    const r3 = (await triggerRun(a.deps, a.tenant.id, a2.id)).runId;
+    await until("A's second run waits", async () => (await runOf(r3)).currentStep === WAITING_STEP);
+    expect((await getRun(b.deps, b.tenant.id, r2)).run.queue).toEqual({ position: 1, reason: "waiting for a slot: global limit 1 reached" });
+    expect((await getRun(a.deps, a.tenant.id, r3)).run.queue).toEqual({ position: 2, reason: "waiting for a slot: tenant limit 1 reached" });
+    held.open();
+    await world.executor.idle();
+    const [e1, e2, e3] = await Promise.all([r1, r2, r3].map(runOf));
+    expect([e1!.status, e2!.status, e3!.status]).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+    // One at a time, in the order they were queued.
+    expect(e2!.startedAt!.getTime()).toBeGreaterThanOrEqual(e1!.finishedAt!.getTime());
+    expect(e3!.startedAt!.getTime()).toBeGreaterThanOrEqual(e2!.finishedAt!.getTime());
+  });
+
+  it("a waiting run survives stale-run expiry and a restart, and starts when the slot's dead holder is ended", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    const dead = await ingestionWith(world, `dead_${kind}`, 1, 3);
+    const waits = await ingestionWith(world, `waits_${kind}`, 2, 3);
+    const long = new Date(Date.now() - 3_600_000);
+    // A run whose process died holding the slot, and a run waiting behind it: neither beats.
+    const holder = await t.database.prisma.run.create({
+      data: { ingestionId: dead.id, activeIngestionId: dead.id, status: "RUNNING", trigger: "MANUAL", startedAt: long, queuedAt: long },
+    });
+    const waiting = await t.database.prisma.run.create({
+      data: { ingestionId: waits.id, activeIngestionId: waits.id, status: "QUEUED", trigger: "SCHEDULE", currentStep: WAITING_STEP, queuedAt: long },
+    });
+    await t.database.prisma.run.updateMany({ where: { id: { in: [holder.id, waiting.id] } }, data: { updatedAt: long } });
+
+    // A tick while the dead holder still counts: the waiting run stays waiting.
+    expect(await runSchedulerTick(world.deps)).toEqual({ due: 0, started: [], skipped: [] });
+    expect(await runOf(waiting.id)).toMatchObject({ status: "QUEUED", currentStep: WAITING_STEP });
+
+    // Restart on the embedded database: every active run is dead except the waiting one, which starts.
+    expect(await expireRunsAtStart(world.deps, "pglite")).toBe(1);
+    await world.executor.idle();
+    expect(await runOf(holder.id)).toMatchObject({ status: "FAILED", activeIngestionId: null });
+    expect(await runOf(waiting.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, activeIngestionId: null });
+  });
+});

@@ -1,0 +1,175 @@
+// Fair sharing: at most `maxConcurrentRuns` runs RUNNING at once, and `maxConcurrentRunsPerTenant`
+// of one tenant. The decision is made in the database (one transaction under an advisory lock:
+// count, then compare-and-set QUEUED → RUNNING), so it holds across processes. A run that finds no
+// slot is marked waiting (currentStep WAITING_STEP) and starts, in (queuedAt, id) order, when a
+// slot frees: whoever promotes a waiting run launches it (startWaitingRuns).
+import { Prisma } from "@/generated/prisma/client";
+import type { ServiceDeps } from "@/server/services/deps";
+
+export interface RunLimits {
+  /** Runs RUNNING at once, all tenants together. */
+  maxConcurrentRuns: number;
+  /** Runs RUNNING at once for one tenant. */
+  maxConcurrentRunsPerTenant: number;
+}
+
+export const DEFAULT_RUN_LIMITS: RunLimits = { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 };
+
+/** `currentStep` of a QUEUED run that found no free slot: it starts when one frees. */
+export const WAITING_STEP = "waiting for a slot";
+
+/** The step a run claimed by its promoter starts with: nobody else may launch it then. */
+export const CLAIMED_STEP = "start";
+
+/** Any number: one lock for every process that decides slots (pg_advisory_xact_lock). */
+const SLOT_LOCK = 7_302_118_410;
+
+export function runLimitsOf(deps: Pick<ServiceDeps, "config">): RunLimits {
+  return deps.config.runLimits ?? DEFAULT_RUN_LIMITS;
+}
+
+export interface PromotedRun {
+  runId: string;
+  ingestionId: string;
+  tenantId: string;
+  method: "DIRECT" | "INNGEST";
+  eventId: string | null;
+}
+
+interface Candidate extends PromotedRun {
+  queuedAt: Date;
+}
+
+/** Who is running, per tenant: the counts every decision starts from. */
+async function runningByTenant(db: Prisma.TransactionClient | ServiceDeps["db"]): Promise<Map<string, number>> {
+  const rows = await db.$queryRaw<{ tenantId: string; n: number }[]>`
+    SELECT i."tenantId", count(*)::int AS n
+    FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+    WHERE r.status = 'RUNNING'
+    GROUP BY i."tenantId"`;
+  return new Map(rows.map((r) => [r.tenantId, r.n]));
+}
+
+/**
+ * Gives free slots to waiting runs, oldest first (a run whose tenant is at its limit is passed
+ * over, not blocking other tenants), and decides `candidate`: a QUEUED run just launched, which
+ * takes its turn after the runs already waiting. Promoted runs become RUNNING; the candidate, if
+ * promoted, is also claimed (currentStep CLAIMED_STEP) for the caller, who runs it; if not, it is
+ * marked waiting. Returns the other promoted runs: the caller must launch them.
+ */
+export async function promoteWaitingRuns(
+  deps: ServiceDeps,
+  opts: { candidate?: string } = {},
+): Promise<{ promoted: PromotedRun[]; candidate: "started" | "waiting" | "not-queued" | null }> {
+  const limits = runLimitsOf(deps);
+  const now = deps.clock();
+  return deps.db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SLOT_LOCK}::bigint)`;
+    const running = await runningByTenant(tx);
+    const candidateFilter = opts.candidate
+      ? Prisma.sql`OR (r.id = ${opts.candidate} AND r."currentStep" IS NULL)`
+      : Prisma.empty;
+    const waiting = await tx.$queryRaw<Candidate[]>`
+      SELECT r.id AS "runId", r."ingestionId", i."tenantId", r.method::text AS method, r."eventId", r."queuedAt"
+      FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+      WHERE r.status = 'QUEUED' AND (r."currentStep" = ${WAITING_STEP} ${candidateFilter})
+      ORDER BY r."queuedAt", r.id`;
+    let total = [...running.values()].reduce((n, k) => n + k, 0);
+    const chosen: Candidate[] = [];
+    for (const w of waiting) {
+      if (total >= limits.maxConcurrentRuns) break;
+      const mine = running.get(w.tenantId) ?? 0;
+      if (mine >= limits.maxConcurrentRunsPerTenant) continue;
+      running.set(w.tenantId, mine + 1);
+      total += 1;
+      chosen.push(w);
+    }
+    const ids = chosen.map((c) => c.runId);
+    if (ids.length > 0) {
+      await tx.$executeRaw`
+        UPDATE "Run"
+        SET status = 'RUNNING', "startedAt" = ${now}, "updatedAt" = ${now},
+            "currentStep" = CASE WHEN id = ${opts.candidate ?? null} THEN ${CLAIMED_STEP} ELSE NULL END
+        WHERE id IN (${Prisma.join(ids)}) AND status = 'QUEUED'`;
+    }
+    let candidate: "started" | "waiting" | "not-queued" | null = null;
+    if (opts.candidate) {
+      if (ids.includes(opts.candidate)) candidate = "started";
+      else if (waiting.some((w) => w.runId === opts.candidate)) {
+        await tx.run.updateMany({
+          where: { id: opts.candidate, status: "QUEUED" },
+          data: { currentStep: WAITING_STEP, updatedAt: now },
+        });
+        candidate = "waiting";
+      } else candidate = "not-queued";
+    }
+    const promoted = chosen
+      .filter((c) => c.runId !== opts.candidate)
+      .map(({ runId, ingestionId, tenantId, method, eventId }) => ({ runId, ingestionId, tenantId, method, eventId }));
+    return { promoted, candidate };
+  });
+}
+
+/** Launches runs promoted by someone else's decision (each exactly once: the promoter's). */
+export async function launchPromoted(deps: ServiceDeps, promoted: PromotedRun[]): Promise<void> {
+  for (const p of promoted) {
+    deps.log.info(`[runs] run ${p.runId} got a slot; starting it`);
+    try {
+      await deps.runs.launch({
+        runId: p.runId,
+        ingestionId: p.ingestionId,
+        tenantId: p.tenantId,
+        // The run's first event found no slot and ended; this one starts it (a new id, not deduplicated away).
+        eventId: `${p.eventId ?? `run:${p.runId}`}:slot`,
+      });
+    } catch (error) {
+      // It stays RUNNING without a heartbeat: stale-run expiry ends it and frees its files.
+      deps.log.error(`[runs] could not start run ${p.runId}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Starts waiting runs while slots are free: called when a run ends, by the scheduler tick and at
+ * start-up (so waiting runs start after a restart). Returns the ids it started.
+ */
+export async function startWaitingRuns(deps: ServiceDeps): Promise<string[]> {
+  const { promoted } = await promoteWaitingRuns(deps);
+  await launchPromoted(deps, promoted);
+  return promoted.map((p) => p.runId);
+}
+
+export interface QueueState {
+  /** 1-based, among all waiting runs, in the order they start. */
+  position: number;
+  /** Why it waits, e.g. "waiting for a slot: tenant limit 2 reached". */
+  reason: string;
+}
+
+/** Queue positions and reasons of waiting runs (those among `runIds`), in one pass over the queue. */
+export async function queueStates(deps: ServiceDeps, runIds: string[]): Promise<Map<string, QueueState>> {
+  const out = new Map<string, QueueState>();
+  if (runIds.length === 0) return out;
+  const limits = runLimitsOf(deps);
+  const waiting = await deps.db.$queryRaw<{ runId: string; tenantId: string }[]>`
+    SELECT r.id AS "runId", i."tenantId"
+    FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+    WHERE r.status = 'QUEUED' AND r."currentStep" = ${WAITING_STEP}
+    ORDER BY r."queuedAt", r.id`;
+  const wanted = new Set(runIds);
+  if (!waiting.some((w) => wanted.has(w.runId))) return out;
+  const running = await runningByTenant(deps.db);
+  const total = [...running.values()].reduce((n, k) => n + k, 0);
+  for (const [i, w] of waiting.entries()) {
+    if (!wanted.has(w.runId)) continue;
+    const mine = running.get(w.tenantId) ?? 0;
+    const reason =
+      mine >= limits.maxConcurrentRunsPerTenant
+        ? `waiting for a slot: tenant limit ${limits.maxConcurrentRunsPerTenant} reached`
+        : total >= limits.maxConcurrentRuns
+          ? `waiting for a slot: global limit ${limits.maxConcurrentRuns} reached`
+          : "waiting for a slot: starting";
+    out.set(w.runId, { position: i + 1, reason });
+  }
+  return out;
+}
