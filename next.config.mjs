@@ -5,12 +5,24 @@ import { tsImport } from "tsx/esm/api";
 
 const { loadConfig } = await tsImport("./src/env.ts", import.meta.url);
 const config = loadConfig();
+const { STATIC_SECURITY_HEADERS, API_CONTENT_SECURITY_POLICY } = await tsImport("./src/server/api/edge/security-headers.ts", import.meta.url);
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   distDir: config.buildDir,
   reactStrictMode: true,
   poweredByHeader: false,
+  // Security headers on every response; pages get their nonce CSP from src/proxy.ts.
+  async headers() {
+    return [
+      { source: "/:path*", headers: STATIC_SECURITY_HEADERS },
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: API_CONTENT_SECURITY_POLICY }] },
+    ];
+  },
+  experimental: {
+    // The proxy buffers a request body it sees (pages only; nothing posts to them): keep that small.
+    proxyClientMaxBodySize: config.edge.maxRequestBytes,
+  },
   serverExternalPackages: [
     "@duckdb/node-api",
     "@duckdb/node-bindings",

@@ -31,7 +31,7 @@ export async function resolveAuth(
     const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization);
     if (!m?.[1]) return { auth: null, authError: "The Authorization header must be 'Bearer <API key>'" };
     const auth = await authenticateApiKey(runtime.deps, m[1]);
-    return auth ? { auth } : { auth: null, authError: "The API key is not valid or has been revoked" };
+    return auth ? { auth } : { auth: null, authError: "The API key is not valid, has expired or has been revoked" };
   }
   const cookie = readCookie(headers.cookie, SESSION_COOKIE);
   if (cookie) {

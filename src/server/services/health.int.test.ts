@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Warehouse } from "@/server/engine/warehouse";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
-import { testDeps } from "@/test/service-deps";
+import { recordingLogger, testDeps } from "@/test/service-deps";
 import { checkHealth } from "./health";
 
 const INNGEST_OFF = { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 1000 };
@@ -27,19 +27,32 @@ describe("checkHealth", () => {
     expect(await checkHealth({ database: t.database, deps, inngest: null, config: { inngest: INNGEST_OFF } })).toEqual({
       status: "ok",
       database: { kind: "pglite", status: "ok" },
-      warehouse: { dir: path.join(dir, "wh"), status: "ok" },
+      warehouse: { status: "ok" },
       inngest: "not-configured",
       scheduler: "embedded",
     });
   });
 
-  it("reports a warehouse directory that cannot be created, with the reason", async () => {
+  it("reports a warehouse directory that cannot be created by its error code, naming no path (the log has the detail)", async () => {
     // A regular file where the warehouse directory should be.
     const blocked = path.join(dir, "file");
     await import("node:fs/promises").then((fs) => fs.writeFile(blocked, "x"));
-    const deps = testDeps(t.database.prisma, { engine: { warehouse: new Warehouse(path.join(blocked, "wh")) } });
+    const log = recordingLogger();
+    const deps = testDeps(t.database.prisma, { engine: { warehouse: new Warehouse(path.join(blocked, "wh")) }, log });
     const health = await checkHealth({ database: t.database, deps, inngest: null, config: { inngest: INNGEST_OFF } });
     expect(health.status).toBe("error");
-    expect(health.warehouse).toMatchObject({ status: "error", message: expect.stringContaining("ENOTDIR") });
+    expect(health.warehouse).toEqual({ status: "error", message: "The warehouse directory cannot be used (ENOTDIR)" });
+    expect(JSON.stringify(health)).not.toContain(dir);
+    expect(log.lines.some((l) => l.message.includes("ENOTDIR") && l.message.includes(blocked))).toBe(true);
+  });
+
+  it("names no path or address in a database error", async () => {
+    const deps = testDeps(t.database.prisma, { engine: { warehouse: new Warehouse(path.join(dir, "wh2")) }, log: recordingLogger() });
+    const failing = {
+      ...t.database,
+      sql: { query: () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:5432 (/var/run/pg)"), { code: "ECONNREFUSED" })) },
+    } as unknown as typeof t.database;
+    const health = await checkHealth({ database: failing, deps, inngest: null, config: { inngest: INNGEST_OFF } });
+    expect(health.database).toEqual({ kind: "pglite", status: "error", message: "The database does not answer (ECONNREFUSED)" });
   });
 });

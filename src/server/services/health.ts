@@ -1,13 +1,21 @@
-// What /api/health reports: each part the server depends on, and whether it answers.
+// What /api/health reports: each part the server depends on, and whether it answers. It is
+// public, so it names no path, address or remote message: failures are an error code (the log has
+// the detail).
 import type { Runtime } from "@/server/runtime";
 
 export interface Health {
   status: "ok" | "error";
   database: { kind: "pglite" | "postgres"; status: "ok" | "error"; message?: string };
-  warehouse: { dir: string; status: "ok" | "error"; message?: string };
+  warehouse: { status: "ok" | "error"; message?: string };
   /** Inngest being down is not an error: runs fall back to this process. */
   inngest: "connected" | "disconnected" | "not-configured";
   scheduler: "inngest" | "embedded";
+}
+
+/** A failure as the public sees it: what failed and its error code, never its message. */
+export function healthSummary(what: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code) ? `${what} (${code})` : what;
 }
 
 const INNGEST_CLOUD_API = "https://api.inngest.com";
@@ -32,11 +40,17 @@ export async function checkHealth(
     runtime.database.sql
       .query("SELECT 1")
       .then((): Health["database"] => ({ kind: runtime.database.kind, status: "ok" }))
-      .catch((e: Error): Health["database"] => ({ kind: runtime.database.kind, status: "error", message: e.message })),
+      .catch((e: Error): Health["database"] => {
+        runtime.deps.log.warn(`[health] the database does not answer: ${e.message}`);
+        return { kind: runtime.database.kind, status: "error", message: healthSummary("The database does not answer", e) };
+      }),
     runtime.deps.engine.warehouse
       .check()
-      .then((): Health["warehouse"] => ({ dir: runtime.deps.engine.warehouse.dir, status: "ok" }))
-      .catch((e: Error): Health["warehouse"] => ({ dir: runtime.deps.engine.warehouse.dir, status: "error", message: e.message })),
+      .then((): Health["warehouse"] => ({ status: "ok" }))
+      .catch((e: Error): Health["warehouse"] => {
+        runtime.deps.log.warn(`[health] the warehouse directory cannot be used: ${e.message}`);
+        return { status: "error", message: healthSummary("The warehouse directory cannot be used", e) };
+      }),
     runtime.inngest
       ? probeInngest(runtime.config.inngest.baseUrl, Math.min(runtime.config.inngest.sendTimeoutMs, 2000), fetchImpl)
       : Promise.resolve("not-configured" as const),

@@ -1,5 +1,5 @@
 import { getRuntime } from "@/server/runtime";
-import { checkHealth } from "@/server/services/health";
+import { checkHealth, healthSummary } from "@/server/services/health";
 
 export const dynamic = "force-dynamic";
 
@@ -8,6 +8,8 @@ export async function GET() {
     const health = await checkHealth(await getRuntime());
     return Response.json(health, { status: health.status === "ok" ? 200 : 503 });
   } catch (error) {
-    return Response.json({ status: "error", error: (error as Error).message }, { status: 503 });
+    // Public: the reason (which may name paths) goes to the log only.
+    console.error("[health] the server is not ready:", error);
+    return Response.json({ status: "error", error: healthSummary("The server is not ready; see its log", error) }, { status: 503 });
   }
 }

@@ -1,23 +1,11 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/api/root";
-import { createRequestContext } from "@/server/api/request-context";
+// tRPC over HTTP, behind the edge checks (body size, JSON only, Origin, sign-in rate limit).
+import { handleTrpcHttp } from "@/server/api/edge/trpc-http";
 import { getRuntime } from "@/server/runtime";
 
 export const dynamic = "force-dynamic";
 
 async function handler(req: Request) {
-  const runtime = await getRuntime();
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext: ({ resHeaders }) => createRequestContext(runtime, req, resHeaders),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        runtime.deps.log.error(`[trpc] ${path ?? "?"}: ${error.cause?.stack ?? error.message}`);
-      }
-    },
-  });
+  return handleTrpcHttp(await getRuntime(), req);
 }
 
 export { handler as GET, handler as POST };
