@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createAutoloaderClient } from "../src/client";
 import { adminKey, expect, localRoot, test } from "./fixtures";
 
@@ -11,7 +11,7 @@ test("a newcomer signs in with the admin key, creates, pauses, resumes and delet
   await page.getByRole("button", { name: "Sign in" }).click();
   // Next adds an empty route-announcer alert to every page; ours is the one with text.
   await expect(page.getByRole("alert").filter({ hasText: "not valid" })).toHaveText(
-    "That API key is not valid or has been revoked",
+    "That API key is not valid, has expired or has been revoked",
   );
 
   await page.getByLabel("API key").fill(adminKey());
@@ -23,7 +23,7 @@ test("a newcomer signs in with the admin key, creates, pauses, resumes and delet
   await page.getByRole("link", { name: "New ingestion" }).click();
   await expect(page.getByRole("heading", { name: "New ingestion" })).toBeVisible();
   await page.getByLabel("Name", { exact: true }).fill("orders landing");
-  await page.getByLabel("Source", { exact: true }).fill(`${localRoot}/landing`);
+  await page.getByLabel("Path", { exact: true }).fill("landing");
   await page.getByLabel("Glob").fill("**/*.jsonl");
   await page.getByLabel("Format").selectOption("JSON");
   await page.getByLabel("Destination schema").fill("raw");
@@ -35,6 +35,8 @@ test("a newcomer signs in with the admin key, creates, pauses, resumes and delet
 
   await expect(page.getByRole("heading", { level: 1, name: "orders landing" })).toBeVisible();
   await expect(page.getByTestId("ingestion-status")).toHaveText("Active");
+  await expect(page.getByTestId("source-connection")).toHaveText("files");
+  await expect(page.getByTestId("source-path")).toHaveText("landing");
   await expect(page.getByText("Daily at 14:30 (Europe/Berlin)")).toBeVisible();
   await expect(page.getByTestId("upcoming-runs").getByRole("listitem")).toHaveCount(5);
 
@@ -65,19 +67,23 @@ test("a newcomer signs in with the admin key, creates, pauses, resumes and delet
 test("the create form shows validation errors next to the fields", async ({ signedIn: page }) => {
   await page.goto("/ingestions/new");
   await page.getByLabel("Name", { exact: true }).fill("bad one");
-  await page.getByLabel("Source", { exact: true }).fill("gs://bucket/path");
+  await page.getByLabel("Path", { exact: true }).fill("/etc/passwd-dir");
   await page.getByLabel("Destination table").fill("Bad-Table");
   await page.getByRole("button", { name: "Create ingestion" }).click();
-  await expect(page.locator("#source-uri-error")).toContainText('Unsupported source "gs://"');
+  await expect(page.locator("#source-path-error")).toContainText("Path is inside the connection: remove the leading /");
   await expect(page.locator("#destination-table-error")).toContainText(
     "Destination table must start with a lowercase letter or underscore",
   );
 
-  // Passes the client checks but the server refuses it: the message lands next to the field too.
-  await page.getByLabel("Source", { exact: true }).fill("/etc/autoloader-outside-roots");
+  // Passes the client checks but the server refuses it (a symlink out of the connection's root):
+  // the message lands next to a source field too.
+  const escape = `${localRoot}/create-escape`;
+  rmSync(escape, { force: true });
+  symlinkSync("/etc", escape);
+  await page.getByLabel("Path", { exact: true }).fill("create-escape");
   await page.getByLabel("Destination table").fill("ok_table");
   await page.getByRole("button", { name: "Create ingestion" }).click();
-  await expect(page.locator("#source-uri-error")).toContainText("is outside the allowed roots");
+  await expect(page.locator(".field-error").filter({ hasText: "outside the allowed roots" })).toBeVisible();
 });
 
 test("the API answers 401 without credentials; the typed client works with a key", async ({ request, baseURL }) => {
@@ -87,7 +93,7 @@ test("the API answers 401 without credentials; the typed client works with a key
   const autoloader = createAutoloaderClient({ url: baseURL ?? "", apiKey: adminKey() });
   const created = await autoloader.ingestions.create.mutate({
     name: "from a service",
-    source: { uri: `${localRoot}/landing` },
+    source: { connection: "files", path: "landing" },
     format: { type: "CSV", options: { delimiter: ";" } },
     destination: { schema: "raw", table: "from_service" },
   });
@@ -103,7 +109,7 @@ test("the API answers 401 without credentials; the typed client works with a key
   const wrongKey = createAutoloaderClient({ url: baseURL ?? "", apiKey: "al_revoked-or-never-issued-key" });
   await expect(wrongKey.ingestions.list.query({})).rejects.toMatchObject({
     data: { code: "UNAUTHORIZED", httpStatus: 401 },
-    message: "The API key is not valid or has been revoked",
+    message: "The API key is not valid, has expired or has been revoked",
   });
 });
 
@@ -126,7 +132,7 @@ test("Run now loads the landing files and the run shows its outcome per file", a
 
   await page.goto("/ingestions/new");
   await page.getByLabel("Name", { exact: true }).fill("runs e2e");
-  await page.getByLabel("Source", { exact: true }).fill(dir);
+  await page.getByLabel("Path", { exact: true }).fill("runs-e2e");
   await page.getByLabel("Destination table").fill("runs_e2e");
   await page.getByRole("button", { name: "Create ingestion" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "runs e2e" })).toBeVisible();

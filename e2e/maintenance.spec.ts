@@ -1,6 +1,7 @@
 // The maintenance features end to end: retry a partial run, the file history (attempts,
 // reprocess), a FULL refresh from its dry-run plan, and delete with the table.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createAutoloaderClient } from "../src/client";
 import { shortRunId } from "../src/components/runs/run-types";
 import { adminKey, expect, localRoot, test } from "./fixtures";
@@ -16,7 +17,8 @@ test("retry a partial run, reprocess a file, refresh FULL and delete with the ta
   const autoloader = createAutoloaderClient({ url: baseURL ?? "", apiKey: adminKey() });
   const ingestion = await autoloader.ingestions.create.mutate({
     name: "maintenance e2e",
-    source: { uri: dir },
+    // The default tenant's "files" connection is on the local root (created at first start).
+    source: { connection: "files", path: path.relative(localRoot, dir) },
     format: { type: "JSON" },
     destination: { schema: "raw", table: "maintenance_e2e" },
   });

@@ -1,6 +1,6 @@
 // The create form's optional checks: previewing the source (schema with hints, sample rows,
 // warnings) and estimating the cost, before creating the ingestion.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { expect, localRoot, test } from "./fixtures";
 
 test("the create form previews the source and estimates its cost, then creates", async ({ signedIn: page }) => {
@@ -12,7 +12,10 @@ test("the create form previews the source and estimates its cost, then creates",
 
   await page.goto("/ingestions/new");
   await page.getByLabel("Name", { exact: true }).fill("preview e2e");
-  await page.getByLabel("Source", { exact: true }).fill(dir);
+  // The default tenant's "files" connection is on the local root (created at first start).
+  await expect(page.getByLabel("Connection", { exact: true })).toHaveValue("files");
+  await page.getByLabel("Path", { exact: true }).fill("preview-e2e");
+  await expect(page.getByTestId("source-location")).toHaveText(dir);
   await page.getByLabel("Glob").fill("*.json");
   await page.getByLabel("Destination table").fill("preview_e2e");
   await page.getByRole("button", { name: "Add a schema hint" }).click();
@@ -74,7 +77,7 @@ test("a preview says when nothing matches, and a refused source shows beside the
   writeFileSync(`${dir}/notes.txt`, "not data\n");
 
   await page.goto("/ingestions/new");
-  await page.getByLabel("Source", { exact: true }).fill(dir);
+  await page.getByLabel("Path", { exact: true }).fill("preview-empty");
   await page.getByLabel("Glob").fill("*.json");
   await page.getByRole("button", { name: "Preview source" }).click();
   const preview = page.getByRole("region", { name: "Preview" });
@@ -82,11 +85,22 @@ test("a preview says when nothing matches, and a refused source shows beside the
   await expect(preview.getByRole("region", { name: /Warnings/ })).toContainText(`No files under ${dir} match '*.json'`);
   await expect(preview.getByRole("table")).toHaveCount(0);
 
-  await page.getByLabel("Source", { exact: true }).fill("/etc/autoloader-outside-roots");
+  // A path inside the connection that leaves the granted root through a symlink is refused.
+  const escape = `${localRoot}/preview-escape`;
+  rmSync(escape, { force: true });
+  symlinkSync("/etc", escape);
+  await page.getByLabel("Path", { exact: true }).fill("preview-escape");
   await page.getByRole("button", { name: "Preview source" }).click();
-  await expect(page.locator("#source-uri-error")).toContainText("is outside the allowed roots");
+  await expect(page.getByRole("alert").filter({ hasText: "Could not preview the source" })).toContainText(
+    "outside the allowed roots",
+  );
+  await expect(page.locator(".field-error").filter({ hasText: "outside the allowed roots" })).toBeVisible();
+
+  await page.getByLabel("Path", { exact: true }).fill("preview-missing");
+  await page.getByRole("button", { name: "Preview source" }).click();
+  await expect(page.locator("#source-path-error")).toContainText(`Local source directory ${localRoot}/preview-missing does not exist`);
   await expect(page.getByRole("alert").filter({ hasText: "Could not preview the source" })).toBeVisible();
   // Editing the field clears its error.
-  await page.getByLabel("Source", { exact: true }).fill(dir);
-  await expect(page.locator("#source-uri-error")).toHaveCount(0);
+  await page.getByLabel("Path", { exact: true }).fill("preview-empty");
+  await expect(page.locator("#source-path-error")).toHaveCount(0);
 });

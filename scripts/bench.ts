@@ -227,27 +227,36 @@ async function measure(caseName: string, mode: string, dir: string, calibrationF
     const executor = createDirectExecutor(() => deps);
     const warmup = path.join(path.dirname(dir), ".warmup");
     const localRoots = [dir, warmup];
+    const { grantsForAll } = await import("../src/server/domain/grants");
+    const grants = grantsForAll({
+      localRoots,
+      s3: { endpoints: ["aws"], allowPrivateAddresses: false, ambientCredentials: false, credentialRefs: [] },
+    });
     const deps: ServiceDeps = {
       db: database.prisma,
       clock: () => new Date(),
       log: quiet,
       // With a calibration file the run's claim step records its estimate from it, as a server's does.
-      config: { localRoots, sessionTtlHours: 1, ...(calibrationFile ? { cost: { calibrationFile } } : {}) },
+      config: { localRoots, grants, secrets: null, sessionTtlHours: 1, ...(calibrationFile ? { cost: { calibrationFile } } : {}) },
       engine: {
         warehouse: new Warehouse(path.join(work, "warehouse")),
-        sources: createSourceFactory({ localRoots }),
+        sources: createSourceFactory(database.prisma, { grants, secrets: null }),
         settings: { ...DEFAULT_RUN_SETTINGS, stagingDir: path.join(work, "staging") },
       },
       // Started by hand below, so the measurement covers exactly the run.
       runs: { kind: "direct", launch: async () => ({ method: "direct" }) },
     };
     const tenant = await ensureTenant(deps, "bench");
+    // One connection per directory read (the warm-up's and the case's).
+    for (const [name, localPath] of [["warmup", warmup], ["case", dir]] as const) {
+      await database.prisma.connection.create({ data: { tenantId: tenant.id, name, type: "LOCAL", localPath } });
+    }
     const warm = await createIngestion(
       deps,
       tenant.id,
       createIngestionInput.parse({
         name: "warm-up",
-        source: { uri: warmup },
+        source: { connection: "warmup" },
         format: { type: "JSON", options: { layout: "NEWLINE_DELIMITED" } },
         destination: { schema: "bench", table: "warm_up" },
       }),
@@ -259,7 +268,7 @@ async function measure(caseName: string, mode: string, dir: string, calibrationF
       tenant.id,
       createIngestionInput.parse({
         name: caseName,
-        source: { uri: dir },
+        source: { connection: "case" },
         format: { type: def.format, ...(def.format === "JSON" ? { options: { layout: "NEWLINE_DELIMITED" } } : {}) },
         destination: { schema: "bench", table: caseName.replaceAll("-", "_") },
       }),

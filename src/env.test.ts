@@ -30,6 +30,18 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/.data/warehouse",
       stagingDir: "/srv/app/.data/staging",
       maxFileRetries: 3,
+      runLimits: { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 },
+      grants: {
+        source: "the default grants (no grants file)",
+        tenants: {
+          default: {
+            localRoots: ["/srv/app/.data/files"],
+            s3: { endpoints: ["aws"], allowPrivateAddresses: false, ambientCredentials: true, credentialRefs: [] },
+          },
+        },
+        fallback: {},
+      },
+      secrets: { key: undefined, previous: [] },
       engine: defaultEngineResources(),
       preview: { maxFiles: 20, maxBytes: 64 * 1024 * 1024 },
       prices: {},
@@ -37,6 +49,7 @@ describe("loadConfig", () => {
       sessionSecret: undefined,
       sessionTtlHours: 168,
       secureCookies: "auto",
+      edge: { maxRequestBytes: 1024 * 1024, trustProxyHops: 0, allowedOrigins: [], signIn: { maxFailures: 10, windowMs: 15 * 60_000 } },
       port: 3000,
       host: undefined,
       buildDir: ".next",
@@ -70,6 +83,11 @@ describe("loadConfig", () => {
           HOST: "127.0.0.1",
           AUTOLOADER_BUILD_DIR: "build/next",
           AUTOLOADER_SUPERVISOR_PID: "4242",
+          AUTOLOADER_S3_ENDPOINTS: "https://minio.internal:9000/, http://10.0.0.5:9000",
+          AUTOLOADER_SECRETS_KEY: "k".repeat(43),
+          AUTOLOADER_SECRETS_KEY_PREVIOUS: "old-1,old-2",
+          AUTOLOADER_MAX_CONCURRENT_RUNS: "16",
+          AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: "4",
         }),
         "/srv/app",
       ),
@@ -80,6 +98,23 @@ describe("loadConfig", () => {
       warehouseDir: "/srv/app/wh",
       stagingDir: "/scratch/staging",
       maxFileRetries: 5,
+      runLimits: { maxConcurrentRuns: 16, maxConcurrentRunsPerTenant: 4 },
+      grants: {
+        source: "the default grants (no grants file)",
+        tenants: {
+          default: {
+            localRoots: ["/mnt/landing", "/srv/exports"],
+            s3: {
+              endpoints: ["aws", "https://minio.internal:9000", "http://10.0.0.5:9000"],
+              allowPrivateAddresses: true,
+              ambientCredentials: true,
+              credentialRefs: [],
+            },
+          },
+        },
+        fallback: {},
+      },
+      secrets: { key: "k".repeat(43), previous: ["old-1", "old-2"] },
       engine: { memoryLimit: "4GB", threads: 3 },
       preview: { maxFiles: 50, maxBytes: 1048576 },
       prices: {},
@@ -87,6 +122,7 @@ describe("loadConfig", () => {
       sessionSecret: SECRET,
       sessionTtlHours: 24,
       secureCookies: "always",
+      edge: { maxRequestBytes: 1024 * 1024, trustProxyHops: 0, allowedOrigins: [], signIn: { maxFailures: 10, windowMs: 15 * 60_000 } },
       port: 8080,
       host: "127.0.0.1",
       buildDir: "build/next",
@@ -126,6 +162,23 @@ describe("loadConfig", () => {
   it("refuses a retry limit outside 1–100", () => {
     expect(configErrorOf({ AUTOLOADER_MAX_FILE_RETRIES: "0" })).toBe(
       "Invalid environment:\n  AUTOLOADER_MAX_FILE_RETRIES: AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100",
+    );
+  });
+
+  it("reads the run limits, a tenant's never above the whole, and refuses ones outside 1–1000", () => {
+    expect(loadConfig(env({ AUTOLOADER_MAX_CONCURRENT_RUNS: "8", AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: "3" })).runLimits).toEqual({
+      maxConcurrentRuns: 8,
+      maxConcurrentRunsPerTenant: 3,
+    });
+    expect(loadConfig(env({ AUTOLOADER_MAX_CONCURRENT_RUNS: "2", AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: "5" })).runLimits).toEqual({
+      maxConcurrentRuns: 2,
+      maxConcurrentRunsPerTenant: 2,
+    });
+    expect(() => loadConfig(env({ AUTOLOADER_MAX_CONCURRENT_RUNS: "0" }))).toThrow(
+      "Invalid environment:\n  AUTOLOADER_MAX_CONCURRENT_RUNS: AUTOLOADER_MAX_CONCURRENT_RUNS must be a whole number of runs from 1 to 1000",
+    );
+    expect(() => loadConfig(env({ AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: "two" }))).toThrow(
+      "Invalid environment:\n  AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT must be a whole number of runs from 1 to 1000",
     );
   });
 
@@ -271,6 +324,48 @@ describe("loadConfig", () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as Error).name).toBe("ConfigError");
+  });
+
+  it("reads the edge settings: body limit, trusted proxies, allowed origins, sign-in limit", () => {
+    expect(
+      loadConfig(
+        env({
+          AUTOLOADER_MAX_REQUEST_BYTES: "65536",
+          AUTOLOADER_TRUST_PROXY: "2",
+          AUTOLOADER_ALLOWED_ORIGINS: " https://Ops.Example.com , http://10.0.0.5:3000/ ,",
+          AUTOLOADER_SIGN_IN_MAX_FAILURES: "5",
+          AUTOLOADER_SIGN_IN_WINDOW_MINUTES: "60",
+        }),
+        "/srv/app",
+      ).edge,
+    ).toEqual({
+      maxRequestBytes: 65536,
+      trustProxyHops: 2,
+      allowedOrigins: ["https://ops.example.com", "http://10.0.0.5:3000"],
+      signIn: { maxFailures: 5, windowMs: 3_600_000 },
+    });
+    expect(loadConfig(env({ AUTOLOADER_TRUST_PROXY: "true" })).edge.trustProxyHops).toBe(1);
+    expect(loadConfig(env({ AUTOLOADER_TRUST_PROXY: "false" })).edge.trustProxyHops).toBe(0);
+  });
+
+  it("refuses bad edge settings, naming each", () => {
+    expect(configErrorOf({ AUTOLOADER_MAX_REQUEST_BYTES: "1MB" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_MAX_REQUEST_BYTES: AUTOLOADER_MAX_REQUEST_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)",
+    );
+    expect(configErrorOf({ AUTOLOADER_TRUST_PROXY: "yes" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_TRUST_PROXY: AUTOLOADER_TRUST_PROXY must be the number of reverse proxies in front of the server (0–10), or true (1) / false (0)",
+    );
+    for (const bad of ["ops.example.com", "https://ops.example.com/app", "ftp://x", "https://u:p@x.example"]) {
+      expect(configErrorOf({ AUTOLOADER_ALLOWED_ORIGINS: bad })).toBe(
+        "Invalid environment:\n  AUTOLOADER_ALLOWED_ORIGINS: AUTOLOADER_ALLOWED_ORIGINS must be comma-separated origins such as https://autoloader.example.com (scheme, host and optional port; no path)",
+      );
+    }
+    expect(configErrorOf({ AUTOLOADER_SIGN_IN_MAX_FAILURES: "0" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_SIGN_IN_MAX_FAILURES: AUTOLOADER_SIGN_IN_MAX_FAILURES must be a whole number from 1 to 1000",
+    );
+    expect(configErrorOf({ AUTOLOADER_SIGN_IN_WINDOW_MINUTES: "1441" })).toBe(
+      "Invalid environment:\n  AUTOLOADER_SIGN_IN_WINDOW_MINUTES: AUTOLOADER_SIGN_IN_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440",
+    );
   });
 
   // Only AUTOLOADER_LOCAL_ROOTS is a list; the default root is one path even when it holds a comma or colon.

@@ -1,8 +1,10 @@
 // Environment, validated once at start (and at build, via next.config.mjs). Every setting the
 // app reads from the environment is named here.
+import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { defaultGrants, endpointOrigin, GrantsError, parseGrants, type Grants } from "./server/domain/grants";
 import { availableMemory, defaultEngineResources, type EngineResources } from "./server/engine/resources";
 
 /** Blank values count as unset, as they do for the text settings. */
@@ -26,6 +28,11 @@ export const envSchema = z.object({
   ),
   AUTOLOADER_DATA_DIR: optionalString,
   AUTOLOADER_LOCAL_ROOTS: optionalString,
+  // Connections: what each tenant may reach (server/domain/grants.ts) and the key of their secrets.
+  AUTOLOADER_GRANTS_FILE: optionalString,
+  AUTOLOADER_S3_ENDPOINTS: optionalString,
+  AUTOLOADER_SECRETS_KEY: optionalString,
+  AUTOLOADER_SECRETS_KEY_PREVIOUS: optionalString,
   AUTOLOADER_WAREHOUSE_DIR: optionalString,
   AUTOLOADER_STAGING_DIR: optionalString,
   AUTOLOADER_MAX_FILE_RETRIES: z.preprocess(
@@ -36,6 +43,25 @@ export const envSchema = z.object({
       .min(1, "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
       .max(100, "AUTOLOADER_MAX_FILE_RETRIES must be a whole number from 1 to 100")
       .default(3),
+  ),
+  // Fair sharing (server/runs/run-slots.ts): runs beyond these wait QUEUED and start in order.
+  AUTOLOADER_MAX_CONCURRENT_RUNS: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_MAX_CONCURRENT_RUNS must be a whole number of runs from 1 to 1000" })
+      .int("AUTOLOADER_MAX_CONCURRENT_RUNS must be a whole number of runs from 1 to 1000")
+      .min(1, "AUTOLOADER_MAX_CONCURRENT_RUNS must be a whole number of runs from 1 to 1000")
+      .max(1000, "AUTOLOADER_MAX_CONCURRENT_RUNS must be a whole number of runs from 1 to 1000")
+      .default(4),
+  ),
+  AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT must be a whole number of runs from 1 to 1000" })
+      .int("AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT must be a whole number of runs from 1 to 1000")
+      .min(1, "AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT must be a whole number of runs from 1 to 1000")
+      .max(1000, "AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT must be a whole number of runs from 1 to 1000")
+      .default(2),
   ),
   AUTOLOADER_PREVIEW_MAX_FILES: z.preprocess(
     blankAsUnset,
@@ -89,6 +115,52 @@ export const envSchema = z.object({
     blankAsUnset,
     z.enum(["auto", "always", "never"], { error: "AUTOLOADER_SECURE_COOKIES must be auto, always or never" }).default("auto"),
   ),
+  // The edge (server/api/edge): request bodies, proxies, allowed origins, the sign-in rate limit.
+  AUTOLOADER_MAX_REQUEST_BYTES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_MAX_REQUEST_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)" })
+      .int("AUTOLOADER_MAX_REQUEST_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .min(1024, "AUTOLOADER_MAX_REQUEST_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .max(2 ** 30, "AUTOLOADER_MAX_REQUEST_BYTES must be a whole number of bytes from 1024 to 1073741824 (1 GiB)")
+      .default(1024 * 1024),
+  ),
+  AUTOLOADER_TRUST_PROXY: z.preprocess(
+    (v) => {
+      const b = blankAsUnset(v);
+      if (typeof b !== "string") return b;
+      const lower = b.trim().toLowerCase();
+      return lower === "true" ? "1" : lower === "false" ? "0" : lower;
+    },
+    z.coerce
+      .number({ error: "AUTOLOADER_TRUST_PROXY must be the number of reverse proxies in front of the server (0–10), or true (1) / false (0)" })
+      .int("AUTOLOADER_TRUST_PROXY must be the number of reverse proxies in front of the server (0–10), or true (1) / false (0)")
+      .min(0, "AUTOLOADER_TRUST_PROXY must be the number of reverse proxies in front of the server (0–10), or true (1) / false (0)")
+      .max(10, "AUTOLOADER_TRUST_PROXY must be the number of reverse proxies in front of the server (0–10), or true (1) / false (0)")
+      .default(0),
+  ),
+  AUTOLOADER_ALLOWED_ORIGINS: optionalString.refine(
+    (v) => v === undefined || v.split(",").every((o) => o.trim() === "" || exactOrigin(o.trim()) !== null),
+    "AUTOLOADER_ALLOWED_ORIGINS must be comma-separated origins such as https://autoloader.example.com (scheme, host and optional port; no path)",
+  ),
+  AUTOLOADER_SIGN_IN_MAX_FAILURES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_SIGN_IN_MAX_FAILURES must be a whole number from 1 to 1000" })
+      .int("AUTOLOADER_SIGN_IN_MAX_FAILURES must be a whole number from 1 to 1000")
+      .min(1, "AUTOLOADER_SIGN_IN_MAX_FAILURES must be a whole number from 1 to 1000")
+      .max(1000, "AUTOLOADER_SIGN_IN_MAX_FAILURES must be a whole number from 1 to 1000")
+      .default(10),
+  ),
+  AUTOLOADER_SIGN_IN_WINDOW_MINUTES: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: "AUTOLOADER_SIGN_IN_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440" })
+      .int("AUTOLOADER_SIGN_IN_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440")
+      .min(1, "AUTOLOADER_SIGN_IN_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440")
+      .max(1440, "AUTOLOADER_SIGN_IN_WINDOW_MINUTES must be a whole number of minutes from 1 to 1440")
+      .default(15),
+  ),
   INNGEST_EVENT_KEY: optionalString,
   INNGEST_SIGNING_KEY: optionalString,
   INNGEST_DEV: optionalString,
@@ -136,6 +208,18 @@ export const envSchema = z.object({
   ),
 });
 
+/** `scheme://host[:port]` exactly (no path, query or credentials), lower-cased; null if it is not one. */
+export function exactOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    if (!/^https?:$/.test(url.protocol) || url.username || url.password) return null;
+    if (value.replace(/\/+$/, "").toLowerCase() !== url.origin.toLowerCase()) return null;
+    return url.origin.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
 /** DuckDB's memory units, or a percentage of the memory this process may use. */
 const MEMORY_LIMIT = /^(\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)|([1-9]\d?|100)%)$/i;
 
@@ -156,13 +240,19 @@ function insideProject(dir: string): boolean {
 export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
-  /** Absolute, normalised directories that local sources must lie under. */
+  /** Absolute, normalised directories: the `default` tenant's local roots when there is no grants file. */
   localRoots: string[];
+  /** What each tenant may reach: the grants file, or the defaults (server/domain/grants.ts). */
+  grants: Grants;
+  /** Connection secrets' key (AUTOLOADER_SECRETS_KEY) and older keys that still decrypt. */
+  secrets: { key: string | undefined; previous: string[] };
   /** One DuckDB file per tenant lives here. */
   warehouseDir: string;
   /** Per-run directories for S3 objects being loaded. */
   stagingDir: string;
   maxFileRetries: number;
+  /** Concurrent RUNNING runs in all and per tenant (AUTOLOADER_MAX_CONCURRENT_RUNS[_PER_TENANT]). */
+  runLimits: { maxConcurrentRuns: number; maxConcurrentRunsPerTenant: number };
   /** What DuckDB may use, per tenant warehouse and per preview (engine/resources.ts sizes the defaults). */
   engine: EngineResources;
   /** Bounds of a source preview's sample: the first `maxFiles` matched files, `maxBytes` in all. */
@@ -179,6 +269,17 @@ export interface AppConfig {
   sessionSecret: string | undefined;
   sessionTtlHours: number;
   secureCookies: "auto" | "always" | "never";
+  /** What the HTTP edge enforces before a request reaches a procedure (server/api/edge). */
+  edge: {
+    /** Request bodies larger than this are refused (413) before they are parsed. */
+    maxRequestBytes: number;
+    /** Reverse proxies in front of the server whose X-Forwarded-For / -Host / -Proto are believed. */
+    trustProxyHops: number;
+    /** Origins besides the server's own that may send cookie-authenticated mutations. */
+    allowedOrigins: string[];
+    /** Failed sign-ins per client address and per key prefix within the window before 429. */
+    signIn: { maxFailures: number; windowMs: number };
+  };
   port: number;
   /** The address the server listens on; undefined is every interface. */
   host: string | undefined;
@@ -211,13 +312,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(`Invalid environment:\n  AUTOLOADER_LOCAL_ROOTS: "${r}" is not an absolute path`);
     }
   }
+  const localRoots = roots.map((r) => path.resolve(r));
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir,
-    localRoots: roots.map((r) => path.resolve(r)),
+    localRoots,
+    grants: loadGrants(e.AUTOLOADER_GRANTS_FILE, e.AUTOLOADER_S3_ENDPOINTS, dataDir, localRoots, cwd),
+    secrets: {
+      key: e.AUTOLOADER_SECRETS_KEY,
+      previous: (e.AUTOLOADER_SECRETS_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    },
     warehouseDir: path.resolve(cwd, e.AUTOLOADER_WAREHOUSE_DIR ?? path.join(dataDir, "warehouse")),
     stagingDir: path.resolve(cwd, e.AUTOLOADER_STAGING_DIR ?? path.join(dataDir, "staging")),
     maxFileRetries: e.AUTOLOADER_MAX_FILE_RETRIES,
+    runLimits: {
+      maxConcurrentRuns: e.AUTOLOADER_MAX_CONCURRENT_RUNS,
+      // A tenant never gets more than the whole.
+      maxConcurrentRunsPerTenant: Math.min(e.AUTOLOADER_MAX_CONCURRENT_RUNS_PER_TENANT, e.AUTOLOADER_MAX_CONCURRENT_RUNS),
+    },
     engine: engineResources(e.AUTOLOADER_DUCKDB_MEMORY_LIMIT, e.AUTOLOADER_DUCKDB_THREADS),
     preview: { maxFiles: e.AUTOLOADER_PREVIEW_MAX_FILES, maxBytes: e.AUTOLOADER_PREVIEW_MAX_BYTES },
     prices: Object.fromEntries(
@@ -239,11 +351,53 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionSecret: e.AUTOLOADER_SESSION_SECRET,
     sessionTtlHours: e.AUTOLOADER_SESSION_TTL_HOURS,
     secureCookies: e.AUTOLOADER_SECURE_COOKIES,
+    edge: {
+      maxRequestBytes: e.AUTOLOADER_MAX_REQUEST_BYTES,
+      trustProxyHops: e.AUTOLOADER_TRUST_PROXY,
+      allowedOrigins: (e.AUTOLOADER_ALLOWED_ORIGINS ?? "")
+        .split(",")
+        .map((o) => exactOrigin(o.trim()))
+        .filter((o): o is string => o !== null),
+      signIn: { maxFailures: e.AUTOLOADER_SIGN_IN_MAX_FAILURES, windowMs: e.AUTOLOADER_SIGN_IN_WINDOW_MINUTES * 60_000 },
+    },
     port: e.PORT,
     host: e.HOST,
     buildDir: e.AUTOLOADER_BUILD_DIR ? path.posix.normalize(e.AUTOLOADER_BUILD_DIR).replace(/\/$/, "") : ".next",
     supervisorPid: e.AUTOLOADER_SUPERVISOR_PID,
   };
+}
+
+/**
+ * AUTOLOADER_GRANTS_FILE, else <data dir>/grants.json when it exists, else the defaults: the
+ * `default` tenant gets the local roots, AWS plus AUTOLOADER_S3_ENDPOINTS and ambient credentials.
+ */
+function loadGrants(file: string | undefined, endpoints: string | undefined, dataDir: string, localRoots: string[], cwd: string): Grants {
+  const extra = (endpoints ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  for (const x of extra) {
+    if (endpointOrigin(x) === null) {
+      throw new ConfigError(`Invalid environment:\n  AUTOLOADER_S3_ENDPOINTS: "${x}" is not an http(s) origin such as https://minio.example.com:9000`);
+    }
+  }
+  const chosen = file ? path.resolve(cwd, file) : path.join(dataDir, "grants.json");
+  if (!file && !existsSync(chosen)) return defaultGrants(localRoots, extra.map((x) => endpointOrigin(x) ?? x));
+  let text: string;
+  try {
+    text = readFileSync(chosen, "utf8");
+  } catch (error) {
+    throw new ConfigError(`Invalid environment:\n  AUTOLOADER_GRANTS_FILE: cannot read ${chosen} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid grants file ${chosen}: not JSON (${(error as Error).message})`);
+  }
+  try {
+    return parseGrants(json, `grants file ${chosen}`);
+  } catch (error) {
+    if (error instanceof GrantsError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** The URL to open the server at: its HOST, or localhost when it listens on every interface. */

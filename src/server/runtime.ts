@@ -9,14 +9,18 @@ import type { LegacyDestinations } from "@/server/engine/ledger";
 import { Warehouse } from "@/server/engine/warehouse";
 import { createDirectExecutor, type DirectExecutor } from "@/server/runs/direct-executor";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
+import { startWaitingRuns } from "@/server/runs/run-slots";
 import { consoleLogger, type Logger, type ServiceDeps } from "@/server/services/deps";
 import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
 import { createSourceFactory } from "@/server/sources/source-factory";
 import { createInngestClient, inngestConfigured } from "@/server/inngest/client";
 import { createInngestLauncher } from "@/server/orchestration/inngest-launcher";
 import type { Inngest } from "inngest";
-import { bootstrapDefaultTenant } from "@/server/services/auth/tenants";
+import { bootstrapDefaultTenant, ensureDefaultConnection } from "@/server/services/auth/tenants";
+import type { SecretBox } from "@/server/secrets/secret-box";
+import { openSecrets } from "@/server/secrets/open-secrets";
 import { processExists } from "@/server/supervisor";
+import { protectDataFiles } from "@/server/data-files";
 
 export interface Runtime {
   config: AppConfig;
@@ -68,6 +72,8 @@ export async function openRuntime(
   log: Logger = consoleLogger,
   options: { bootstrap?: boolean } = {},
 ): Promise<Runtime> {
+  // Owner-only data files (0600/0700), before anything is created or opened.
+  await protectDataFiles(config);
   const unlock = config.databaseUrl ? async () => {} : await lockEmbeddedDatabase(config.dataDir);
   let database: Database;
   try {
@@ -79,10 +85,25 @@ export async function openRuntime(
     throw error;
   }
   const { applied } = await migrateDatabase(database);
+  // PGlite lays out a new database with its archive's modes (0666): tightened once it exists.
+  if (!config.databaseUrl) await protectDataFiles(config);
   if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
   log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
-  const sources = createSourceFactory({ localRoots: config.localRoots });
+  // Connection secrets: refuses to start when stored ones cannot be decrypted with the key given.
+  let secrets: SecretBox | null;
+  try {
+    secrets = await openSecrets(
+      database.prisma,
+      { key: config.secrets.key, previous: config.secrets.previous, dataDir: config.dataDir, generate: !config.databaseUrl },
+      log,
+    );
+  } catch (error) {
+    await database.close();
+    await unlock();
+    throw error;
+  }
+  const sources = createSourceFactory(database.prisma, { grants: config.grants, secrets });
   const warehouse = new Warehouse(config.warehouseDir, {
     memoryLimit: config.engine.memoryLimit,
     threads: config.engine.threads,
@@ -90,16 +111,13 @@ export async function openRuntime(
     legacyDestinations: async (tenantKey) => {
       const ingestions = await database.prisma.ingestion.findMany({
         where: { tenant: { slug: tenantKey } },
-        select: { id: true, destinationSchema: true, destinationTable: true, sourceUri: true, sourceOptions: true },
+        select: { id: true, destinationSchema: true, destinationTable: true, sourceUri: true },
       });
       const known: LegacyDestinations = new Map();
       for (const i of ingestions) {
-        try {
-          const uriPrefix = sources({ sourceUri: i.sourceUri, sourceOptions: i.sourceOptions }).uriOf("");
-          known.set(i.id, { schema: i.destinationSchema, table: i.destinationTable, uriPrefix });
-        } catch {
-          // A source that no longer parses: its ledger rows stay unattributed (never matched).
-        }
+        // What the source's uriOf("") answers: its location as a directory.
+        const uriPrefix = i.sourceUri.endsWith("/") ? i.sourceUri : `${i.sourceUri}/`;
+        known.set(i.id, { schema: i.destinationSchema, table: i.destinationTable, uriPrefix });
       }
       return known;
     },
@@ -112,9 +130,12 @@ export async function openRuntime(
     log,
     config: {
       localRoots: config.localRoots,
+      grants: config.grants,
+      secrets,
       sessionTtlHours: config.sessionTtlHours,
       preview: config.preview,
       cost: { prices: config.prices, calibrationFile: path.join(config.dataDir, "calibration.json") },
+      runLimits: config.runLimits,
     },
     engine: {
       warehouse,
@@ -139,7 +160,11 @@ export async function openRuntime(
   // process that is gone: it is ended now, not after the heartbeat timeout, keeping its real last
   // heartbeat. On PostgreSQL only runs whose heartbeat stopped are.
   await expireRunsAtStart(deps, database.kind);
+  // Runs that were waiting for a slot when the last process stopped start now, as slots allow.
+  const resumed = await startWaitingRuns(deps);
+  if (resumed.length > 0) log.info(`[runs] started ${resumed.length} run(s) that were waiting for a slot`);
   const admin = options.bootstrap === false ? null : await bootstrapDefaultTenant(deps, config.dataDir);
+  if (options.bootstrap !== false) await ensureDefaultConnection(deps);
   if (admin) {
     log.info(
       [

@@ -1,16 +1,18 @@
 // Valid create-ingestion inputs for tests; each test overrides what it is about.
 import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import { FILES } from "./connection-fixtures";
 
-/** A JSON ingestion of `<root>/<name>` into raw.<name as identifier>, manual only. */
+/** A JSON ingestion of `<root>/<name>` (`_root` names the directory the "files" connection is on) into raw.<name as identifier>, manual only. */
 export function ingestionDraft(
-  root: string,
+  _root: string,
   name: string,
   overrides: Partial<CreateIngestionDraft> = {},
 ): CreateIngestionDraft {
   const table = name.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^([^a-z_])/, "_$1");
   return {
     name,
-    source: { uri: `${root}/${table}` },
+    // Through the tenant's "files" connection on `root` (createLocalConnection).
+    source: { connection: FILES, path: table },
     format: { type: "JSON" },
     destination: { schema: "raw", table },
     ...overrides,

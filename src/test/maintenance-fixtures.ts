@@ -16,6 +16,7 @@ import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
 import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
 import { callerAs, createTestKey, type AppCaller } from "./api-callers";
+import { createLocalConnection, FILES } from "./connection-fixtures";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases";
 import { createRunWorld, makeIngestion, writeFiles, type RunWorld } from "./run-fixtures";
 import { ledgerCounts, rowsPerSourceFile, setModified } from "./run-inspection";
@@ -39,33 +40,37 @@ export interface SourceGates {
   afterListing(uri: string, fn: () => Promise<unknown>): void;
 }
 
+/** A source's location without its trailing "/" (an S3 source's uri has one, the ingestion's may not). */
+const gateKey = (uri: string) => uri.replace(/\/+$/, "");
+
 export function sourceGates(): SourceGates {
   const held = new Map<string, { enter(): void; released: Promise<void> }>();
   const listed = new Map<string, () => Promise<unknown>>();
   return {
     wrap(base) {
-      return (spec) => {
-        const source = base()(spec);
+      return async (spec) => {
+        const source = await base()(spec);
         const gated: Source = {
           type: source.type,
           uri: source.uri,
           async list(cursor, pageSize) {
-            const gate = cursor === null ? held.get(spec.sourceUri) : undefined;
+            const gate = cursor === null ? held.get(gateKey(source.uri)) : undefined;
             if (gate) {
-              held.delete(spec.sourceUri);
+              held.delete(gateKey(source.uri));
               gate.enter();
               await gate.released;
             }
             const page = await source.list(cursor, pageSize);
-            const after = page.nextCursor === null ? listed.get(spec.sourceUri) : undefined;
+            const after = page.nextCursor === null ? listed.get(gateKey(source.uri)) : undefined;
             if (after) {
-              listed.delete(spec.sourceUri);
+              listed.delete(gateKey(source.uri));
               await after();
             }
             return page;
           },
           stat: (p) => source.stat(p),
           localize: (p, dir) => source.localize(p, dir),
+          release: (paths) => source.release(paths),
           uriOf: (p) => source.uriOf(p),
         };
         return gated;
@@ -76,11 +81,11 @@ export function sourceGates(): SourceGates {
       let release = () => {};
       const entered = new Promise<void>((resolve) => (enter = resolve));
       const released = new Promise<void>((resolve) => (release = resolve));
-      held.set(uri, { enter, released });
+      held.set(gateKey(uri), { enter, released });
       return { entered, release };
     },
     afterListing(uri, fn) {
-      listed.set(uri, fn);
+      listed.set(gateKey(uri), fn);
     },
   };
 }
@@ -132,10 +137,16 @@ export function useMaintenanceWorld(
         }),
       },
     });
-    holder.base = createSourceFactory({ localRoots: [run.root], ...(opts.sourceEnv ? { env: opts.sourceEnv } : {}) });
+    holder.base = createSourceFactory(t.database.prisma, {
+      grants: run.deps.config.grants,
+      secrets: run.deps.config.secrets,
+      env: opts.sourceEnv ?? {},
+    });
     const admin = await createTestKey(run.deps, run.tenant.id, `${run.tenant.slug} admin`, true);
     const other = await ensureTenant(run.deps, `o-${Math.random().toString(36).slice(2, 10)}`);
     const otherAdmin = await createTestKey(run.deps, other.id, `${other.slug} admin`, true);
+    // Its ingestions (feed(..., other)) read the same root through a "files" connection of its own.
+    await createLocalConnection(run.deps, other.id, FILES, run.root);
     world = {
       ...run,
       kind,

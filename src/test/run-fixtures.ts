@@ -13,6 +13,8 @@ import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import type { Db } from "@/server/db/database";
 import { afterAll, beforeAll } from "vitest";
+import { grantsForAll } from "@/server/domain/grants";
+import { createLocalConnection, filesSource, FILES, testGrant } from "./connection-fixtures";
 import { createTestDatabase, type TestDatabase } from "./databases";
 import { testDeps, type TestClock } from "./service-deps";
 
@@ -26,13 +28,22 @@ export interface RunWorld {
 
 export async function createRunWorld(
   db: Db,
-  opts: { clock?: TestClock; engine?: Partial<RunEngine>; tenantSlug?: string } = {},
+  opts: {
+    clock?: TestClock;
+    engine?: Partial<RunEngine>;
+    tenantSlug?: string;
+    /** S3 endpoints granted besides AWS (the test S3 server's). */
+    s3Endpoints?: string[];
+    sourceEnv?: Record<string, string | undefined>;
+  } = {},
 ): Promise<RunWorld> {
   const root = await mkdtemp(path.join(os.tmpdir(), "autoloader-run-"));
   // The launcher calls the executor, which needs the deps: tie the knot through a holder.
   const holder: { executor?: DirectExecutor } = {};
   const deps = testDeps(db, {
     localRoots: [root],
+    grants: grantsForAll(testGrant([root], opts.s3Endpoints ?? [])),
+    ...(opts.sourceEnv ? { sourceEnv: opts.sourceEnv } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.engine ? { engine: opts.engine } : {}),
     runs: {
@@ -46,6 +57,8 @@ export async function createRunWorld(
   const executor = createDirectExecutor(() => deps);
   holder.executor = executor;
   const tenant = await ensureTenant(deps, opts.tenantSlug ?? `t-${Math.random().toString(36).slice(2, 10)}`);
+  // The tenant reads its root through the connection "files", as a fresh install's default tenant does.
+  await createLocalConnection(deps, tenant.id, FILES, root);
   return {
     deps,
     executor,
@@ -55,7 +68,14 @@ export async function createRunWorld(
       await executor.idle();
       await deps.engine.warehouse.close();
       await rm(root, { recursive: true, force: true });
-      await rm(path.dirname(deps.engine.settings.stagingDir), { recursive: true, force: true });
+      // testDeps puts staging in a scratch directory of its own (autoloader-*); never remove the
+      // parent of a staging directory a test chose (it once was /tmp itself).
+      const scratch = path.dirname(deps.engine.settings.stagingDir);
+      if (path.basename(scratch).startsWith("autoloader-") && path.dirname(scratch) === os.tmpdir()) {
+        await rm(scratch, { recursive: true, force: true });
+      } else {
+        await rm(deps.engine.settings.stagingDir, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -93,10 +113,17 @@ export async function writeFiles(dir: string, files: Record<string, string | Buf
 
 export const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
-export async function makeIngestion(world: RunWorld, draft: Partial<CreateIngestionDraft> & { source?: CreateIngestionDraft["source"] } = {}) {
+/** A test shorthand: a directory under the world's root, read through its "files" connection. */
+export type DirSource = { uri: string; glob?: string; modifiedAfter?: Date | string | null };
+
+export async function makeIngestion(
+  world: RunWorld,
+  draft: Partial<Omit<CreateIngestionDraft, "source">> & { source?: CreateIngestionDraft["source"] | DirSource } = {},
+) {
+  const source = draft.source ?? { connection: FILES, path: "landing" };
   const input = createIngestionInput.parse({
     name: draft.name ?? `ing-${Math.random().toString(36).slice(2, 8)}`,
-    source: draft.source ?? { uri: path.join(world.root, "landing") },
+    source: "uri" in source ? (({ uri, ...rest }) => filesSource(world.root, uri, rest))(source) : source,
     format: draft.format ?? { type: "JSON" },
     destination: draft.destination ?? { schema: "raw", table: `t_${Math.random().toString(36).slice(2, 8)}` },
     ...(draft.schemaPolicy ? { schemaPolicy: draft.schemaPolicy } : {}),

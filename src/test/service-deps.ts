@@ -7,6 +7,9 @@ import { Warehouse } from "@/server/engine/warehouse";
 import { DEFAULT_RUN_SETTINGS, type RunEngine } from "@/server/runs/run-deps";
 import type { LaunchRequest, Logger, RunLauncher, ServiceDeps } from "@/server/services/deps";
 import { createSourceFactory } from "@/server/sources/source-factory";
+import { grantsForAll, type Grants } from "@/server/domain/grants";
+import type { SecretBox } from "@/server/secrets/secret-box";
+import { testGrant, testSecrets } from "./connection-fixtures";
 
 export interface TestClock {
   now: Date;
@@ -42,6 +45,12 @@ export function testDeps(
   opts: {
     clock?: TestClock;
     localRoots?: string[];
+    /** What tenants may reach; by default every tenant gets `localRoots`, AWS and ambient credentials. */
+    grants?: Grants;
+    /** The connection secrets' box; a fresh key by default. */
+    secrets?: SecretBox | null;
+    /** Where AMBIENT and ENV_REF credentials are read (never process.env in tests). */
+    sourceEnv?: Record<string, string | undefined>;
     log?: Logger;
     sessionTtlHours?: number;
     engine?: Partial<RunEngine>;
@@ -50,11 +59,13 @@ export function testDeps(
 ): ServiceDeps {
   const clock = opts.clock;
   const localRoots = opts.localRoots ?? ["/tmp/autoloader-test-roots"];
+  const grants = opts.grants ?? grantsForAll(testGrant(localRoots));
+  const secrets = opts.secrets === undefined ? testSecrets() : opts.secrets;
   // A warehouse of its own per deps, in a temp dir; DuckDB opens it only when a test loads.
   const scratch = path.join(os.tmpdir(), `autoloader-test-${randomBytes(6).toString("hex")}`);
   const engine: RunEngine = {
     warehouse: opts.engine?.warehouse ?? new Warehouse(path.join(scratch, "warehouse")),
-    sources: opts.engine?.sources ?? createSourceFactory({ localRoots }),
+    sources: opts.engine?.sources ?? createSourceFactory(db, { grants, secrets, env: opts.sourceEnv ?? {} }),
     settings: opts.engine?.settings ?? { ...DEFAULT_RUN_SETTINGS, stagingDir: path.join(scratch, "staging") },
     ...(opts.engine?.hooks ? { hooks: opts.engine.hooks } : {}),
   };
@@ -62,7 +73,7 @@ export function testDeps(
     db,
     clock: clock ? () => clock.now : () => new Date(),
     log: opts.log ?? recordingLogger(),
-    config: { localRoots, sessionTtlHours: opts.sessionTtlHours ?? 24 },
+    config: { localRoots, grants, secrets, sessionTtlHours: opts.sessionTtlHours ?? 24 },
     engine,
     // Tests that trigger runs pass a launcher (usually the direct executor); others never start one.
     runs: opts.runs ?? {

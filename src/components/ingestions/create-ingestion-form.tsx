@@ -3,7 +3,8 @@
 // client's and the server's errors in the same places: beside the field they are about. Before
 // creating, it can preview the source (schema, sample rows, warnings) and estimate the cost;
 // both are optional, and their refusals show beside the fields too.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { browserTimeZone, useHydrated } from "@/components/date-time";
@@ -19,15 +20,16 @@ import {
 } from "@/components/forms/form-field";
 import { createIngestionInput, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
 import { describeSchedule, SCHEDULE_FREQUENCIES, WEEKDAYS } from "@/server/domain/schedule";
+import { locationOf } from "@/components/connections/connection-form-values";
 import { useTRPC } from "@/trpc/react";
 import { mergeFieldErrors, sameInput } from "./check-errors";
 import { CostEstimate, useCostEstimate } from "./cost-estimate";
 import {
+  defaultConnectionName,
   duplicateHintErrors,
   FIELD_PATHS,
   formKeyOf,
   INITIAL_INGESTION_FORM,
-  isS3Source,
   toCostDraft,
   toCreateIngestionDraft,
   toPreviewDraft,
@@ -84,7 +86,16 @@ export function CreateIngestionForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
-  const [values, setValues] = useState<IngestionFormValues>(INITIAL_INGESTION_FORM);
+  const [formValues, setValues] = useState<IngestionFormValues>(INITIAL_INGESTION_FORM);
+  // The tenant's connections to choose from (a tenant has a few; the first 100 are offered).
+  const connections = useQuery(trpc.connections.list.queryOptions({ limit: 100 }));
+  const connectionItems = connections.data?.items ?? [];
+  // Until one is picked, the default one: what Preview, Estimate and Create send is what the select shows.
+  const values: IngestionFormValues =
+    formValues.sourceConnection === ""
+      ? { ...formValues, sourceConnection: defaultConnectionName(connectionItems.map((c) => c.name)) }
+      : formValues;
+  const chosenConnection = connectionItems.find((c) => c.name === values.sourceConnection) ?? null;
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
   const [attempt, setAttempt] = useState(0);
   /** Fields changed since the last attempt: their old errors no longer apply. */
@@ -172,7 +183,6 @@ export function CreateIngestionForm() {
     estimate.run({ draft: toCostDraft(values, defaultTimeZone) }, values);
   }
 
-  const s3 = isS3Source(values.sourceUri);
   const timezone = values.timezone ?? defaultTimeZone;
   const previewStale = preview.input !== null && !sameInput(preview.input, toPreviewDraft(values));
   const estimateInput = estimate.input;
@@ -209,13 +219,35 @@ export function CreateIngestionForm() {
 
       <fieldset>
         <legend>Source</legend>
-        <TextField
-          {...bind("sourceUri")}
-          label="Source"
-          hint="An S3 prefix, or a local directory under the server's allowed roots."
-          spellCheck={false}
-          placeholder="s3://bucket/prefix or /data/landing"
-        />
+        <div className="grid-2">
+          <SelectField
+            {...bind("sourceConnection")}
+            label="Connection"
+            hint={<ConnectionHint state={connections} count={connectionItems.length} />}
+          >
+            {connectionItems.length === 0 ? <option value="">No connections</option> : null}
+            {connectionItems.map((c) => (
+              <option key={c.id} value={c.name}>
+                {c.name} — {c.type === "S3" ? "S3" : "local"}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            {...bind("sourcePath")}
+            label="Path"
+            hint={
+              chosenConnection ? (
+                <>
+                  Optional. Reads <code data-testid="source-location">{locationOf(chosenConnection.uri, values.sourcePath)}</code>
+                </>
+              ) : (
+                "Optional. A directory or prefix inside the connection, e.g. landing/orders."
+              )
+            }
+            spellCheck={false}
+            placeholder="landing"
+          />
+        </div>
         <TextField
           {...bind("glob")}
           label="Glob"
@@ -223,35 +255,6 @@ export function CreateIngestionForm() {
           spellCheck={false}
           placeholder="**/*.json"
         />
-        {s3 ? (
-          <div className="subgroup">
-            <p className="subgroup-title">S3 options</p>
-            <div className="grid-2">
-              <TextField {...bind("s3Region")} label="Region" hint="Optional, e.g. us-east-1." spellCheck={false} />
-              <TextField
-                {...bind("s3Endpoint")}
-                label="Endpoint"
-                hint="Optional, for S3-compatible stores."
-                type="url"
-                spellCheck={false}
-                placeholder="https://s3.example.com"
-              />
-            </div>
-            <CheckboxField {...bind("s3ForcePathStyle")} label="Force path style" />
-            <TextField
-              {...bind("s3CredentialsRef")}
-              label="Credentials reference"
-              hint={
-                <>
-                  Optional. A name such as <code>ANALYTICS</code>: the server reads{" "}
-                  <code>AUTOLOADER_S3_ANALYTICS_ACCESS_KEY_ID</code> and <code>…_SECRET_ACCESS_KEY</code>. Leave empty for
-                  the server&apos;s default credentials.
-                </>
-              }
-              spellCheck={false}
-            />
-          </div>
-        ) : null}
       </fieldset>
 
       <fieldset>
@@ -395,6 +398,24 @@ export function CreateIngestionForm() {
         {busy ? <span className="muted">Creating…</span> : null}
       </div>
     </form>
+  );
+}
+
+/** Under the connection select: where connections come from, or why there are none to pick. */
+function ConnectionHint({ state, count }: { state: { isPending: boolean; error: { message: string } | null }; count: number }) {
+  if (state.isPending) return <>Loading your connections…</>;
+  if (state.error) return <>Could not load your connections: {state.error.message}</>;
+  if (count === 0) {
+    return (
+      <>
+        This tenant has no connections yet: <Link href="/connections">create one</Link> (admins) first.
+      </>
+    );
+  }
+  return (
+    <>
+      Storage this tenant may read; <Link href="/connections">manage connections</Link>.
+    </>
   );
 }
 

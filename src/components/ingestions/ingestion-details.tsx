@@ -2,6 +2,7 @@
 // Everything about one ingestion: its definition, schedule, limits, latest run, its runs and files.
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import Link from "next/link";
 import { DateTime, formatInTimeZone } from "@/components/date-time";
 import { FileHistory } from "@/components/files/file-history";
 import { IngestionCostEstimate } from "@/components/ingestions/cost-estimate";
@@ -76,21 +77,20 @@ function SourceCard({ ingestion }: { ingestion: Ingestion }) {
       <Property name="Location">
         <code className="wrap">{source.uri}</code> <span className="muted">({source.type === "S3" ? "S3" : "local directory"})</span>
       </Property>
+      <Property name="Connection">
+        <Link href="/connections">
+          <code data-testid="source-connection">{source.connection.name}</code>
+        </Link>{" "}
+        <span className="muted">({source.connection.type === "S3" ? "S3" : "local"})</span>
+      </Property>
+      <Property name="Path">
+        {source.path ? <code data-testid="source-path">{source.path}</code> : <span className="muted">The connection&apos;s root</span>}
+      </Property>
       <Property name="Glob">{source.glob ? <code>{source.glob}</code> : <span className="muted">All files</span>}</Property>
       {source.modifiedAfter ? (
         <Property name="Modified after">
           <DateTime value={source.modifiedAfter} />
         </Property>
-      ) : null}
-      {source.s3 ? (
-        <>
-          <Property name="Region">{source.s3.region ?? <span className="muted">Default</span>}</Property>
-          <Property name="Endpoint">{source.s3.endpoint ? <code>{source.s3.endpoint}</code> : <span className="muted">AWS</span>}</Property>
-          <Property name="Force path style">{source.s3.forcePathStyle ? "Yes" : "No"}</Property>
-          <Property name="Credentials reference">
-            {source.s3.credentialsRef ? <code>{source.s3.credentialsRef}</code> : <span className="muted">Server default</span>}
-          </Property>
-        </>
       ) : null}
     </PropertiesCard>
   );

@@ -5,6 +5,7 @@ import { previewInput } from "@/server/domain/preview-input";
 import { estimateCostInput } from "@/server/services/cost/cost-view";
 import { estimatePathToForm, previewPathToForm } from "./check-errors";
 import {
+  defaultConnectionName,
   duplicateHintErrors,
   formKeyOf,
   hintsOf,
@@ -19,7 +20,8 @@ import {
 const values: IngestionFormValues = {
   ...INITIAL_INGESTION_FORM,
   name: "orders",
-  sourceUri: "/data/landing",
+  sourceConnection: "files",
+  sourcePath: "landing",
   glob: "*.json",
   destinationTable: "orders",
   hints: [
@@ -63,7 +65,7 @@ describe("schema hints in the create form", () => {
 describe("the preview and estimate drafts", () => {
   it("are valid inputs built from the same values as Create", () => {
     const preview = previewInput.parse(toPreviewDraft(values));
-    expect(preview.source).toEqual({ uri: "/data/landing", glob: "*.json" });
+    expect(preview.source).toEqual({ connection: "files", path: "landing", glob: "*.json" });
     expect(preview.hints).toEqual({ amount: "DECIMAL(18,2)", seen_at: "TIMESTAMP" });
     const estimate = estimateCostInput.parse({ draft: toCostDraft(values, "Europe/Berlin") });
     expect(estimate.draft?.schedule).toEqual({
@@ -77,9 +79,9 @@ describe("the preview and estimate drafts", () => {
   });
 
   it("report errors at the form's paths", () => {
-    const result = estimateCostInput.safeParse({ draft: toCostDraft({ ...values, sourceUri: "gs://x" }, "UTC") });
-    expect(result.error!.issues.map((i) => estimatePathToForm(i.path.join(".")))).toEqual(["source.uri"]);
-    expect(formKeyOf("source.uri")).toBe("sourceUri");
+    const result = estimateCostInput.safeParse({ draft: toCostDraft({ ...values, sourceConnection: "Not A Name" }, "UTC") });
+    expect(result.error!.issues.map((i) => estimatePathToForm(i.path.join(".")))).toEqual(["source.connection"]);
+    expect(formKeyOf("source.connection")).toBe("sourceConnection");
     expect(formKeyOf("format.options.delimiter")).toBe("csvDelimiter");
   });
 });
@@ -94,5 +96,14 @@ describe("an existing destination table in the create form", () => {
     const { byField, formLevel } = placeFieldErrors({ "destination.table": [refusal] }, visibleFieldPaths(values));
     expect([byField, formLevel]).toEqual([{ "destination.table": [refusal] }, []]);
     expect(formKeyOf("adoptExistingTable")).toBe("adoptExistingTable");
+  });
+});
+
+describe("the connection a new ingestion starts on", () => {
+  it("is 'files' when the tenant has it, else its first connection, else none", () => {
+    expect(INITIAL_INGESTION_FORM.sourceConnection).toBe("");
+    expect(defaultConnectionName(["lake", "files"])).toBe("files");
+    expect(defaultConnectionName(["lake", "archive"])).toBe("lake");
+    expect(defaultConnectionName([])).toBe("");
   });
 });

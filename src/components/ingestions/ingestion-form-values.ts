@@ -27,12 +27,11 @@ export interface HintRow {
 export interface IngestionFormValues {
   name: string;
   description: string;
-  sourceUri: string;
+  /** The name of one of the tenant's connections. */
+  sourceConnection: string;
+  /** A path inside the connection ("" for its root). */
+  sourcePath: string;
   glob: string;
-  s3Region: string;
-  s3Endpoint: string;
-  s3ForcePathStyle: boolean;
-  s3CredentialsRef: string;
   format: FormatType;
   jsonLayout: JsonLayout;
   csvDelimiter: string;
@@ -59,12 +58,10 @@ export interface IngestionFormValues {
 export const INITIAL_INGESTION_FORM: IngestionFormValues = {
   name: "",
   description: "",
-  sourceUri: "",
+  // Until the user picks one, the form takes defaultConnectionName() of the tenant's connections.
+  sourceConnection: "",
+  sourcePath: "",
   glob: "",
-  s3Region: "",
-  s3Endpoint: "",
-  s3ForcePathStyle: false,
-  s3CredentialsRef: "",
   format: "JSON",
   jsonLayout: "AUTO",
   csvDelimiter: "",
@@ -90,12 +87,9 @@ export const INITIAL_INGESTION_FORM: IngestionFormValues = {
 export const FIELD_PATHS: Record<keyof IngestionFormValues, string> = {
   name: "name",
   description: "description",
-  sourceUri: "source.uri",
+  sourceConnection: "source.connection",
+  sourcePath: "source.path",
   glob: "source.glob",
-  s3Region: "source.s3.region",
-  s3Endpoint: "source.s3.endpoint",
-  s3ForcePathStyle: "source.s3.forcePathStyle",
-  s3CredentialsRef: "source.s3.credentialsRef",
   format: "format.type",
   jsonLayout: "format.options.layout",
   csvDelimiter: "format.options.delimiter",
@@ -117,8 +111,9 @@ export const FIELD_PATHS: Record<keyof IngestionFormValues, string> = {
   maxBytesPerRun: "limits.maxBytesPerRun",
 };
 
-export function isS3Source(uri: string): boolean {
-  return uri.trim().toLowerCase().startsWith("s3://");
+/** The connection a new ingestion starts on: "files" (what a fresh install creates) if there is one, else the first. */
+export function defaultConnectionName(names: readonly string[]): string {
+  return names.includes("files") ? "files" : (names[0] ?? "");
 }
 
 const orNull = (v: string) => (v.trim() === "" ? null : v);
@@ -157,18 +152,9 @@ export function toCreateIngestionDraft(v: IngestionFormValues, defaultTimeZone: 
     name: v.name,
     description: orNull(v.description),
     source: {
-      uri: v.sourceUri,
+      connection: v.sourceConnection,
+      path: v.sourcePath,
       glob: orNull(v.glob),
-      ...(isS3Source(v.sourceUri)
-        ? {
-            s3: {
-              region: orNull(v.s3Region),
-              endpoint: orNull(v.s3Endpoint),
-              forcePathStyle: v.s3ForcePathStyle,
-              credentialsRef: orNull(v.s3CredentialsRef),
-            },
-          }
-        : {}),
     },
     format: formatOf(v),
     destination: { schema: v.destinationSchema, table: v.destinationTable, partitionColumns: [] },
@@ -190,11 +176,9 @@ export function visibleFieldPaths(v: IngestionFormValues): string[] {
   return [
     "name",
     "description",
-    "source.uri",
+    "source.connection",
+    "source.path",
     "source.glob",
-    ...(isS3Source(v.sourceUri)
-      ? ["source.s3.region", "source.s3.endpoint", "source.s3.forcePathStyle", "source.s3.credentialsRef"]
-      : []),
     "format.type",
     ...(v.format === "JSON" ? ["format.options.layout"] : []),
     ...(v.format === "CSV"

@@ -94,7 +94,7 @@ describe("tRPC over HTTP", () => {
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ items: [], nextCursor: null });
     const me = await call("GET", "auth.me", { headers: { authorization: `bearer   ${adminKey}  ` } });
-    expect(me.data).toMatchObject({ tenant: { slug: "default" }, apiKey: { isAdmin: true }, via: "api-key" });
+    expect(me.data).toMatchObject({ tenant: { slug: "default" }, apiKey: { role: "ADMIN" }, via: "api-key" });
   });
 
   it("answers 401 with the reason to a malformed Authorization header or an unknown key", async () => {
@@ -109,7 +109,7 @@ describe("tRPC over HTTP", () => {
     const unknown = await call("GET", "ingestions.list", { headers: { authorization: `Bearer al_${"z".repeat(32)}` } });
     expect({ status: unknown.status, message: unknown.error?.message }).toEqual({
       status: 401,
-      message: "The API key is not valid or has been revoked",
+      message: "The API key is not valid, has expired or has been revoked",
     });
   });
 
@@ -173,7 +173,7 @@ describe("tRPC over HTTP", () => {
       headers: bearer(),
       input: {
         name: "bad",
-        source: { uri: `${runtime.config.localRoots[0]}/bad` },
+        source: { connection: "files", path: "bad" },
         format: { type: "JSON" },
         destination: { schema: "raw", table: "Bad-Table" },
         schedule: { frequency: "DAILY", time: "7pm" },
@@ -196,7 +196,8 @@ describe("tRPC over HTTP", () => {
 
   it("answers domain errors with their status and the field they are about", async () => {
     const root = runtime.config.localRoots[0]!;
-    const input = { name: "orders", source: { uri: `${root}/orders` }, format: { type: "JSON" }, destination: { schema: "raw", table: "orders" } };
+    // Through the connection "files" the default tenant gets on the default root at first start.
+    const input = { name: "orders", source: { connection: "files", path: "orders" }, format: { type: "JSON" }, destination: { schema: "raw", table: "orders" } };
     expect((await call("POST", "ingestions.create", { headers: bearer(), input })).status).toBe(200);
 
     const dupe = await call("POST", "ingestions.create", { headers: bearer(), input });
@@ -208,28 +209,37 @@ describe("tRPC over HTTP", () => {
       },
     });
 
-    const outside = await call("POST", "ingestions.create", {
+    // A directory outside the tenant's granted root cannot become a connection.
+    const outside = await call("POST", "connections.create", {
       headers: bearer(),
-      input: { ...input, name: "outside", source: { uri: "/etc/autoloader" }, destination: { schema: "raw", table: "outside" } },
+      input: { name: "outside", location: { type: "LOCAL", path: "/etc/autoloader" } },
     });
-    const message = `Local source /etc/autoloader is outside the allowed roots (${root}); set AUTOLOADER_LOCAL_ROOTS to allow it`;
+    const message = `Local directory /etc/autoloader is not under a root granted to this tenant (${root})`;
     expect({ status: outside.status, error: outside.error }).toMatchObject({
       status: 400,
-      error: { message, data: { code: "BAD_REQUEST", fieldErrors: { "source.uri": [message] } } },
+      error: { message, data: { code: "BAD_REQUEST", fieldErrors: { "location.path": [message] } } },
+    });
+    const unknown = await call("POST", "ingestions.create", {
+      headers: bearer(),
+      input: { ...input, name: "outside", source: { connection: "outside" }, destination: { schema: "raw", table: "outside" } },
+    });
+    expect({ status: unknown.status, error: unknown.error }).toMatchObject({
+      status: 404,
+      error: { message: "No connection 'outside'", data: { code: "NOT_FOUND", fieldErrors: { "source.connection": ["No connection 'outside'"] } } },
     });
 
     const created = (await call("GET", "ingestions.list", { headers: bearer(), input: { search: "orders" } })).data as {
-      items: { id: string; source: { uri: string } }[];
+      items: { id: string; source: { connection: { name: string }; path: string } }[];
     };
     const orders = created.items[0]!;
     const moved = await call("POST", "ingestions.update", {
       headers: bearer(),
-      input: { id: orders.id, patch: { source: { uri: `${root}/elsewhere` } } },
+      input: { id: orders.id, patch: { source: { connection: "files", path: "elsewhere" } } },
     });
-    const movedMessage = `The source of ingestion 'orders' cannot be changed (${orders.source.uri} → ${root}/elsewhere): its file history would no longer match the files. Create a new ingestion for the new source.`;
+    const movedMessage = `The source of ingestion 'orders' cannot be changed (${orders.source.connection.name}:${orders.source.path} → files:elsewhere): its file history would no longer match the files. Create a new ingestion for the new source.`;
     expect({ status: moved.status, error: moved.error }).toMatchObject({
       status: 400,
-      error: { message: movedMessage, data: { code: "BAD_REQUEST", fieldErrors: { "source.uri": [movedMessage] } } },
+      error: { message: movedMessage, data: { code: "BAD_REQUEST", fieldErrors: { "source.path": [movedMessage] } } },
     });
 
     const missing = await call("GET", "ingestions.get", { headers: bearer(), input: { id: "nope" } });

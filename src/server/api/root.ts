@@ -1,4 +1,6 @@
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { connectionsRouter } from "./routers/connections";
 import { filesRouter } from "./routers/files";
 import { healthRouter } from "./routers/health";
 import { ingestionsRouter } from "./routers/ingestions";
@@ -10,9 +12,11 @@ export const appRouter = router({
   health: healthRouter,
   auth: authRouter,
   keys: keysRouter,
+  connections: connectionsRouter,
   ingestions: ingestionsRouter,
   runs: runsRouter,
   files: filesRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,7 +21,8 @@ function issues(schema: z.ZodType, input: unknown): { path: string; message: str
   return result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 }
 
-const SUPPORTED = "s3://bucket/prefix (S3 or S3-compatible) or an absolute local directory";
+const CONNECTION_RULE =
+  "Connection name must start with a lowercase letter or digit and use only lowercase letters, digits, '.', '_' and '-' (at most 63)";
 const IDENTIFIER_RULE =
   "must start with a lowercase letter or underscore and use only lowercase letters, digits and underscores (at most 63)";
 const RESERVED = "Destination schema is reserved; choose another than information_schema, pg_catalog, main, temp, system, _autoloader";
@@ -36,7 +37,7 @@ const FIVE_FIELDS =
 /** The least a user must fill in. */
 const minimal = {
   name: "Orders",
-  source: { uri: "/data/in" },
+  source: { connection: "files" },
   format: { type: "JSON" },
   destination: { schema: "raw", table: "orders" },
 };
@@ -45,7 +46,7 @@ describe("createIngestionInput", () => {
   it("applies every default to a minimal input", () => {
     expect(createIngestionInput.parse(minimal)).toEqual({
       name: "Orders",
-      source: { uri: "/data/in", glob: null },
+      source: { connection: "files", path: "", glob: null },
       format: { type: "JSON", options: { layout: "AUTO", compression: "AUTO" } },
       destination: { schema: "raw", table: "orders", partitionColumns: [] },
       schemaPolicy: { evolutionMode: "ADD_NEW_COLUMNS", hints: {} },
@@ -61,10 +62,10 @@ describe("createIngestionInput", () => {
       name: "  Orders from S3  ",
       description: "  Nightly export  ",
       source: {
-        uri: " s3://analytics-bucket/exports/orders/ ",
+        connection: " analytics-s3 ",
+        path: " exports//orders/./ ",
         glob: " **/*.csv.gz ",
         modifiedAfter: "2026-01-01T00:00:00Z",
-        s3: { region: "eu-west-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
       },
       format: { type: "CSV", options: { delimiter: ";", header: false, quote: "'", escape: "\\", nullString: "NULL", compression: "GZIP" } },
       destination: { schema: " analytics ", table: "orders", partitionColumns: ["order_date", "region"] },
@@ -77,10 +78,10 @@ describe("createIngestionInput", () => {
       name: "Orders from S3",
       description: "Nightly export",
       source: {
-        uri: "s3://analytics-bucket/exports/orders/",
+        connection: "analytics-s3",
+        path: "exports/orders",
         glob: "**/*.csv.gz",
         modifiedAfter: new Date("2026-01-01T00:00:00Z"),
-        s3: { region: "eu-west-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
       },
       format: { type: "CSV", options: { delimiter: ";", header: false, quote: "'", escape: "\\", nullString: "NULL", compression: "GZIP" } },
       destination: { schema: "analytics", table: "orders", partitionColumns: ["order_date", "region"] },
@@ -105,12 +106,12 @@ describe("createIngestionInput", () => {
     expect(
       issues(createIngestionInput, {
         ...minimal,
-        source: { uri: "gs://bucket/x" },
+        source: { connection: "files", path: "../x" },
         destination: { schema: "main", table: "orders" },
         schedule: { frequency: "DAILY", time: "25:99" },
       }),
     ).toEqual([
-      { path: "source.uri", message: `Unsupported source "gs://": use ${SUPPORTED}` },
+      { path: "source.path", message: "Path must not contain '..'" },
       { path: "destination.schema", message: RESERVED },
       { path: "schedule.time", message: TIME_RULE },
     ]);
@@ -189,31 +190,49 @@ describe("createIngestionInput", () => {
 });
 
 describe("sourceSchema", () => {
-  it("trims the URI but leaves normalisation to the service", () => {
-    expect(sourceSchema.parse({ uri: "  /data//in/./x  " })).toEqual({ uri: "/data//in/./x", glob: null });
+  it("trims the connection and normalises the path inside it; no path is the connection's root", () => {
+    expect(sourceSchema.parse({ connection: "  files  ", path: "  in//x/./y/  " })).toEqual({ connection: "files", path: "in/x/y", glob: null });
+    expect(sourceSchema.parse({ connection: "files" })).toEqual({ connection: "files", path: "", glob: null });
+    expect(sourceSchema.parse({ connection: "files", path: null })).toEqual({ connection: "files", path: "", glob: null });
+    expect(sourceSchema.parse({ connection: "files", path: "." })).toEqual({ connection: "files", path: "", glob: null });
   });
 
   it.each([
-    [undefined, "Source is required"],
-    [42, "Source is required"],
-    ["", `Enter a source: ${SUPPORTED}`],
-    ["gs://bucket/data", `Unsupported source "gs://": use ${SUPPORTED}`],
-    ["abfss://container@account.dfs.core.windows.net/data", `Unsupported source "abfss://": use ${SUPPORTED}`],
-    ["http://example.com/data", `Unsupported source "http://": use ${SUPPORTED}`],
-    ["data/in", `The source must be ${SUPPORTED}; "data/in" is neither (local paths start with /)`],
-    ["/data/../etc", "A local source must not contain '..' segments"],
-    ["s3://My_Bucket/data", 'S3 bucket name "My_Bucket" is invalid: use 3–63 lowercase letters, digits, dots and hyphens'],
-    ["s3://", "The S3 source needs a bucket: s3://bucket/prefix"],
-    ["s3://bucket/../x", "The S3 prefix must not contain '.' or '..' segments"],
-    ["/data/\u0001in", "The source contains control characters"],
-  ])("rejects the URI %j", (uri, message) => {
-    expect(issues(sourceSchema, { uri })).toEqual([{ path: "uri", message }]);
+    [undefined, "Connection is required"],
+    [42, "Connection is required"],
+    ["Files", CONNECTION_RULE],
+    ["-files", CONNECTION_RULE],
+    ["s3://bucket/data", CONNECTION_RULE],
+    ["/data/in", CONNECTION_RULE],
+    ["my files", CONNECTION_RULE],
+    ["c".repeat(64), CONNECTION_RULE],
+  ])("rejects the connection %j", (connection, message) => {
+    expect(issues(sourceSchema, { connection })).toEqual([{ path: "connection", message }]);
   });
 
-  it("limits the URI to 1024 characters", () => {
-    expect(sourceSchema.parse({ uri: `/${"a".repeat(1023)}` }).uri).toHaveLength(1024);
-    expect(issues(sourceSchema, { uri: `/${"a".repeat(1024)}` })).toEqual([
-      { path: "uri", message: "Source must be at most 1024 characters" },
+  it.each(["", "   "])("says a blank connection %j is required first", (connection) => {
+    expect(issues(sourceSchema, { connection })[0]).toEqual({ path: "connection", message: "Connection is required" });
+  });
+
+  it.each([
+    ["../etc", "Path must not contain '..'"],
+    ["in/../../etc", "Path must not contain '..'"],
+    ["in/..", "Path must not contain '..'"],
+    ["/data/in", "Path is inside the connection: remove the leading /"],
+    ["in/\u0001x", "Path contains control characters"],
+    [42, "Path must be text"],
+  ])("rejects the path %j", (p, message) => {
+    expect(issues(sourceSchema, { connection: "files", path: p })).toEqual([{ path: "path", message }]);
+  });
+
+  it("keeps '..' inside a segment name", () => {
+    expect(sourceSchema.parse({ connection: "files", path: "a..b/c" }).path).toBe("a..b/c");
+  });
+
+  it("limits the path to 1024 characters", () => {
+    expect(sourceSchema.parse({ connection: "files", path: "a".repeat(1024) }).path).toHaveLength(1024);
+    expect(issues(sourceSchema, { connection: "files", path: "a".repeat(1025) })).toEqual([
+      { path: "path", message: "Path must be at most 1024 characters" },
     ]);
   });
 
@@ -227,7 +246,7 @@ describe("sourceSchema", () => {
       ["  year=*/**/*.parquet  ", "year=*/**/*.parquet"],
       ["a..b/*.csv", "a..b/*.csv"],
     ])("turns %j into %j", (glob, parsed) => {
-      expect(sourceSchema.parse({ uri: "/data/in", glob }).glob).toBe(parsed);
+      expect(sourceSchema.parse({ connection: "files", glob }).glob).toBe(parsed);
     });
 
     it.each([
@@ -235,12 +254,12 @@ describe("sourceSchema", () => {
       ["a/../../b", "Glob must not contain '..'"],
       ["/etc/*", "Glob is relative to the source: remove the leading /"],
     ])("rejects %j", (glob, message) => {
-      expect(issues(sourceSchema, { uri: "/data/in", glob })).toEqual([{ path: "glob", message }]);
+      expect(issues(sourceSchema, { connection: "files", glob })).toEqual([{ path: "glob", message }]);
     });
 
     it("is at most 512 characters", () => {
-      expect(sourceSchema.parse({ uri: "/data/in", glob: "g".repeat(512) }).glob).toHaveLength(512);
-      expect(issues(sourceSchema, { uri: "/data/in", glob: "g".repeat(513) })).toEqual([
+      expect(sourceSchema.parse({ connection: "files", glob: "g".repeat(512) }).glob).toHaveLength(512);
+      expect(issues(sourceSchema, { connection: "files", glob: "g".repeat(513) })).toEqual([
         { path: "glob", message: "Glob must be at most 512 characters" },
       ]);
     });
@@ -248,61 +267,15 @@ describe("sourceSchema", () => {
 
   describe("modifiedAfter", () => {
     it("coerces an ISO string to a date, and keeps null", () => {
-      expect(sourceSchema.parse({ uri: "/data/in", modifiedAfter: "2026-03-01T12:00:00Z" }).modifiedAfter).toEqual(
+      expect(sourceSchema.parse({ connection: "files", modifiedAfter: "2026-03-01T12:00:00Z" }).modifiedAfter).toEqual(
         new Date("2026-03-01T12:00:00Z"),
       );
-      expect(sourceSchema.parse({ uri: "/data/in", modifiedAfter: null }).modifiedAfter).toBeNull();
+      expect(sourceSchema.parse({ connection: "files", modifiedAfter: null }).modifiedAfter).toBeNull();
     });
 
     it.each(["not a date", "", "2026-13-45"])("rejects %j", (modifiedAfter) => {
-      expect(issues(sourceSchema, { uri: "/data/in", modifiedAfter })).toEqual([
+      expect(issues(sourceSchema, { connection: "files", modifiedAfter })).toEqual([
         { path: "modifiedAfter", message: "Modified-after must be a date" },
-      ]);
-    });
-  });
-
-  describe("S3 options", () => {
-    it("trims and keeps valid options", () => {
-      expect(
-        sourceSchema.parse({
-          uri: "s3://bucket/x",
-          s3: { region: " us-east-1 ", endpoint: " https://s3.example.com ", forcePathStyle: false, credentialsRef: "PROD_2" },
-        }).s3,
-      ).toEqual({ region: "us-east-1", endpoint: "https://s3.example.com", forcePathStyle: false, credentialsRef: "PROD_2" });
-    });
-
-    it.each([
-      ["upper case", "US-EAST-1"],
-      ["underscores", "us_east_1"],
-      ["one character", "x"],
-      ["33 characters", "r".repeat(33)],
-    ])("rejects a region in %s", (_label, region) => {
-      expect(issues(sourceSchema, { uri: "s3://bucket/x", s3: { region } })).toEqual([
-        { path: "s3.region", message: "Region must look like us-east-1" },
-      ]);
-    });
-
-    it.each(["ftp://s3.example.com", "s3.example.com", "not a url", "https://key:secret@s3.example.com", "http://key@s3.example.com"])(
-      "rejects the endpoint %j",
-      (endpoint) => {
-        expect(issues(sourceSchema, { uri: "s3://bucket/x", s3: { endpoint } })).toEqual([
-          { path: "s3.endpoint", message: "Endpoint must be an http(s) URL without credentials, e.g. https://s3.example.com" },
-        ]);
-      },
-    );
-
-    it.each([
-      ["lower case", "analytics"],
-      ["a leading digit", "1PROD"],
-      ["a hyphen", "PROD-EU"],
-      ["65 characters", "A".repeat(65)],
-    ])("rejects a credentials reference with %s", (_label, credentialsRef) => {
-      expect(issues(sourceSchema, { uri: "s3://bucket/x", s3: { credentialsRef } })).toEqual([
-        {
-          path: "s3.credentialsRef",
-          message:
-            "Credentials reference must be an upper-case name such as ANALYTICS (the keys are read from AUTOLOADER_S3_<NAME>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY)",
-        },
       ]);
     });
   });

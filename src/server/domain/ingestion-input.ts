@@ -2,7 +2,6 @@
 // tRPC procedures and the dashboard's create form, so both validate the same way.
 import { z } from "zod";
 import { cronError, HH_MM, isValidTimeZone, SCHEDULE_FREQUENCIES } from "./schedule";
-import { parseSourceUri } from "./source-uri";
 
 export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Schemas a destination may not use: DuckDB's own and the warehouse ledger's. */
@@ -18,15 +17,30 @@ const identifier = (what: string) =>
       `${what} must start with a lowercase letter or underscore and use only lowercase letters, digits and underscores (at most 63)`,
     );
 
+/** A connection's name: what ingestions, previews and estimates name to read through it. */
+export const CONNECTION_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const connectionName = z
+  .string({ error: "Connection is required" })
+  .trim()
+  .min(1, "Connection is required")
+  .regex(
+    CONNECTION_NAME,
+    "Connection name must start with a lowercase letter or digit and use only lowercase letters, digits, '.', '_' and '-' (at most 63)",
+  );
+
+/** A path inside a connection: relative, "/"-separated, no '.' or '..' segments; "" is the connection's root. */
+export const sourcePathSchema = z
+  .string({ error: "Path must be text" })
+  .trim()
+  .max(1024, "Path must be at most 1024 characters")
+  .refine((p) => ![...p].some((c) => c.charCodeAt(0) < 0x20), "Path contains control characters")
+  .refine((p) => !p.startsWith("/"), "Path is inside the connection: remove the leading /")
+  .refine((p) => !p.split("/").includes(".."), "Path must not contain '..'")
+  .transform((p) => p.split("/").filter((s) => s !== "" && s !== ".").join("/"));
+
 export const sourceSchema = z.object({
-  uri: z
-    .string({ error: "Source is required" })
-    .max(1024, "Source must be at most 1024 characters")
-    .superRefine((uri, ctx) => {
-      const parsed = parseSourceUri(uri);
-      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-    })
-    .transform((uri) => uri.trim()),
+  connection: connectionName,
+  path: sourcePathSchema.optional().nullable().transform((p) => p ?? ""),
   glob: z
     .string()
     .trim()
@@ -37,39 +51,6 @@ export const sourceSchema = z.object({
     .nullable()
     .transform((g) => (g ? g : null)),
   modifiedAfter: z.coerce.date({ error: "Modified-after must be a date" }).optional().nullable(),
-  s3: z
-    .object({
-      region: z
-        .string()
-        .trim()
-        .regex(/^[a-z0-9-]{2,32}$/, "Region must look like us-east-1")
-        .optional()
-        .nullable(),
-      endpoint: z
-        .string()
-        .trim()
-        .refine((v) => {
-          try {
-            const u = new URL(v);
-            return (u.protocol === "http:" || u.protocol === "https:") && u.username === "" && u.password === "";
-          } catch {
-            return false;
-          }
-        }, "Endpoint must be an http(s) URL without credentials, e.g. https://s3.example.com")
-        .optional()
-        .nullable(),
-      forcePathStyle: z.boolean().optional(),
-      credentialsRef: z
-        .string()
-        .trim()
-        .regex(
-          /^[A-Z][A-Z0-9_]{0,63}$/,
-          "Credentials reference must be an upper-case name such as ANALYTICS (the keys are read from AUTOLOADER_S3_<NAME>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY)",
-        )
-        .optional()
-        .nullable(),
-    })
-    .optional(),
 });
 
 const compression = z.enum(["AUTO", "NONE", "GZIP", "ZSTD"], {

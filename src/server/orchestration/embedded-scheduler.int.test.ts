@@ -9,6 +9,7 @@ import type { LaunchRequest, ServiceDeps } from "@/server/services/deps";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createLocalConnection, FILES } from "@/test/connection-fixtures";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
 import { recordingLauncher, recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
 import { startEmbeddedScheduler, type EmbeddedScheduler } from "./embedded-scheduler";
@@ -49,6 +50,10 @@ async function schedulerWorld(db: ServiceDeps["db"]): Promise<SchedulerWorld> {
   });
   const deps = { ...base, db: new Proxy(db, { get: (target, prop) => (prop === "ingestion" ? ingestion : Reflect.get(target, prop)) }) };
   const tenant = await ensureTenant(base, `t-${randomBytes(4).toString("hex")}`);
+  // ingestionDraft reads through the tenant's "files" connection on the root.
+  await createLocalConnection(base, tenant.id, FILES, ROOT);
+  // The tests read the scheduler's log lines, not the setup's.
+  log.lines.length = 0;
   return { deps, clock, log, launched, ticks: () => reads, tenantId: tenant.id };
 }
 

@@ -11,6 +11,7 @@ import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createLocalConnection, FILES } from "@/test/connection-fixtures";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
 import { createRunWorld, jsonl, writeFiles } from "@/test/run-fixtures";
 import { recordingLauncher, recordingLogger, testClock, testDeps, type RecordingLogger, type TestClock } from "@/test/service-deps";
@@ -42,6 +43,8 @@ async function tickWorld(db: ServiceDeps["db"]): Promise<TickWorld> {
   const launched = launcher.launched;
   const deps = testDeps(db, { clock, log, localRoots: [ROOT], runs: launcher });
   const tenant = await ensureTenant(deps, `t-${randomBytes(4).toString("hex")}`);
+  // ingestionDraft reads through the tenant's "files" connection on the root.
+  await createLocalConnection(deps, tenant.id, FILES, ROOT);
   return {
     deps,
     clock,
@@ -240,7 +243,7 @@ describeEachDatabase("scheduler tick", (kind) => {
       await writeFiles(path.join(world.root, "landing"), { "a.jsonl": jsonl([{ id: 1 }]) });
       const input = createIngestionInput.parse({
         name: "orders",
-        source: { uri: path.join(world.root, "landing") },
+        source: { connection: FILES, path: "landing" },
         format: { type: "JSON" },
         destination: { schema: "raw", table: "orders" },
         schedule: BERLIN_1430,

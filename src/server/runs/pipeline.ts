@@ -1,6 +1,6 @@
 // The run pipeline, written once as named steps: Inngest runs each step durably, the direct
 // executor runs them in-process. Step results are small JSON: ids and counts, never rows.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { formatSchema } from "@/server/domain/ingestion-input";
@@ -13,7 +13,8 @@ import { SourceError, listAll, type Source, type SourceObject } from "@/server/s
 import { matcher } from "@/server/sources/matcher";
 import type { ServiceDeps } from "@/server/services/deps";
 import { estimateLoadDurationMs } from "@/server/services/cost/load-model";
-import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, renewLeases } from "./file-state";
+import { claimFiles, UNFINISHED, markFailed, markLoaded, markMissing, registerFiles, releaseClaims, renewLeases } from "./file-state";
+import { readSizeOf } from "./read-size";
 import { recordFromLedger } from "./ledger-records";
 import { refreshNextRun } from "./next-run";
 import { endRunFromFiles } from "./run-end";
@@ -46,8 +47,10 @@ async function loadIngestion(deps: RunDeps, ingestionId: string) {
     where: { id: ingestionId },
     select: {
       id: true,
+      tenantId: true,
+      connectionId: true,
+      sourcePath: true,
       sourceUri: true,
-      sourceOptions: true,
       sourceGlob: true,
       sourceModifiedAfter: true,
       format: true,
@@ -116,7 +119,7 @@ export async function discoverFiles(
   // A retry reprocesses what its run left unfinished; new files wait for the next run.
   if (ctx.retryOf) return { listed: 0, registered: 0, skipped: 0 };
   const ingestion = await loadIngestion(deps, ctx.ingestionId);
-  const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
+  const source = await deps.engine.sources({ tenantId: ingestion.tenantId, connectionId: ingestion.connectionId, sourcePath: ingestion.sourcePath });
   const matches = matcher(ingestion.sourceGlob);
   const after = ingestion.sourceModifiedAfter;
   let listed = 0;
@@ -136,7 +139,12 @@ export async function discoverFiles(
   return { listed, registered, skipped };
 }
 
-export async function claimForRun(deps: RunDeps, ctx: RunContext): Promise<{ batches: string[][]; claimed: number }> {
+export async function claimForRun(
+  deps: RunDeps,
+  ctx: RunContext,
+): Promise<{ batches: string[][]; claimed: number; cancelled?: true }> {
+  // Cancelled before it held a file: it claims none.
+  if (await cancelRequested(deps, ctx.runId)) return { batches: [], claimed: 0, cancelled: true };
   const ingestion = await loadIngestion(deps, ctx.ingestionId);
   const claimed = await claimFiles(deps.db, {
     ingestionId: ctx.ingestionId,
@@ -242,19 +250,98 @@ async function recordRunWarnings(deps: RunDeps, runId: string, warnings: LoadWar
   if (all.length > kept.length) await deps.db.run.update({ where: { id: runId }, data: { warnings: all as unknown as object[] } });
 }
 
+/** Whether runs.cancel asked this run to stop: checked at each batch boundary, inside the step. */
+async function cancelRequested(deps: RunDeps, runId: string): Promise<boolean> {
+  const run = await deps.db.run.findUnique({ where: { id: runId }, select: { cancelRequestedAt: true } });
+  return run?.cancelRequestedAt != null;
+}
+
+/** What a batch step returns: counts, and why the run stops early, if it does. */
+export interface BatchResult {
+  loaded: number;
+  failed: number;
+  rows: number;
+  bytes: number;
+  /** Bytes read so far by the run, counted against maxBytesPerRun (uncompressed when known); set when it has one. */
+  readBytes?: number;
+  /** The run reached maxBytesPerRun: the batch's files beyond it went back to pending. */
+  limitReached?: true;
+  /** runs.cancel asked the run to stop: this batch was not loaded. */
+  cancelled?: true;
+}
+
+/**
+ * Applies maxBytesPerRun to a batch's local files, in load order, by what loading reads
+ * (readSizeOf): the files that fit are kept; past the limit the rest wait for the next run; a
+ * file that alone exceeds the limit (the run's first) fails as DATA, naming both sizes.
+ */
+async function withinByteLimit(
+  ready: BatchFile[],
+  limit: number,
+  readBefore: number,
+): Promise<{ kept: BatchFile[]; over: BatchFile[]; tooLarge: { id: string; path: string; error: string; kind: "DATA" }[]; readBytes: number }> {
+  const kept: BatchFile[] = [];
+  const over: BatchFile[] = [];
+  const tooLarge: { id: string; path: string; error: string; kind: "DATA" }[] = [];
+  let read = readBefore;
+  for (const f of ready) {
+    if (over.length > 0) {
+      over.push(f);
+      continue;
+    }
+    const size = await readSizeOf(f.localPath);
+    if (read + size.bytes <= limit) {
+      kept.push(f);
+      read += size.bytes;
+    } else if (read === 0) {
+      const what = size.compression ? `${size.bytes} bytes uncompressed (${size.stored} bytes ${size.compression})` : `${size.bytes} bytes`;
+      tooLarge.push({
+        id: f.id,
+        path: f.path,
+        kind: "DATA",
+        error: `The file alone reads ${what}, more than the ingestion's maxBytesPerRun of ${limit} bytes; raise limits.maxBytesPerRun to load it`,
+      });
+    } else {
+      over.push(f);
+    }
+  }
+  return { kept, over, tooLarge, readBytes: read };
+}
+
 export async function loadClaimedBatch(
   deps: RunDeps,
   ctx: RunContext,
   fileIds: string[],
-): Promise<{ loaded: number; failed: number; rows: number; bytes: number }> {
+  budget: { readBytes: number } = { readBytes: 0 },
+): Promise<BatchResult> {
+  if (await cancelRequested(deps, ctx.runId)) return { loaded: 0, failed: 0, rows: 0, bytes: 0, cancelled: true };
   const ingestion = await loadIngestion(deps, ctx.ingestionId);
   const files = await deps.db.processedFile.findMany({
     where: { id: { in: fileIds }, runId: ctx.runId, status: "PROCESSING" },
     select: { id: true, path: true, size: true },
     orderBy: [{ lastModified: "asc" }, { path: "asc" }],
   });
-  const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
-  const { ready, failed: fetchFailed, missing } = await localizeBatch(deps, source, ctx.runId, files);
+  const source = await deps.engine.sources({ tenantId: ingestion.tenantId, connectionId: ingestion.connectionId, sourcePath: ingestion.sourcePath });
+  const localized = await localizeBatch(deps, source, ctx.runId, files);
+  const { missing } = localized;
+  let { ready } = localized;
+  const fetchFailed: { id: string; path: string; error: string; kind: "TRANSIENT" | "DATA" }[] = localized.failed;
+  const limit = ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun);
+  let overLimit: BatchFile[] = [];
+  let readBytes: number | undefined;
+  if (limit !== null) {
+    const bounded = await withinByteLimit(ready, limit, budget.readBytes);
+    ready = bounded.kept;
+    overLimit = bounded.over;
+    readBytes = bounded.readBytes;
+    fetchFailed.push(...bounded.tooLarge);
+    if (overLimit.length > 0) {
+      // Back to the queue as they were, no retry counted: the next run takes them first.
+      await releaseFiles(deps, ctx.runId, overLimit.map((f) => f.id));
+      await source.release(overLimit.map((f) => f.localPath));
+      deps.log.info(`[run ${ctx.runId}] maxBytesPerRun (${limit} bytes) reached: ${overLimit.length} file(s) wait for the next run`);
+    }
+  }
   const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
   const outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
     loadBatch(
@@ -272,6 +359,9 @@ export async function loadClaimedBatch(
       ready,
       deps.engine.hooks,
     ),
+  ).finally(() =>
+    // DuckDB is done with the batch: close what localize opened, remove what it staged.
+    source.release(localized.ready.map((f) => f.localPath)),
   );
   const now = deps.clock();
   const failed = [...fetchFailed, ...outcome.failed];
@@ -288,18 +378,33 @@ export async function loadClaimedBatch(
   const bytes = outcome.loaded.reduce((n, l) => n + (sizeById.get(l.id) ?? 0), 0);
   await deps.db.run.update({ where: { id: ctx.runId }, data: { updatedAt: now } });
   await renewLeases(deps.db, ctx.runId, new Date(now.getTime() + deps.engine.settings.leaseMs));
-  if (source.type === "S3") {
-    await Promise.all(ready.map((f) => rm(f.localPath, { force: true })));
-  }
-  return { loaded: outcome.loaded.length, failed: failed.length, rows, bytes };
+  return {
+    loaded: outcome.loaded.length,
+    failed: failed.length,
+    rows,
+    bytes,
+    ...(readBytes !== undefined ? { readBytes } : {}),
+    ...(overLimit.length > 0 ? { limitReached: true as const } : {}),
+  };
+}
+
+/** Gives claimed files back to the queue (PENDING) without an attempt: they were not tried. */
+async function releaseFiles(deps: RunDeps, runId: string, ids: string[]): Promise<void> {
+  await deps.db.processedFile.updateMany({
+    where: { id: { in: ids }, runId, status: "PROCESSING" },
+    data: { status: "PENDING", leaseExpiresAt: null, updatedAt: deps.clock() },
+  });
 }
 
 /**
  * Ends the run with the status its own files give: none loaded or failed means nothing new
  * (endRunFromFiles, where every run ends).
  */
-export async function finishRun(deps: RunDeps, ctx: RunContext): Promise<{ status: string }> {
-  const ended = await endRunFromFiles(deps, ctx.runId, { kind: "finished" });
+export async function finishRun(deps: RunDeps, ctx: RunContext, opts: { cancelled?: boolean } = {}): Promise<{ status: string }> {
+  const requestedAt = opts.cancelled
+    ? (await deps.db.run.findUnique({ where: { id: ctx.runId }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt
+    : null;
+  const ended = await endRunFromFiles(deps, ctx.runId, requestedAt ? { kind: "cancelled", requestedAt } : { kind: "finished" });
   // Not active any more: endRunFromFiles refused that; null only if the row is gone.
   if (!ended) throw new Error(`Run ${ctx.runId} no longer exists`);
   await refreshNextRun(deps, ctx.ingestionId, ended.at);
@@ -336,9 +441,19 @@ export async function runPipeline(executor: Step, deps: RunDeps, runId: string):
   const ctx = await step.run("start", () => startRun(deps, runId));
   await step.run("reconcile", () => reconcileFromLedger(deps, ctx));
   await step.run("discover", () => discoverFiles(deps, ctx));
-  const { batches } = await step.run("claim", () => claimForRun(deps, ctx));
-  for (const [i, batch] of batches.entries()) {
-    await step.run(`load-batch-${i + 1}`, () => loadClaimedBatch(deps, ctx, batch));
+  const claim = await step.run("claim", () => claimForRun(deps, ctx));
+  // Each batch is a boundary: a cancel stops the run there, and so does its byte limit.
+  let stop: "cancelled" | "byte-limit" | null = claim.cancelled ? "cancelled" : null;
+  let readBytes = 0;
+  for (const [i, batch] of claim.batches.entries()) {
+    if (stop) break;
+    const budget = { readBytes };
+    const r = await step.run(`load-batch-${i + 1}`, () => loadClaimedBatch(deps, ctx, batch, budget));
+    if (r.cancelled) stop = "cancelled";
+    else if (r.limitReached) stop = "byte-limit";
+    readBytes = r.readBytes ?? readBytes;
   }
-  return step.run("finish", () => finishRun(deps, ctx));
+  // Past the limit, the files of the batches not loaded wait for the next run (the run succeeded at what it may do).
+  if (stop === "byte-limit") await step.run("release-over-limit", () => releaseClaims(deps.db, ctx.runId, deps.clock()));
+  return step.run("finish", () => finishRun(deps, ctx, { cancelled: stop === "cancelled" }));
 }

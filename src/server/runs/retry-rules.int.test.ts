@@ -8,6 +8,7 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { describeEachDatabase } from "@/test/databases";
+import { createS3Connection, grantS3Endpoint } from "@/test/connection-fixtures";
 import { attemptsOf, feed, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
 import { jsonl, makeIngestion, tableRows } from "@/test/run-fixtures";
 import { setModified } from "@/test/run-inspection";
@@ -32,6 +33,9 @@ describeEachDatabase("which failed files later runs take again", (kind) => {
   beforeAll(async () => {
     s3 = await startS3Server();
     await s3.createBucket(BUCKET);
+    // The S3 feeds read through one connection on the test server, signing with its keys.
+    grantS3Endpoint(suite.world.deps, s3.endpoint);
+    await createS3Connection(suite.world.deps, suite.world.tenant.id, "landing-s3", { endpoint: s3.endpoint, bucket: BUCKET });
   });
   afterAll(async () => {
     await s3?.stop();
@@ -201,7 +205,7 @@ describeEachDatabase("which failed files later runs take again", (kind) => {
     const prefix = `rules-${kind}-${s3Feeds}`;
     for (const [key, body] of Object.entries(objects)) await s3.put(BUCKET, `${prefix}/${key}`, body);
     const ing = await makeIngestion(w, {
-      source: { uri: `s3://${BUCKET}/${prefix}`, s3: { endpoint: s3.endpoint, forcePathStyle: true } },
+      source: { connection: "landing-s3", path: prefix },
       destination: { schema: "raw", table: `s3_rules_${s3Feeds}` },
     });
     const table = `raw.s3_rules_${s3Feeds}`;

@@ -7,9 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
 import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
+import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnection } from "@/server/services/connections/create-connection";
+import { createS3Connection, grantS3Endpoint } from "@/test/connection-fixtures";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { createRunWorld, jsonl, ledgerPaths, makeIngestion, tableRows, type RunWorld } from "@/test/run-fixtures";
-import { freePort, S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
+import { freePort, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { stagingDirFor } from "./pipeline";
 
 const BUCKET = "landing";
@@ -28,8 +31,8 @@ interface SourceProbe {
 
 /** The engine's real source factory, with a probe around each source. */
 function probedFactory(inner: SourceFactory, probe: SourceProbe): SourceFactory {
-  return (spec) => {
-    const source = inner(spec);
+  return async (spec) => {
+    const source = await inner(spec);
     const probed: Source = {
       type: source.type,
       uri: source.uri,
@@ -44,6 +47,7 @@ function probedFactory(inner: SourceFactory, probe: SourceProbe): SourceFactory 
         probe.stagingDirs.set(stagingDir, existsSync(stagingDir));
         return source.localize(p, stagingDir);
       },
+      release: (paths) => source.release(paths),
       uriOf: (p) => source.uriOf(p),
     };
     return probed;
@@ -59,8 +63,14 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
   beforeAll(async () => {
     [t, s3] = await Promise.all([createTestDatabase("pglite"), startS3Server()]);
     await s3.createBucket(BUCKET);
-    const sources = probedFactory(createSourceFactory({ localRoots: [], env: S3RVER_ENV }), probe);
-    world = await createRunWorld(t.database.prisma, { engine: { sources } });
+    // The world's grants and secrets exist once it does: the probe reaches the real factory through a holder.
+    const holder: { base?: SourceFactory } = {};
+    const sources = probedFactory((spec) => {
+      if (!holder.base) throw new Error("s3-run: sources used before the world was ready");
+      return holder.base(spec);
+    }, probe);
+    world = await createRunWorld(t.database.prisma, { s3Endpoints: [s3.endpoint], engine: { sources } });
+    holder.base = createSourceFactory(t.database.prisma, { grants: world.deps.config.grants, secrets: world.deps.config.secrets, env: {} });
   });
   afterAll(async () => {
     await world?.cleanup();
@@ -74,19 +84,36 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
     probe.pageSize = null;
   });
 
-  const s3Ingestion = (prefix: string, extra: { endpoint?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string }) =>
-    makeIngestion(world, {
-      source: {
-        uri: `s3://${BUCKET}/${prefix}`,
-        s3: {
-          endpoint: extra.endpoint ?? s3.endpoint,
-          forcePathStyle: true,
-          ...(extra.credentialsRef ? { credentialsRef: extra.credentialsRef } : {}),
-        },
-      },
+  /**
+   * An ingestion of `prefix` through a connection of its own (named after its table) on the test
+   * server, or on `endpoint` (granted first), signing with the server's keys or with `credentialsRef`.
+   */
+  async function s3Ingestion(
+    prefix: string,
+    extra: { endpoint?: string; bucket?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string },
+  ) {
+    const endpoint = extra.endpoint ?? s3.endpoint;
+    grantS3Endpoint(world.deps, endpoint);
+    const name = `s3-${extra.table}`;
+    if (extra.credentialsRef) {
+      world.deps.config.grants.fallback.s3?.credentialRefs?.push(extra.credentialsRef);
+      await createConnection(
+        world.deps,
+        world.tenant.id,
+        createConnectionInput.parse({
+          name,
+          location: { type: "S3", bucket: extra.bucket ?? BUCKET, endpoint, forcePathStyle: true, credentials: { kind: "ENV_REF", ref: extra.credentialsRef } },
+        }),
+      );
+    } else {
+      await createS3Connection(world.deps, world.tenant.id, name, { endpoint, bucket: extra.bucket ?? BUCKET });
+    }
+    return makeIngestion(world, {
+      source: { connection: name, path: prefix },
       format: { type: extra.format ?? "JSON" },
       destination: { schema: "raw", table: extra.table },
     });
+  }
 
   async function runToEnd(ingestionId: string) {
     const { runId } = await triggerRun(world.deps, world.tenant.id, ingestionId);
@@ -242,10 +269,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
   });
 
   it("fails the run with the storage message when the bucket does not exist", async () => {
-    const ing = await makeIngestion(world, {
-      source: { uri: "s3://no-such-bucket/events", s3: { endpoint: s3.endpoint, forcePathStyle: true } },
-      destination: { schema: "raw", table: "nobucket" },
-    });
+    const ing = await s3Ingestion("events", { bucket: "no-such-bucket", table: "nobucket" });
     const r = await runToEnd(ing.id);
     expect(r.run).toMatchObject({
       status: "FAILED",

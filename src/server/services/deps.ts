@@ -1,7 +1,10 @@
 // What every service receives instead of importing it, so tests pass real ones or fakes.
 import type { Db } from "@/server/db/database";
 import type { CostPrices } from "@/server/domain/cost";
+import type { Grants } from "@/server/domain/grants";
+import type { SecretBox } from "@/server/secrets/secret-box";
 import type { RunEngine } from "@/server/runs/run-deps";
+import type { RunLimits } from "@/server/runs/run-slots";
 
 export interface Logger {
   info(message: string): void;
@@ -14,13 +17,19 @@ export interface ServiceDeps {
   clock: () => Date;
   log: Logger;
   config: {
-    /** Absolute directories local sources must lie under. */
+    /** The default tenant's local roots when there is no grants file (informational; grants decide). */
     localRoots: string[];
+    /** What each tenant may reach (server/domain/grants.ts); checked at connection create/update and every use. */
+    grants: Grants;
+    /** Encrypts and decrypts connections' keys; null when the server has no secrets key. */
+    secrets: SecretBox | null;
     sessionTtlHours: number;
     /** Bounds of a source preview's sample; defaults in services/preview/preview-source.ts. */
     preview?: PreviewLimits;
     /** Cost estimate settings; defaults in server/domain/cost.ts when absent. */
     cost?: CostSettings;
+    /** Concurrent RUNNING runs, in all and per tenant; defaults in server/runs/run-slots.ts. */
+    runLimits?: RunLimits;
   };
   /** Warehouse, sources and run settings. */
   engine: RunEngine;

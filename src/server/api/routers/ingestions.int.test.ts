@@ -1,10 +1,11 @@
 // The ingestions router through createCaller against a real database (PGlite and PostgreSQL) and
 // real local source directories: output shapes, tenant scoping, pagination and every refusal.
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ServiceDeps } from "@/server/services/deps";
 import { callerAs, rejectionOf, seedTenant, zodIssuesOf, type AppCaller, type TestTenant } from "@/test/api-callers";
+import { createLocalConnection, FILES, grantS3Endpoint } from "@/test/connection-fixtures";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
 import { testClock, testDeps, type TestClock } from "@/test/service-deps";
@@ -25,13 +26,20 @@ describeEachDatabase("ingestions router", (kind) => {
     [t, root, outside] = await Promise.all([createTestDatabase(kind), makeTempDir("roots"), makeTempDir("outside")]);
     clock = testClock();
     deps = testDeps(t.database.prisma, { clock, localRoots: [root.path] });
-    acme = await seedTenant(deps, "acme");
+    acme = await seed("acme");
     api = callerAs(deps, acme.admin.auth).caller;
   });
   afterAll(async () => {
     await t.destroy();
     await Promise.all([root.remove(), outside.remove()]);
   });
+
+  /** A tenant with a "files" connection on the root, as ingestionDraft expects. */
+  async function seed(slug: string): Promise<TestTenant> {
+    const tenant = await seedTenant(deps, slug);
+    await createLocalConnection(deps, tenant.id, FILES, root.path);
+    return tenant;
+  }
 
   it("creates an ingestion and returns its full view, with the next run computed in the schedule's zone", async () => {
     clock.now = new Date("2026-11-22T12:00:00.000Z");
@@ -40,7 +48,7 @@ describeEachDatabase("ingestions router", (kind) => {
       name: "Orders",
       description: "  Orders from the shop  ",
       // A trailing slash and '.' segment are normalised away.
-      source: { uri: `${root.path}/./orders/`, glob: "**/*.csv" },
+      source: { connection: FILES, path: "./orders/", glob: "**/*.csv" },
       format: { type: "CSV", options: { delimiter: ";" } },
       destination: { schema: "raw", table: "orders", partitionColumns: ["day"] },
       schemaPolicy: { evolutionMode: "RESCUE", hints: { amount: "decimal(18, 2)" } },
@@ -52,7 +60,14 @@ describeEachDatabase("ingestions router", (kind) => {
       name: "Orders",
       description: "Orders from the shop",
       status: "ACTIVE",
-      source: { type: "LOCAL", uri: `${root.path}/orders`, glob: "**/*.csv", modifiedAfter: null, s3: null },
+      source: {
+        type: "LOCAL",
+        connection: { name: FILES, type: "LOCAL" },
+        path: "orders",
+        uri: `${root.path}/orders`,
+        glob: "**/*.csv",
+        modifiedAfter: null,
+      },
       format: {
         type: "CSV",
         // Quote and escape were not set: each file's are detected.
@@ -84,13 +99,24 @@ describeEachDatabase("ingestions router", (kind) => {
     expect(await api.ingestions.get({ id: created.id })).toEqual(created);
   });
 
-  it("creates an S3 ingestion with its options and defaults for everything optional", async () => {
+  it("creates an S3 ingestion through a connection with its options, and defaults for everything optional", async () => {
+    // The S3 options live on the connection (granted the endpoint and the credentials reference).
+    grantS3Endpoint(deps, "http://127.0.0.1:9000");
+    deps.config.grants.fallback.s3?.credentialRefs?.push("ANALYTICS");
+    await api.connections.create({
+      name: "my-bucket",
+      location: {
+        type: "S3",
+        bucket: "my-bucket",
+        region: "eu-central-1",
+        endpoint: "http://127.0.0.1:9000",
+        forcePathStyle: true,
+        credentials: { kind: "ENV_REF", ref: "ANALYTICS" },
+      },
+    });
     const created = await api.ingestions.create({
       name: "events",
-      source: {
-        uri: " s3://my-bucket/events/2026 ",
-        s3: { region: "eu-central-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
-      },
+      source: { connection: " my-bucket ", path: " events/2026 " },
       format: { type: "PARQUET" },
       destination: { schema: "raw", table: "events" },
     });
@@ -98,9 +124,10 @@ describeEachDatabase("ingestions router", (kind) => {
       description: null,
       source: {
         type: "S3",
+        connection: { name: "my-bucket", type: "S3" },
+        path: "events/2026",
         uri: "s3://my-bucket/events/2026",
         glob: null,
-        s3: { region: "eu-central-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, credentialsRef: "ANALYTICS" },
       },
       format: { type: "PARQUET", options: {} },
       destination: { partitionColumns: [] },
@@ -108,6 +135,14 @@ describeEachDatabase("ingestions router", (kind) => {
       schedule: { frequency: "NONE", timezone: "UTC", description: "Manual only", nextRunAt: null, upcoming: [] },
       limits: { maxFilesPerRun: null, maxBytesPerRun: null },
       alertRecipients: [],
+    });
+    expect((await api.connections.get({ name: "my-bucket" })).s3).toEqual({
+      bucket: "my-bucket",
+      prefix: "",
+      region: "eu-central-1",
+      endpoint: "http://127.0.0.1:9000",
+      forcePathStyle: true,
+      credentials: { kind: "ENV_REF", ref: "ANALYTICS", accessKeyIdHint: null },
     });
   });
 
@@ -124,7 +159,7 @@ describeEachDatabase("ingestions router", (kind) => {
     expect(error).toMatchObject({ code: "CONFLICT", message: "An ingestion named 'dupe' already exists" });
     expect(error.cause).toMatchObject({ field: "name" });
 
-    const other = await seedTenant(deps, "dupe-other");
+    const other = await seed("dupe-other");
     const theirs = await callerAs(deps, other.member.auth).caller.ingestions.create(ingestionDraft(root.path, "dupe"));
     expect(theirs.name).toBe("dupe");
   });
@@ -146,7 +181,7 @@ describeEachDatabase("ingestions router", (kind) => {
   });
 
   it("lists only the caller's tenant's ingestions, paginated by cursor without duplicates or gaps", async () => {
-    const lister = await seedTenant(deps, "lister");
+    const lister = await seed("lister");
     const mine = callerAs(deps, lister.member.auth).caller;
     const createdIds: string[] = [];
     for (let i = 0; i < 25; i++) {
@@ -176,7 +211,7 @@ describeEachDatabase("ingestions router", (kind) => {
   });
 
   it("filters the list by status and searches names case-insensitively", async () => {
-    const searcher = await seedTenant(deps, "searcher");
+    const searcher = await seed("searcher");
     const mine = callerAs(deps, searcher.admin.auth).caller;
     const names = ["Sales EU", "sales us", "Marketing", "SALES apac"];
     const ids = new Map<string, string>();
@@ -194,7 +229,7 @@ describeEachDatabase("ingestions router", (kind) => {
   });
 
   it("treats LIKE wildcards in a search as literal characters", async () => {
-    const tenant = await seedTenant(deps, "wildcards");
+    const tenant = await seed("wildcards");
     const mine = callerAs(deps, tenant.admin.auth).caller;
     for (const [name, table] of [["a_b", "t1"], ["axb", "t2"], ["a.b", "t3"]] as const) {
       await mine.ingestions.create(ingestionDraft(root.path, name, { destination: { schema: "raw", table } }));
@@ -288,14 +323,24 @@ describeEachDatabase("ingestions router", (kind) => {
 
   it("refuses to change the source, naming both and the field", async () => {
     const created = await api.ingestions.create(ingestionDraft(root.path, "fixed source"));
-    const newUri = `${root.path}/elsewhere`;
-    const error = await rejectionOf(api.ingestions.update({ id: created.id, patch: { source: { uri: newUri } } }));
+    const was = `${FILES}:${created.source.path}`;
+    const error = await rejectionOf(api.ingestions.update({ id: created.id, patch: { source: { connection: FILES, path: "elsewhere" } } }));
     expect(error).toMatchObject({
       code: "BAD_REQUEST",
-      message: `The source of ingestion 'fixed source' cannot be changed (${created.source.uri} → ${newUri}): its file history would no longer match the files. Create a new ingestion for the new source.`,
+      message: `The source of ingestion 'fixed source' cannot be changed (${was} → ${FILES}:elsewhere): its file history would no longer match the files. Create a new ingestion for the new source.`,
     });
-    expect(error.cause).toMatchObject({ field: "source.uri" });
-    expect((await api.ingestions.get({ id: created.id })).source.uri).toBe(created.source.uri);
+    expect(error.cause).toMatchObject({ field: "source.path" });
+    // Another connection, even on the same directory, is another source.
+    await createLocalConnection(deps, acme.id, "files-again", root.path);
+    const moved = await rejectionOf(
+      api.ingestions.update({ id: created.id, patch: { source: { connection: "files-again", path: created.source.path } } }),
+    );
+    expect(moved).toMatchObject({
+      code: "BAD_REQUEST",
+      message: `The source of ingestion 'fixed source' cannot be changed (${was} → files-again:${created.source.path}): its file history would no longer match the files. Create a new ingestion for the new source.`,
+    });
+    expect(moved.cause).toMatchObject({ field: "source.connection" });
+    expect((await api.ingestions.get({ id: created.id })).source).toEqual(created.source);
   });
 
   it("refuses to change the format or its options", async () => {
@@ -319,12 +364,12 @@ describeEachDatabase("ingestions router", (kind) => {
     const updated = await api.ingestions.update({
       id: created.id,
       patch: {
-        source: { uri: `${created.source.uri}//./`, glob: "*.csv" },
+        source: { connection: ` ${FILES} `, path: `./${created.source.path}//./`, glob: "*.csv" },
         // Key order and defaults do not matter; the values do.
         format: { type: "CSV", options: { header: false, delimiter: ";" } },
       },
     });
-    expect(updated.source).toMatchObject({ uri: created.source.uri, glob: "*.csv" });
+    expect(updated.source).toMatchObject({ connection: created.source.connection, path: created.source.path, uri: created.source.uri, glob: "*.csv" });
     expect(updated.format).toEqual(created.format);
   });
 
@@ -438,50 +483,76 @@ describeEachDatabase("ingestions router", (kind) => {
     await expect(api.ingestions.get({ id: created.id })).resolves.toMatchObject({ name: "busy" });
   });
 
-  it("refuses a local source outside the allowed roots", async () => {
+  it("refuses a connection whose directory is not granted, and another tenant's connection", async () => {
     // Shares the root's name as a prefix, but is a sibling directory.
     const sibling = `${root.path}-sibling/data`;
-    await expect(
-      api.ingestions.create(ingestionDraft(root.path, "outside", { source: { uri: sibling } })),
-    ).rejects.toMatchObject({
-      code: "BAD_REQUEST",
-      message: `Local source ${sibling} is outside the allowed roots (${root.path}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
-      cause: { field: "source.uri" },
-    });
+    await mkdir(sibling, { recursive: true });
+    const granted = deps.config.grants.fallback;
+    try {
+      await expect(api.connections.create({ name: "sibling", location: { type: "LOCAL", path: sibling } })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `Local directory ${sibling} is not under a root granted to this tenant (${root.path})`,
+        cause: { field: "location.path" },
+      });
+      // Granted once, the connection exists; the grant withdrawn, nothing is created through it.
+      granted.localRoots = [root.path, sibling];
+      await api.connections.create({ name: "sibling", location: { type: "LOCAL", path: sibling } });
+      granted.localRoots = [root.path];
+      await expect(
+        api.ingestions.create(ingestionDraft(root.path, "outside", { source: { connection: "sibling" } })),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `Local directory ${sibling} is not under a root granted to this tenant (${root.path})`,
+        cause: { field: "source.connection" },
+      });
+    } finally {
+      granted.localRoots = [root.path];
+      await rm(`${root.path}-sibling`, { recursive: true, force: true });
+    }
     const dotDot = await rejectionOf(
-      api.ingestions.create(ingestionDraft(root.path, "outside", { source: { uri: `${root.path}/../etc` } })),
+      api.ingestions.create(ingestionDraft(root.path, "outside", { source: { connection: FILES, path: "../etc" } })),
     );
-    expect(zodIssuesOf(dotDot)).toEqual({ "source.uri": ["A local source must not contain '..' segments"] });
+    expect(zodIssuesOf(dotDot)).toEqual({ "source.path": ["Path must not contain '..'"] });
+    // A tenant without a "files" connection of its own does not reach acme's.
+    const stranger = await seedTenant(deps, "stranger");
+    await expect(
+      callerAs(deps, stranger.admin.auth).caller.ingestions.create(ingestionDraft(root.path, "outside")),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", message: `No connection '${FILES}'`, cause: { field: "source.connection" } });
+    expect(await t.database.prisma.ingestion.count({ where: { name: "outside" } })).toBe(0);
   });
 
   it("refuses a local source that escapes the roots through a symlink", async () => {
     const link = path.join(root.path, "escape");
     await symlink(outside.path, link);
     const uri = `${link}/data`;
-    await expect(api.ingestions.create(ingestionDraft(root.path, "escaper", { source: { uri } }))).rejects.toMatchObject({
+    await expect(
+      api.ingestions.create(ingestionDraft(root.path, "escaper", { source: { connection: FILES, path: "escape/data" } })),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: `Local source ${uri} resolves through a symlink to ${outside.path}/data, outside the allowed roots (${root.path})`,
-      cause: { field: "source.uri" },
+      cause: { field: "source.connection" },
     });
     // A symlink that stays inside the root is fine.
     await mkdir(path.join(root.path, "real-inside"), { recursive: true });
     await symlink(path.join(root.path, "real-inside"), path.join(root.path, "inside-link"));
     await expect(
-      api.ingestions.create(ingestionDraft(root.path, "inside", { source: { uri: `${root.path}/inside-link` } })),
-    ).resolves.toMatchObject({ source: { uri: `${root.path}/inside-link` } });
+      api.ingestions.create(ingestionDraft(root.path, "inside", { source: { connection: FILES, path: "inside-link" } })),
+    ).resolves.toMatchObject({ source: { path: "inside-link", uri: `${root.path}/inside-link` } });
   });
 
   it("answers BAD_REQUEST, not a server error, for a local source below a regular file", async () => {
     await writeFile(path.join(root.path, "plain-file"), "not a directory");
-    const uri = `${root.path}/plain-file/sub`;
-    const error = await rejectionOf(api.ingestions.create(ingestionDraft(root.path, "below a file", { source: { uri } })));
+    const error = await rejectionOf(
+      api.ingestions.create(ingestionDraft(root.path, "below a file", { source: { connection: FILES, path: "plain-file/sub" } })),
+    );
     expect(error.code).toBe("BAD_REQUEST");
   });
 
   it("answers BAD_REQUEST, not a server error, for a local source through a symlink loop", async () => {
     await symlink(path.join(root.path, "loop"), path.join(root.path, "loop"));
-    const uri = `${root.path}/loop/sub`;
-    const error = await rejectionOf(api.ingestions.create(ingestionDraft(root.path, "in a loop", { source: { uri } })));
+    const error = await rejectionOf(
+      api.ingestions.create(ingestionDraft(root.path, "in a loop", { source: { connection: FILES, path: "loop/sub" } })),
+    );
     expect(error.code).toBe("BAD_REQUEST");
   });
 

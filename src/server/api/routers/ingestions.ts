@@ -21,7 +21,7 @@ import { estimateCost } from "@/server/services/cost/estimate-cost";
 import { costEstimateView, estimateCostInput } from "@/server/services/cost/cost-view";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
-import { protectedProcedure, router } from "../trpc";
+import { editorProcedure, router, viewerProcedure } from "../trpc";
 
 const byId = z.object({ id: ingestionId });
 
@@ -58,23 +58,26 @@ const refreshOutput = z.object({
 });
 
 export const ingestionsRouter = router({
-  create: protectedProcedure
+  create: editorProcedure
+    .meta({ audit: { action: "ingestion.create", target: "ingestion" } })
     .input(createIngestionInput)
     .output(changedIngestionView)
     .mutation(({ ctx, input }) => createIngestion(ctx.deps, ctx.auth.tenantId, input)),
-  list: protectedProcedure
+  list: viewerProcedure
     .input(listIngestionsInput)
     .output(z.object({ items: z.array(ingestionView), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listIngestions(ctx.deps, ctx.auth.tenantId, input)),
-  get: protectedProcedure
+  get: viewerProcedure
     .input(byId)
     .output(ingestionView)
     .query(({ ctx, input }) => getIngestion(ctx.deps, ctx.auth.tenantId, input.id)),
-  update: protectedProcedure
+  update: editorProcedure
+    .meta({ audit: { action: "ingestion.update", target: "ingestion" } })
     .input(updateIngestionInput)
     .output(changedIngestionView)
     .mutation(({ ctx, input }) => updateIngestion(ctx.deps, ctx.auth.tenantId, input)),
-  delete: protectedProcedure
+  delete: editorProcedure
+    .meta({ audit: { action: "ingestion.delete", target: "ingestion" } })
     .input(byId.extend({ dropTable: z.boolean({ error: "dropTable must be true or false" }).default(false) }))
     .output(
       z.object({
@@ -88,24 +91,27 @@ export const ingestionsRouter = router({
     )
     .mutation(({ ctx, input }) => deleteIngestion(ctx.deps, ctx.auth.tenantId, input.id, { dropTable: input.dropTable })),
   /** Matched files, inferred schema and sample rows of a source, before an ingestion exists. */
-  preview: protectedProcedure
+  preview: viewerProcedure
     .input(previewInput)
     .output(previewOutput)
     .query(({ ctx, input }) => previewSource(ctx.deps, ctx.auth.tenantId, input)),
   /** Backfill and monthly cost of a draft (`draft`) or an existing ingestion (`ingestionId`), with its assumptions. */
-  estimateCost: protectedProcedure
+  estimateCost: viewerProcedure
     .input(estimateCostInput)
     .output(costEstimateView)
     .query(({ ctx, input }) => estimateCost(ctx.deps, ctx.auth.tenantId, input)),
-  refresh: protectedProcedure
+  refresh: editorProcedure
+    .meta({ audit: { action: "ingestion.refresh", target: "ingestion" } })
     .input(refreshIngestionInput)
     .output(refreshOutput)
     .mutation(({ ctx, input }) => refreshIngestion(ctx.deps, ctx.auth.tenantId, input)),
-  pause: protectedProcedure
+  pause: editorProcedure
+    .meta({ audit: { action: "ingestion.pause", target: "ingestion" } })
     .input(byId)
     .output(ingestionView)
     .mutation(({ ctx, input }) => setIngestionStatus(ctx.deps, ctx.auth.tenantId, input.id, "pause")),
-  resume: protectedProcedure
+  resume: editorProcedure
+    .meta({ audit: { action: "ingestion.resume", target: "ingestion" } })
     .input(byId)
     .output(ingestionView)
     .mutation(({ ctx, input }) => setIngestionStatus(ctx.deps, ctx.auth.tenantId, input.id, "resume")),

@@ -12,10 +12,12 @@ import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { ensureTenant } from "@/server/services/auth/tenants";
-import { createSourceFactory } from "@/server/sources/source-factory";
+import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnection } from "@/server/services/connections/create-connection";
+import { createLocalConnection, createS3Connection, filesSource, FILES } from "@/test/connection-fixtures";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { createRunWorld, jsonl, useRunWorld, writeFiles, type RunWorld } from "@/test/run-fixtures";
-import { S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
+import { startS3Server, type S3TestServer } from "@/test/s3-server";
 import { testClock } from "@/test/service-deps";
 import { costEstimateView, estimateCostInput } from "./cost-view";
 import { estimateCost } from "./estimate-cost";
@@ -44,7 +46,7 @@ function withCost(deps: ServiceDeps, cost: CostSettings): ServiceDeps {
 }
 
 describe("estimateCostInput", () => {
-  const draft = { source: { uri: "/data/landing" }, format: { type: "JSON" } };
+  const draft = { source: { connection: "files", path: "landing" }, format: { type: "JSON" } };
 
   it("takes an ingestion id or a draft, with optional prices", () => {
     expect(estimateCostInput.parse({ ingestionId: "abc" })).toEqual({ ingestionId: "abc" });
@@ -96,7 +98,7 @@ describe("estimateCost over local directories (PGlite)", () => {
   });
 
   const draft = (over: Record<string, unknown> = {}) => ({
-    source: { uri: landing, glob: "**/*.json" },
+    source: filesSource(suite.world.root, landing, { glob: "**/*.json" }),
     format: { type: "JSON" },
     schedule: { frequency: "DAILY", time: "06:00", timezone: "UTC" },
     ...over,
@@ -152,7 +154,7 @@ describe("estimateCost over local directories (PGlite)", () => {
 
   it("a draft without a glob reads every non-marker file; manual only has no scheduled runs", async () => {
     const { world } = suite;
-    const r = await estimate(world.deps, world.tenant.id, { draft: draft({ source: { uri: landing }, schedule: { frequency: "NONE" } }) });
+    const r = await estimate(world.deps, world.tenant.id, { draft: draft({ source: filesSource(world.root, landing), schedule: { frequency: "NONE" } }) });
     // notes.txt (8 bytes) now counts too.
     expect(r.listing).toMatchObject({ objects: 7, files: 5, bytes: 10 * MB + 8 });
     expect(r.monthly).toMatchObject({ runs: 0, computeCost: 0, durationMs: 0 });
@@ -295,27 +297,53 @@ describe("estimateCost over local directories (PGlite)", () => {
     it("a directory under the roots that does not exist", async () => {
       const { world } = suite;
       const missing = path.join(world.root, "missing");
-      const e = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: { uri: missing } }) }));
-      expect(e).toMatchObject({ code: "BAD_REQUEST", message: `Local source directory ${missing} does not exist`, field: "source.uri" });
+      const e = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: filesSource(world.root, missing) }) }));
+      expect(e).toMatchObject({ code: "BAD_REQUEST", message: `Local source directory ${missing} does not exist`, field: "source.path" });
     });
 
-    it("a path outside the allowed roots", async () => {
+    it("a connection whose directory is no longer granted to the tenant", async () => {
       const { world } = suite;
-      const e = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: { uri: "/etc" } }) }));
-      expect(e).toMatchObject({
-        code: "BAD_REQUEST",
-        message: `Local source /etc is outside the allowed roots (${world.root}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
-        field: "source.uri",
-      });
+      // The operator granted a directory, the tenant made a connection on it, then the grant was withdrawn.
+      const elsewhere = await mkdtemp(path.join(os.tmpdir(), "autoloader-cost-elsewhere-"));
+      const granted = world.deps.config.grants.fallback;
+      try {
+        granted.localRoots = [world.root, elsewhere];
+        await createLocalConnection(world.deps, world.tenant.id, "elsewhere", elsewhere);
+        granted.localRoots = [world.root];
+        const e = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: { connection: "elsewhere" } }) }));
+        expect(e).toMatchObject({
+          code: "BAD_REQUEST",
+          message: `Local directory ${elsewhere} is not under a root granted to this tenant (${world.root})`,
+          field: "source.connection",
+        });
+      } finally {
+        granted.localRoots = [world.root];
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    });
+
+    it("a connection the tenant does not have, or another tenant's, is not found", async () => {
+      const { world } = suite;
+      const none = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: { connection: "nope" } }) }));
+      expect(none).toMatchObject({ code: "NOT_FOUND", message: "No connection 'nope'", field: "source.connection" });
+      const other = await ensureTenant(world.deps, `other-${Math.random().toString(36).slice(2, 8)}`);
+      const theirs = await rejection(estimate(world.deps, other.id, { draft: draft() }));
+      expect(theirs).toMatchObject({ code: "NOT_FOUND", message: `No connection '${FILES}'`, field: "source.connection" });
     });
 
     it("another tenant's ingestion is not found", async () => {
       const { world } = suite;
       const other = await ensureTenant(world.deps, `other-${Math.random().toString(36).slice(2, 8)}`);
+      await createLocalConnection(world.deps, other.id, FILES, world.root);
       const ing = await createIngestion(
         world.deps,
         other.id,
-        createIngestionInput.parse({ name: "theirs", source: { uri: landing }, format: { type: "JSON" }, destination: { schema: "raw", table: "theirs" } }),
+        createIngestionInput.parse({
+          name: "theirs",
+          source: filesSource(world.root, landing),
+          format: { type: "JSON" },
+          destination: { schema: "raw", table: "theirs" },
+        }),
       );
       const e = await rejection(estimate(world.deps, world.tenant.id, { ingestionId: ing.id }));
       expect(e).toMatchObject({ code: "NOT_FOUND", message: `No ingestion '${ing.id}'` });
@@ -352,7 +380,7 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     await utimes(path.join(dir, "old.jsonl"), daysAgo(100), daysAgo(100));
     const size = async (f: string) => (await stat(path.join(dir, f))).size;
     const [a, b, old] = [await size("a.jsonl"), await size("b.jsonl"), await size("old.jsonl")];
-    const ing = await createWith(world, { source: { uri: dir }, schedule: { frequency: "HOURLY", timezone: "UTC" } });
+    const ing = await createWith(world, { source: filesSource(world.root, dir), schedule: { frequency: "HOURLY", timezone: "UTC" } });
 
     // Never run: everything is backfill, and the listing stands in for the history.
     const before = await estimate(world.deps, world.tenant.id, { ingestionId: ing.id });
@@ -406,7 +434,7 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     await writeFiles(one, { "all.jsonl": jsonl(rows) });
     await writeFiles(many, Object.fromEntries(rows.map((r, i) => [`part-${String(i).padStart(2, "0")}.jsonl`, jsonl([r])])));
     const estimated = async (dir: string) => {
-      const ing = await createWith(world, { source: { uri: dir } });
+      const ing = await createWith(world, { source: filesSource(world.root, dir) });
       world.deps.config.cost = { calibrationFile: file };
       try {
         const { runId } = await triggerRun(world.deps, world.tenant.id, ing.id);
@@ -434,7 +462,7 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     const { world } = suite;
     const dir = path.join(world.root, "vanishing");
     await writeFiles(dir, { "a.jsonl": jsonl([{ id: 1 }]) });
-    const ing = await createWith(world, { source: { uri: dir } });
+    const ing = await createWith(world, { source: filesSource(world.root, dir) });
     await rm(dir, { recursive: true });
     const e = await rejection(estimate(world.deps, world.tenant.id, { ingestionId: ing.id }));
     expect(e).toMatchObject({ code: "BAD_REQUEST", message: `Local source directory ${dir} does not exist`, field: undefined });
@@ -454,9 +482,24 @@ describe("estimateCost over S3 (PGlite + s3rver)", () => {
     const objects: Record<string, string> = { "data/_SUCCESS": "" };
     for (let i = 0; i < keys; i++) objects[`data/part-${String(i).padStart(5, "0")}.json`] = "0123456789";
     await s3.seed(BUCKET, objects);
-    const env = { ...S3RVER_ENV, AUTOLOADER_S3_WRONG_ACCESS_KEY_ID: "nope", AUTOLOADER_S3_WRONG_SECRET_ACCESS_KEY: "nope" };
+    const env = { AUTOLOADER_S3_WRONG_ACCESS_KEY_ID: "nope", AUTOLOADER_S3_WRONG_SECRET_ACCESS_KEY: "nope" };
     // The real clock: s3rver stamps objects with the time they were written.
-    world = await createRunWorld(t.database.prisma, { engine: { sources: createSourceFactory({ localRoots: [], env }) } });
+    world = await createRunWorld(t.database.prisma, { s3Endpoints: [s3.endpoint], sourceEnv: env });
+    // The tenant's connections: the test server's keys, a bucket that does not exist, and two
+    // references it is granted (one the server has wrong keys for, one it has no keys for).
+    await createS3Connection(world.deps, world.tenant.id, "s3", { endpoint: s3.endpoint, bucket: BUCKET });
+    await createS3Connection(world.deps, world.tenant.id, "s3-no-bucket", { endpoint: s3.endpoint, bucket: "no-such-bucket" });
+    world.deps.config.grants.fallback.s3?.credentialRefs?.push("WRONG", "MISSING");
+    for (const ref of ["WRONG", "MISSING"]) {
+      await createConnection(
+        world.deps,
+        world.tenant.id,
+        createConnectionInput.parse({
+          name: `s3-${ref.toLowerCase()}`,
+          location: { type: "S3", bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, credentials: { kind: "ENV_REF", ref } },
+        }),
+      );
+    }
   });
   afterAll(async () => {
     await world?.cleanup();
@@ -464,11 +507,8 @@ describe("estimateCost over S3 (PGlite + s3rver)", () => {
     await t?.destroy();
   });
 
-  const s3Draft = (over: { uri?: string; credentialsRef?: string; schedule?: object } = {}) => ({
-    source: {
-      uri: over.uri ?? `s3://${BUCKET}/data`,
-      s3: { endpoint: s3.endpoint, forcePathStyle: true, ...(over.credentialsRef ? { credentialsRef: over.credentialsRef } : {}) },
-    },
+  const s3Draft = (over: { connection?: string; schedule?: object } = {}) => ({
+    source: { connection: over.connection ?? "s3", path: "data" },
     format: { type: "JSON" },
     schedule: over.schedule ?? { frequency: "HOURLY", timezone: "UTC" },
   });
@@ -502,16 +542,16 @@ describe("estimateCost over S3 (PGlite + s3rver)", () => {
   });
 
   it.each([
-    ["a bucket that does not exist", { uri: "s3://no-such-bucket/data" }, () => `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}`],
-    ["credentials S3 rejects", { credentialsRef: "WRONG" }, () => "S3 rejected the credentials (InvalidAccessKeyId); check the access key and secret"],
+    ["a bucket that does not exist", { connection: "s3-no-bucket" }, () => `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}`],
+    ["credentials S3 rejects", { connection: "s3-wrong" }, () => "S3 rejected the credentials (InvalidAccessKeyId); check the access key and secret"],
     [
       "a credentials reference the server does not have",
-      { credentialsRef: "MISSING" },
+      { connection: "s3-missing" },
       () =>
         "No S3 credentials for reference MISSING: set AUTOLOADER_S3_MISSING_ACCESS_KEY_ID and AUTOLOADER_S3_MISSING_SECRET_ACCESS_KEY on the server",
     ],
   ])("storage error: %s", async (_what, over, message) => {
     const e = await rejection(estimate(world.deps, world.tenant.id, { draft: s3Draft(over) }));
-    expect(e).toMatchObject({ code: "BAD_REQUEST", message: message(), field: "source.uri" });
+    expect(e).toMatchObject({ code: "BAD_REQUEST", message: message(), field: "source.connection" });
   });
 });

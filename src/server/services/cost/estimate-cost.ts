@@ -16,9 +16,10 @@ import { requeuedByListing, takenByLaterRuns } from "@/server/domain/file-retry"
 import { describeSchedule, scheduleOf, type Schedule } from "@/server/domain/schedule";
 import { matcher } from "@/server/sources/matcher";
 import { SourceError, type ListPage, type Source } from "@/server/sources/source";
-import type { SourceSpec } from "@/server/sources/source-factory";
+import { connectionUri, type SourceSpec } from "@/server/sources/source-factory";
 import type { ServiceDeps } from "../deps";
-import { assertSourceAllowed, findOwnedIngestion, sourceOptionsColumn } from "../ingestions/ingestion-rules";
+import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
+import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 import type { CostEstimateView, EstimateCostInput } from "./cost-view";
 import { loadModel } from "./load-model";
 
@@ -33,6 +34,8 @@ const DAY = 86_400_000;
 interface Target {
   subject: CostEstimateView["subject"];
   spec: SourceSpec;
+  /** The location, for the answer: a directory or s3://bucket/prefix. */
+  uri: string;
   sourceType: "S3" | "LOCAL";
   glob: string | null;
   modifiedAfter: Date | null;
@@ -48,7 +51,8 @@ async function resolveTarget(deps: ServiceDeps, tenantId: string, input: Estimat
     const row = await findOwnedIngestion(deps, tenantId, input.ingestionId);
     return {
       subject: { kind: "INGESTION", ingestionId: row.id, name: row.name, status: row.status },
-      spec: { sourceUri: row.sourceUri, sourceOptions: row.sourceOptions },
+      spec: { tenantId, connectionId: row.connectionId, sourcePath: row.sourcePath },
+      uri: row.sourceUri,
       sourceType: row.sourceType,
       glob: row.sourceGlob,
       modifiedAfter: row.sourceModifiedAfter,
@@ -63,11 +67,13 @@ async function resolveTarget(deps: ServiceDeps, tenantId: string, input: Estimat
   }
   const draft = input.draft;
   if (!draft) throw new DomainError("BAD_REQUEST", "Give an ingestion id or a draft (source, format, schedule) to estimate");
-  const source = await assertSourceAllowed(deps, draft.source.uri);
+  // The tenant's own connection; its grants are checked when the source is built.
+  const connection = await findStoredConnection(deps, tenantId, draft.source.connection);
   return {
     subject: { kind: "DRAFT" },
-    spec: { sourceUri: source.uri, sourceOptions: sourceOptionsColumn(draft.source, source.type) },
-    sourceType: source.type,
+    spec: { tenantId, connectionId: connection.id, sourcePath: draft.source.path },
+    uri: connectionUri(connection, draft.source.path),
+    sourceType: connection.type,
     glob: draft.source.glob ?? null,
     modifiedAfter: draft.source.modifiedAfter ?? null,
     format: draft.format.type,
@@ -111,7 +117,7 @@ async function tallyListing(deps: ServiceDeps, target: Target, limit: number, wi
   const now = deps.clock();
   const maxRetries = deps.engine.settings.maxFileRetries;
   try {
-    const source: Source = deps.engine.sources(target.spec);
+    const source: Source = await deps.engine.sources(target.spec);
     let cursor: string | null = null;
     do {
       const page: ListPage = await source.list(cursor, Math.min(PAGE, limit - t.objects));
@@ -150,7 +156,7 @@ async function tallyListing(deps: ServiceDeps, target: Target, limit: number, wi
     } while (cursor !== null && !t.sampled);
   } catch (error) {
     if (error instanceof SourceError) {
-      throw new DomainError("BAD_REQUEST", error.message, target.subject.kind === "DRAFT" ? "source.uri" : undefined);
+      throw new DomainError("BAD_REQUEST", error.message, target.subject.kind === "DRAFT" ? sourceErrorField(error) : undefined);
     }
     throw error;
   }
@@ -261,7 +267,7 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
     subject: target.subject,
     currency: "USD",
     estimatedAt: now,
-    source: { type: target.sourceType, uri: target.spec.sourceUri, glob: target.glob },
+    source: { type: target.sourceType, uri: target.uri, glob: target.glob },
     listing: listingView,
     rate: {
       format: target.format,

@@ -8,14 +8,7 @@ import {
   recordAdoptedFiles,
   type DestinationChange,
 } from "./destination-table";
-import {
-  assertSourceAllowed,
-  assertUnique,
-  nextRunFor,
-  scheduleColumns,
-  sourceOptionsColumn,
-  withUniqueGuard,
-} from "./ingestion-rules";
+import { assertUnique, nextRunFor, resolveIngestionSource, scheduleColumns, withUniqueGuard } from "./ingestion-rules";
 import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
 
 /** The new ingestion, and what happened to an existing destination table it adopted. */
@@ -26,14 +19,13 @@ export async function createIngestion(
   tenantId: string,
   input: CreateIngestionInput,
 ): Promise<CreatedIngestion> {
-  const source = await assertSourceAllowed(deps, input.source.uri);
+  const source = await resolveIngestionSource(deps, tenantId, input.source);
   const wanted = { name: input.name, schema: input.destination.schema, table: input.destination.table };
   await assertUnique(deps, tenantId, wanted);
   // A table that exists belongs to whoever loaded it: refused unless adopted.
   const existing = await inspectTable(deps, tenantId, input.destination);
   await assertTableUsable(deps, tenantId, input.destination, existing, input.adoptExistingTable);
   const recheck = () => assertUnique(deps, tenantId, wanted);
-  const sourceOptions = sourceOptionsColumn(input.source, source.type);
   const create = (id?: string) =>
     deps.db.ingestion.create({
       data: {
@@ -42,11 +34,9 @@ export async function createIngestion(
         name: input.name,
         description: input.description ?? null,
         status: "ACTIVE",
-        sourceType: source.type,
-        sourceUri: source.uri,
+        ...source,
         sourceGlob: input.source.glob ?? null,
         sourceModifiedAfter: input.source.modifiedAfter ?? null,
-        sourceOptions,
         format: input.format.type,
         formatOptions: input.format.options,
         destinationSchema: input.destination.schema,
@@ -81,8 +71,9 @@ export async function createIngestion(
       ingestionId: id,
       table: input.destination,
       source: {
-        sourceUri: source.uri,
-        sourceOptions,
+        tenantId,
+        connectionId: source.connectionId,
+        sourcePath: source.sourcePath,
         sourceGlob: input.source.glob ?? null,
         sourceModifiedAfter: input.source.modifiedAfter ?? null,
       },

@@ -45,8 +45,9 @@ export interface TableName {
 
 /** What an adopting ingestion reads: its source, glob and modified-after. */
 export interface AdoptingSource {
-  sourceUri: string;
-  sourceOptions: unknown;
+  tenantId: string;
+  connectionId: string;
+  sourcePath: string;
   sourceGlob: string | null;
   sourceModifiedAfter: Date | null;
 }
@@ -163,7 +164,11 @@ export async function adoptTable<T>(
   const name = nameOf(a.table);
   return deps.engine.warehouse.serially(`${key}/${name}`, async () => {
     await a.recheck();
-    const source = deps.engine.sources({ sourceUri: a.source.sourceUri, sourceOptions: a.source.sourceOptions });
+    const source = await deps.engine.sources({
+      tenantId: a.source.tenantId,
+      connectionId: a.source.connectionId,
+      sourcePath: a.source.sourcePath,
+    });
     const listed = new Map<string, SourceObject>();
     try {
       for await (const page of listAll(source)) for (const o of page) listed.set(o.path, o);

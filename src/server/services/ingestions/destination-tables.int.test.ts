@@ -9,6 +9,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { ensureTenant } from "@/server/services/auth/tenants";
 import { callerAs, createTestKey, rejectionOf, zodIssuesOf } from "@/test/api-callers";
+import { createLocalConnection, filesSource, FILES } from "@/test/connection-fixtures";
 import { writeFirstLayoutWarehouse } from "@/test/duckdb-files";
 import { describeEachDatabase } from "@/test/databases";
 import { hideDirectory, tableExists, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
@@ -43,10 +44,11 @@ async function landing(w: MaintenanceWorld, files: Record<string, string>): Prom
   return { dir, add };
 }
 
-function draft(name: string, source: string, table: string, glob?: string) {
+/** Create input over `dir` (under the world's root, read through its "files" connection). */
+function draft(w: MaintenanceWorld, name: string, dir: string, table: string, glob?: string) {
   return {
     name,
-    source: { uri: source, ...(glob ? { glob } : {}) },
+    source: filesSource(w.root, dir, glob ? { glob } : {}),
     format: { type: "JSON" as const },
     destination: { schema: "raw", table },
   };
@@ -113,6 +115,8 @@ async function duplicateIds(w: MaintenanceWorld, table: string): Promise<string[
 async function freshTenant(w: MaintenanceWorld, stem: string): Promise<MaintenanceWorld> {
   const t = await ensureTenant(w.deps, `${stem}-${Math.random().toString(36).slice(2, 10)}`);
   const admin = await createTestKey(w.deps, t.id, `${t.slug} admin`, true);
+  // It reads the world's root through a "files" connection of its own, as the world's tenant does.
+  await createLocalConnection(w.deps, t.id, FILES, w.root);
   return { ...w, tenant: { id: t.id, slug: t.slug }, api: callerAs(w.deps, admin.auth).caller };
 }
 
@@ -129,7 +133,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const table = newTable("kept");
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3) });
-    const first = await w.api.ingestions.create(draft("first owner", l.dir, table));
+    const first = await w.api.ingestions.create(draft(w, "first owner", l.dir, table));
     expect(await runOnce(w, first.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2 });
     await w.api.ingestions.delete({ id: first.id });
     const before = { rows: await rowsOf(w, table, l.dir), ledger: await tableLedger(w, table) };
@@ -137,7 +141,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
 
     for (const adoptExistingTable of [undefined, false]) {
       const refused = await rejectionOf(
-        w.api.ingestions.create({ ...draft("second owner", l.dir, table), ...(adoptExistingTable === false ? { adoptExistingTable } : {}) }),
+        w.api.ingestions.create({ ...draft(w, "second owner", l.dir, table), ...(adoptExistingTable === false ? { adoptExistingTable } : {}) }),
       );
       expect([refused.code, refused.message]).toEqual([
         "CONFLICT",
@@ -146,7 +150,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
       expect(refused.cause).toMatchObject({ field: "destination.table" });
     }
     const notBoolean = await rejectionOf(
-      w.api.ingestions.create({ ...draft("second owner", l.dir, table), adoptExistingTable: "yes" as unknown as boolean }),
+      w.api.ingestions.create({ ...draft(w, "second owner", l.dir, table), adoptExistingTable: "yes" as unknown as boolean }),
     );
     expect(zodIssuesOf(notBoolean)).toEqual({ adoptExistingTable: ["adoptExistingTable must be true or false"] });
     expect(await w.db.ingestion.count({ where: { tenantId: w.tenant.id, name: "second owner" } })).toBe(0);
@@ -157,12 +161,12 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const table = newTable("contested");
     const l = await landing(w, { "a.jsonl": rows("a", 2) });
-    const first = await w.api.ingestions.create(draft("contested before", l.dir, table));
+    const first = await w.api.ingestions.create(draft(w, "contested before", l.dir, table));
     await runOnce(w, first.id);
     await w.api.ingestions.delete({ id: first.id });
 
     const outcomes = await Promise.allSettled(
-      ["contender one", "contender two"].map((name) => w.api.ingestions.create({ ...draft(name, l.dir, table), adoptExistingTable: true })),
+      ["contender one", "contender two"].map((name) => w.api.ingestions.create({ ...draft(w, name, l.dir, table), adoptExistingTable: true })),
     );
     const won = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
     const lost = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as { code: string; message: string }] : []));
@@ -181,14 +185,14 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const table = newTable("adopted");
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "gone.jsonl": rows("g", 1) });
-    const first = await w.api.ingestions.create(draft("loader before", l.dir, table));
+    const first = await w.api.ingestions.create(draft(w, "loader before", l.dir, table));
     await runOnce(w, first.id);
     await w.api.ingestions.delete({ id: first.id });
     // Since then: one file left the source, one was rewritten, one is new.
     await rm(path.join(l.dir, "gone.jsonl"));
     await l.add({ "b.jsonl": rows("b-rewritten", 7), "c.jsonl": rows("c", 1) });
 
-    const created = await w.api.ingestions.create({ ...draft("loader after", l.dir, table), adoptExistingTable: true });
+    const created = await w.api.ingestions.create({ ...draft(w, "loader after", l.dir, table), adoptExistingTable: true });
     expect(created.destinationChange).toEqual({
       message: `Adopted table raw.${table} with 6 rows: 3 files (6 rows) joined the file history and will not load again`,
       adoption: { table: `raw.${table}`, filesAdopted: 3, rowsAdopted: 6, filesLeft: 0, rowsLeft: 0 },
@@ -227,7 +231,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     });
     const l = await landing(w, { "a.jsonl": rows("a", 1) });
     for (const adoptExistingTable of [false, true]) {
-      const refused = await rejectionOf(w.api.ingestions.create({ ...draft("over foreign", l.dir, table), adoptExistingTable }));
+      const refused = await rejectionOf(w.api.ingestions.create({ ...draft(w, "over foreign", l.dir, table), adoptExistingTable }));
       expect([refused.code, refused.message]).toEqual([
         "CONFLICT",
         `Table raw.${table} already exists with 3 rows and has no _source_file column (it was not made by Autoloader), so its rows cannot be told apart by file and it cannot be adopted; choose another table`,
@@ -241,13 +245,13 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const table = newTable("unlisted");
     const l = await landing(w, { "a.jsonl": rows("a", 2) });
-    const first = await w.api.ingestions.create(draft("unlisted before", l.dir, table));
+    const first = await w.api.ingestions.create(draft(w, "unlisted before", l.dir, table));
     await runOnce(w, first.id);
     await w.api.ingestions.delete({ id: first.id });
     const ledger = await tableLedger(w, table);
     const putBack = await hideDirectory(l.dir);
     try {
-      const refused = await rejectionOf(w.api.ingestions.create({ ...draft("unlisted after", l.dir, table), adoptExistingTable: true }));
+      const refused = await rejectionOf(w.api.ingestions.create({ ...draft(w, "unlisted after", l.dir, table), adoptExistingTable: true }));
       expect(refused.code).toBe("BAD_REQUEST");
       expect(refused.message).toMatch(new RegExp(`^Cannot adopt table raw\\.${table}: the source could not be listed \\(.+\\)$`));
       expect(refused.cause).toMatchObject({ field: "source.uri" });
@@ -262,9 +266,9 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const [t1, t2, t3] = [newTable("move_from"), newTable("move_kept"), newTable("move_new")];
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 1) });
-    const mover = await w.api.ingestions.create(draft("mover", l.dir, t1));
+    const mover = await w.api.ingestions.create(draft(w, "mover", l.dir, t1));
     await runOnce(w, mover.id);
-    const other = await w.api.ingestions.create(draft("other over the same files", l.dir, t2));
+    const other = await w.api.ingestions.create(draft(w, "other over the same files", l.dir, t2));
     await runOnce(w, other.id);
     await w.api.ingestions.delete({ id: other.id });
     await l.add({ "c.jsonl": rows("c", 1) });
@@ -317,17 +321,17 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const [shared, zNew, yOwn] = [newTable("shared"), newTable("z_moved"), newTable("y_own")];
     // One landing directory; Z reads its sub/ directory, X and Y its top level (*.jsonl).
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "sub/z.jsonl": rows("z", 4) });
-    const z = await w.api.ingestions.create(draft("Z", path.join(l.dir, "sub"), shared));
+    const z = await w.api.ingestions.create(draft(w, "Z", path.join(l.dir, "sub"), shared));
     await runOnce(w, z.id);
     expect(await rowsOf(w, shared, l.dir)).toEqual({ "sub/z.jsonl": 4 });
     const zMoved = await w.api.ingestions.update({ id: z.id, patch: { destination: { schema: "raw", table: zNew } } });
     expect(zMoved.destinationChange?.previousTable).toEqual({ name: `raw.${shared}`, exists: true, rows: 4 });
 
-    const refused = await rejectionOf(w.api.ingestions.create(draft("X", l.dir, shared, "*.jsonl")));
+    const refused = await rejectionOf(w.api.ingestions.create(draft(w, "X", l.dir, shared, "*.jsonl")));
     expect(refused.message).toBe(
       `Table raw.${shared} already exists with 4 rows (loaded by ingestion 'Z': 1 file in its ledger); set adoptExistingTable to take it over, or choose another table`,
     );
-    const x = await w.api.ingestions.create({ ...draft("X", l.dir, shared, "*.jsonl"), adoptExistingTable: true });
+    const x = await w.api.ingestions.create({ ...draft(w, "X", l.dir, shared, "*.jsonl"), adoptExistingTable: true });
     expect(x.destinationChange).toEqual({
       message:
         `Adopted table raw.${shared} with 4 rows: none of its files lie under this ingestion's source and glob, so its history starts empty; ` +
@@ -338,7 +342,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     await runOnce(w, x.id);
     const full = { "a.jsonl": 2, "b.jsonl": 3, "sub/z.jsonl": 4 };
     expect(await rowsOf(w, shared, l.dir)).toEqual(full);
-    const y = await w.api.ingestions.create(draft("Y", l.dir, yOwn, "*.jsonl"));
+    const y = await w.api.ingestions.create(draft(w, "Y", l.dir, yOwn, "*.jsonl"));
     await runOnce(w, y.id);
     expect(await rowsOf(w, yOwn, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3 });
 
@@ -378,7 +382,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const table = newTable("crash");
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3) });
-    const first = await w.api.ingestions.create(draft("crash before", l.dir, table));
+    const first = await w.api.ingestions.create(draft(w, "crash before", l.dir, table));
     await runOnce(w, first.id);
     await w.api.ingestions.delete({ id: first.id });
 
@@ -388,7 +392,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
       },
     };
     try {
-      const crashed = await rejectionOf(w.api.ingestions.create({ ...draft("crash after", l.dir, table), adoptExistingTable: true }));
+      const crashed = await rejectionOf(w.api.ingestions.create({ ...draft(w, "crash after", l.dir, table), adoptExistingTable: true }));
       expect(crashed.message).toBe("injected crash after the adoption's warehouse commit");
     } finally {
       delete w.deps.engine.hooks;
@@ -403,7 +407,7 @@ describeEachDatabase("destination tables that already exist", (kind) => {
 
     // Trying again completes the adoption; the next run loads only the new file.
     await l.add({ "c.jsonl": rows("c", 1) });
-    const again = await w.api.ingestions.create({ ...draft("crash after", l.dir, table), adoptExistingTable: true });
+    const again = await w.api.ingestions.create({ ...draft(w, "crash after", l.dir, table), adoptExistingTable: true });
     expect(again.destinationChange?.adoption).toMatchObject({ filesAdopted: 2, rowsAdopted: 5 });
     expect(await runOnce(w, again.id)).toMatchObject({ filesLoaded: 1, rowsLoaded: 1n });
     expect(await rowsOf(w, table, l.dir)).toEqual({ "a.jsonl": 2, "b.jsonl": 3, "c.jsonl": 1 });
@@ -411,10 +415,10 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     // The same for a move: after the crash the ingestion still loads its old table, and the retry moves it.
     const target = newTable("crash_target");
     const m = await landing(w, { "m.jsonl": rows("m", 2) });
-    const before = await w.api.ingestions.create(draft("move crash before", m.dir, target));
+    const before = await w.api.ingestions.create(draft(w, "move crash before", m.dir, target));
     await runOnce(w, before.id);
     await w.api.ingestions.delete({ id: before.id });
-    const mover = await w.api.ingestions.create(draft("move crash mover", m.dir, newTable("crash_source")));
+    const mover = await w.api.ingestions.create(draft(w, "move crash mover", m.dir, newTable("crash_source")));
     await runOnce(w, mover.id);
     const moverHistory = await history(w, mover.id);
     w.deps.engine.hooks = {
@@ -462,12 +466,12 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     );
     await l.add({ "c.jsonl": rows("c", 1) });
 
-    const refused = await rejectionOf(w.api.ingestions.create(draft("after the upgrade", l.dir, "kept")));
+    const refused = await rejectionOf(w.api.ingestions.create(draft(w, "after the upgrade", l.dir, "kept")));
     expect([refused.code, refused.message]).toEqual([
       "CONFLICT",
       "Table raw.kept already exists with 6 rows (none of them recorded in the ledger of loaded files); set adoptExistingTable to take it over, or choose another table",
     ]);
-    const created = await w.api.ingestions.create({ ...draft("after the upgrade", l.dir, "kept"), adoptExistingTable: true });
+    const created = await w.api.ingestions.create({ ...draft(w, "after the upgrade", l.dir, "kept"), adoptExistingTable: true });
     expect(created.destinationChange).toEqual({
       message:
         "Adopted table raw.kept with 6 rows: 2 files (5 rows) joined the file history and will not load again " +
@@ -520,8 +524,8 @@ describeEachDatabase("destination tables that already exist", (kind) => {
       );
     });
     const input = {
-      ...draft("over a hand-made table", l.dir, table, "*.jsonl"),
-      source: { uri: l.dir, glob: "*.jsonl", modifiedAfter: new Date("2021-01-01T00:00:00.000Z") },
+      ...draft(w, "over a hand-made table", l.dir, table, "*.jsonl"),
+      source: filesSource(w.root, l.dir, { glob: "*.jsonl", modifiedAfter: new Date("2021-01-01T00:00:00.000Z") }),
       adoptExistingTable: true,
     };
     const before = Date.now();
@@ -577,15 +581,15 @@ describeEachDatabase("destination tables that already exist", (kind) => {
     const w = suite.world;
     const [mine, kept] = [newTable("glob_from"), newTable("glob_kept")];
     const l = await landing(w, { "a.jsonl": rows("a", 2), "b.jsonl": rows("b", 3), "c.csv": "id,v\nc-0,0\n" });
-    const mover = await w.api.ingestions.create(draft("narrow mover", l.dir, mine, "a*.jsonl"));
+    const mover = await w.api.ingestions.create(draft(w, "narrow mover", l.dir, mine, "a*.jsonl"));
     expect(await runOnce(w, mover.id)).toMatchObject({ filesLoaded: 1 });
-    const wide = await w.api.ingestions.create(draft("wide before", l.dir, kept, "*.jsonl"));
+    const wide = await w.api.ingestions.create(draft(w, "wide before", l.dir, kept, "*.jsonl"));
     expect(await runOnce(w, wide.id)).toMatchObject({ filesLoaded: 2 });
     await w.api.ingestions.delete({ id: wide.id });
 
     const moved = await w.api.ingestions.update({
       id: mover.id,
-      patch: { destination: { schema: "raw", table: kept }, source: { uri: l.dir, glob: "*.jsonl" } },
+      patch: { destination: { schema: "raw", table: kept }, source: filesSource(w.root, l.dir, { glob: "*.jsonl" }) },
       adoptExistingTable: true,
     });
     expect(moved.source.glob).toBe("*.jsonl");

@@ -3,8 +3,9 @@ import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
 import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
 import { nextRunAt, type Schedule } from "@/server/domain/schedule";
-import { parseSourceUri } from "@/server/domain/source-uri";
-import { localSourceError } from "@/server/sources/local-roots";
+import { SourceError } from "@/server/sources/source";
+import { connectionUri } from "@/server/sources/source-factory";
+import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
 import type { ServiceDeps } from "../deps";
 import { activeWork } from "./ingestion-guard";
 import { ingestionSelect, type IngestionRow } from "./ingestion-view";
@@ -72,27 +73,38 @@ export async function withUniqueGuard<T>(recheck: () => Promise<void>, write: ()
   }
 }
 
-/** Validates the source and returns its type and normalised URI (local paths without '.' or '//'). */
-export async function assertSourceAllowed(
-  deps: ServiceDeps,
-  uri: string,
-): Promise<{ uri: string; type: "S3" | "LOCAL" }> {
-  const parsed = parseSourceUri(uri);
-  if (!parsed.ok) throw new DomainError("BAD_REQUEST", parsed.message, "source.uri");
-  if (parsed.value.type === "LOCAL") {
-    const error = await localSourceError(parsed.value.path, deps.config.localRoots);
-    if (error) throw new DomainError("BAD_REQUEST", error, "source.uri");
-  }
-  return parsed.value.type === "LOCAL" ? { uri: parsed.value.path, type: "LOCAL" } : { uri, type: "S3" };
+/** Where an ingestion reads, as its columns: the tenant's connection, the path inside it, the location. */
+export interface IngestionSourceColumns {
+  connectionId: string;
+  sourcePath: string;
+  sourceUri: string;
+  sourceType: "S3" | "LOCAL";
 }
 
-export function sourceOptionsColumn(source: CreateIngestionInput["source"], type: "S3" | "LOCAL") {
-  if (type !== "S3" || !source.s3) return {};
+/**
+ * The tenant's connection named by `source`, checked against the tenant's grants now (and again
+ * at every preview and run): refused when not granted. Missing credentials do not block the
+ * ingestion (the run says what to set).
+ */
+export async function resolveIngestionSource(
+  deps: ServiceDeps,
+  tenantId: string,
+  source: { connection: string; path: string },
+): Promise<IngestionSourceColumns> {
+  const connection = await findStoredConnection(deps, tenantId, source.connection);
+  try {
+    await deps.engine.sources({ tenantId, connectionId: connection.id, sourcePath: source.path });
+  } catch (error) {
+    if (!(error instanceof SourceError)) throw error;
+    if (["NOT_GRANTED", "OUTSIDE_ROOTS", "ENDPOINT_REFUSED"].includes(error.code)) {
+      throw new DomainError("BAD_REQUEST", error.message, sourceErrorField(error));
+    }
+  }
   return {
-    region: source.s3.region ?? null,
-    endpoint: source.s3.endpoint ?? null,
-    forcePathStyle: source.s3.forcePathStyle ?? false,
-    credentialsRef: source.s3.credentialsRef ?? null,
+    connectionId: connection.id,
+    sourcePath: source.path,
+    sourceUri: connectionUri(connection, source.path),
+    sourceType: connection.type,
   };
 }
 

@@ -10,11 +10,14 @@ function row(overrides: Partial<IngestionRow> = {}): IngestionRow {
     name: "orders",
     description: null,
     status: "ACTIVE",
+    tenantId: "0193a1b2-0000-7000-8000-0000000000aa",
     sourceType: "LOCAL",
+    connectionId: "0193a1b2-0000-7000-8000-0000000000cc",
+    connection: { id: "0193a1b2-0000-7000-8000-0000000000cc", name: "files", type: "LOCAL" },
+    sourcePath: "orders",
     sourceUri: "/data/orders",
     sourceGlob: null,
     sourceModifiedAfter: null,
-    sourceOptions: {},
     format: "JSON",
     formatOptions: { layout: "AUTO", compression: "AUTO" },
     destinationSchema: "raw",
@@ -91,5 +94,18 @@ describe("toIngestionView schedule.upcoming", () => {
     const view = toIngestionView(row({ scheduleTime: "25:99" }), NOW);
     // Midnight in Berlin is 23:00Z the day before.
     expect(iso(view.schedule.upcoming).slice(0, 2)).toEqual(["2026-11-22T23:00:00.000Z", "2026-11-23T23:00:00.000Z"]);
+  });
+});
+
+describe("toIngestionView source", () => {
+  it("names the connection it reads through, the path inside it and the full location", () => {
+    expect(toIngestionView(row(), NOW).source).toEqual({
+      type: "LOCAL",
+      connection: { id: "0193a1b2-0000-7000-8000-0000000000cc", name: "files", type: "LOCAL" },
+      path: "orders",
+      uri: "/data/orders",
+      glob: null,
+      modifiedAfter: null,
+    });
   });
 });

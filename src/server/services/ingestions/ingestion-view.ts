@@ -9,11 +9,14 @@ export const ingestionSelect = {
   name: true,
   description: true,
   status: true,
+  tenantId: true,
   sourceType: true,
+  connectionId: true,
+  connection: { select: { id: true, name: true, type: true } },
+  sourcePath: true,
   sourceUri: true,
   sourceGlob: true,
   sourceModifiedAfter: true,
-  sourceOptions: true,
   format: true,
   formatOptions: true,
   destinationSchema: true,
@@ -38,7 +41,7 @@ export const ingestionSelect = {
 
 export type IngestionRow = Prisma.IngestionGetPayload<{ select: typeof ingestionSelect }>;
 
-const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED"] as const;
+const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"] as const;
 
 export const ingestionView = z.object({
   id: z.string(),
@@ -47,17 +50,13 @@ export const ingestionView = z.object({
   status: z.enum(INGESTION_STATUSES),
   source: z.object({
     type: z.enum(["S3", "LOCAL"]),
+    /** The connection it reads through, and the path inside it ("" for its root). */
+    connection: z.object({ id: z.string(), name: z.string(), type: z.enum(["S3", "LOCAL"]) }),
+    path: z.string(),
+    /** The location: the connection's directory or s3://bucket/prefix joined with the path. */
     uri: z.string(),
     glob: z.string().nullable(),
     modifiedAfter: z.date().nullable(),
-    s3: z
-      .object({
-        region: z.string().nullable(),
-        endpoint: z.string().nullable(),
-        forcePathStyle: z.boolean(),
-        credentialsRef: z.string().nullable(),
-      })
-      .nullable(),
   }),
   format: formatSchema,
   destination: z.object({ schema: z.string(), table: z.string(), partitionColumns: z.array(z.string()) }),
@@ -82,21 +81,11 @@ export const ingestionView = z.object({
 });
 export type IngestionView = z.infer<typeof ingestionView>;
 
-const storedS3 = z
-  .object({
-    region: z.string().nullish(),
-    endpoint: z.string().nullish(),
-    forcePathStyle: z.boolean().optional(),
-    credentialsRef: z.string().nullish(),
-  })
-  .partial();
-
 /** How many upcoming fire times a view lists. */
 export const UPCOMING_RUNS = 5;
 
 /** `now` is the service clock's, for the upcoming fire times. */
 export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
-  const s3 = storedS3.parse(row.sourceOptions ?? {});
   const schedule = {
     frequency: row.scheduleFrequency ?? ("NONE" as const),
     time: row.scheduleTime,
@@ -111,18 +100,11 @@ export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
     status: row.status,
     source: {
       type: row.sourceType,
+      connection: row.connection,
+      path: row.sourcePath,
       uri: row.sourceUri,
       glob: row.sourceGlob,
       modifiedAfter: row.sourceModifiedAfter,
-      s3:
-        row.sourceType === "S3"
-          ? {
-              region: s3.region ?? null,
-              endpoint: s3.endpoint ?? null,
-              forcePathStyle: s3.forcePathStyle ?? false,
-              credentialsRef: s3.credentialsRef ?? null,
-            }
-          : null,
     },
     format: formatSchema.parse({ type: row.format, options: row.formatOptions }),
     destination: { schema: row.destinationSchema, table: row.destinationTable, partitionColumns: row.partitionColumns },

@@ -32,7 +32,11 @@ export async function nextRunFiles(
   let listed = 0;
   let truncated = false;
   try {
-    const source = deps.engine.sources({ sourceUri: ingestion.sourceUri, sourceOptions: ingestion.sourceOptions });
+    const source = await deps.engine.sources({
+      tenantId: ingestion.tenantId,
+      connectionId: ingestion.connectionId,
+      sourcePath: ingestion.sourcePath,
+    });
     for await (const page of listAll(source)) {
       for (const o of page) {
         if (listed >= limit) {

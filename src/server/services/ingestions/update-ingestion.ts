@@ -1,7 +1,6 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError } from "@/server/domain/errors";
 import type { UpdateIngestionInput } from "@/server/domain/ingestion-input";
-import { parseSourceUri } from "@/server/domain/source-uri";
 import { plural } from "@/server/domain/text";
 import type { ServiceDeps } from "../deps";
 import {
@@ -19,7 +18,6 @@ import {
   findOwnedIngestion,
   nextRunFor,
   scheduleColumns,
-  sourceOptionsColumn,
   withUniqueGuard,
 } from "./ingestion-rules";
 import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
@@ -50,13 +48,13 @@ export async function updateIngestion(
   // The file history records which files of *this* source were loaded with *this* format; a new
   // source or format would make that history describe files that were never read this way.
   if (patch.source) {
-    const parsed = parseSourceUri(patch.source.uri);
-    const uri = parsed.ok && parsed.value.type === "LOCAL" ? parsed.value.path : patch.source.uri;
-    if (uri !== current.sourceUri) {
+    const { connection, path } = patch.source;
+    if (connection !== current.connection.name || path !== current.sourcePath) {
+      const where = (c: string, p: string) => (p ? `${c}:${p}` : c);
       throw new DomainError(
         "BAD_REQUEST",
-        `The source of ingestion '${current.name}' cannot be changed (${current.sourceUri} → ${uri}): its file history would no longer match the files. Create a new ingestion for the new source.`,
-        "source.uri",
+        `The source of ingestion '${current.name}' cannot be changed (${where(current.connection.name, current.sourcePath)} → ${where(connection, path)}): its file history would no longer match the files. Create a new ingestion for the new source.`,
+        connection !== current.connection.name ? "source.connection" : "source.path",
       );
     }
   }
@@ -83,7 +81,6 @@ export async function updateIngestion(
   const sourcePatch = patch.source && {
     sourceGlob: patch.source.glob ?? null,
     sourceModifiedAfter: patch.source.modifiedAfter ?? null,
-    sourceOptions: sourceOptionsColumn(patch.source, current.sourceType),
   };
   if (sourcePatch) Object.assign(data, sourcePatch);
   // What the ingestion reads once patched: adopting in the same patch takes the files of its new glob and modified-after.

@@ -1,6 +1,6 @@
 // Source previews end to end: local directories and a real S3-compatible server (s3rver), each
 // format, hints, files that disagree or cannot be read, storage errors, and the sample bounds.
-import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,11 +9,16 @@ import { previewInput, type PreviewDraft } from "@/server/domain/preview-input";
 import { literal } from "@/server/engine/sql";
 import type { PreviewLimits, ServiceDeps } from "@/server/services/deps";
 import type { Source } from "@/server/sources/source";
+import { grantsForAll } from "@/server/domain/grants";
+import { createConnection } from "@/server/services/connections/create-connection";
+import { createConnectionInput } from "@/server/domain/connection-input";
+import { ensureTenant } from "@/server/services/auth/tenants";
 import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
+import { createLocalConnection, createS3Connection, filesSource, FILES, grantS3Endpoint, testGrant, testSecrets } from "@/test/connection-fixtures";
 import { createTestDatabase, type TestDatabase } from "@/test/databases";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
 import { jsonl, writeFiles } from "@/test/run-fixtures";
-import { freePort, S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
+import { freePort, S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { testDeps } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { previewSource } from "./preview-source";
@@ -29,8 +34,8 @@ interface LocalizeProbe {
 }
 
 function probedFactory(inner: SourceFactory, probe: LocalizeProbe): SourceFactory {
-  return (spec) => {
-    const source = inner(spec);
+  return async (spec) => {
+    const source = await inner(spec);
     const counted: Source = {
       type: source.type,
       uri: source.uri,
@@ -41,6 +46,7 @@ function probedFactory(inner: SourceFactory, probe: LocalizeProbe): SourceFactor
         await probe.before?.(p);
         return source.localize(p, stagingDir);
       },
+      release: (paths) => source.release(paths),
       uriOf: (p) => source.uriOf(p),
     };
     return counted;
@@ -52,13 +58,20 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
   let s3: S3TestServer;
   let root: TempDir;
   let deps: ServiceDeps;
+  let tenantId: string;
   const probe: LocalizeProbe = { paths: [], before: null };
 
   beforeAll(async () => {
     [t, s3, root] = await Promise.all([createTestDatabase("pglite"), startS3Server(), makeTempDir("preview")]);
     await s3.createBucket(BUCKET);
-    const sources = probedFactory(createSourceFactory({ localRoots: [root.path], env: S3RVER_ENV }), probe);
-    deps = testDeps(t.database.prisma, { localRoots: [root.path], engine: { sources } });
+    // The tenant is granted the root and the test server; it previews through its connections.
+    const grants = grantsForAll(testGrant([root.path], [s3.endpoint]));
+    const secrets = testSecrets();
+    const sources = probedFactory(createSourceFactory(t.database.prisma, { grants, secrets, env: {} }), probe);
+    deps = testDeps(t.database.prisma, { localRoots: [root.path], grants, secrets, engine: { sources } });
+    tenantId = (await ensureTenant(deps, `preview-${Math.random().toString(36).slice(2, 8)}`)).id;
+    await createLocalConnection(deps, tenantId, FILES, root.path);
+    await createS3Connection(deps, tenantId, "s3", { endpoint: s3.endpoint, bucket: BUCKET });
   });
   beforeEach(() => {
     probe.paths = [];
@@ -70,6 +83,9 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     await root?.remove();
     await t?.destroy();
   });
+
+  /** A directory under the root, through the "files" connection. */
+  const at = (dir: string, extra: { glob?: string; modifiedAfter?: string } = {}) => filesSource(root.path, dir, extra);
 
   let n = 0;
   /** A fresh directory under the root holding `files`. */
@@ -83,14 +99,14 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
 
   async function preview(draft: PreviewDraft, limits?: PreviewLimits): Promise<PreviewOutput> {
     const d = limits ? { ...deps, config: { ...deps.config, preview: limits } } : deps;
-    const out = await previewSource(d, "tenant-1", previewInput.parse(draft));
+    const out = await previewSource(d, tenantId, previewInput.parse(draft));
     // What the router will check on the way out.
     expect(previewOutput.parse(out)).toEqual(out);
     return out;
   }
 
   async function previewError(draft: PreviewDraft): Promise<DomainError> {
-    const error = await previewSource(deps, "tenant-1", previewInput.parse(draft)).then(
+    const error = await previewSource(deps, tenantId, previewInput.parse(draft)).then(
       () => null,
       (e: unknown) => e,
     );
@@ -115,7 +131,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       "2026/01/notes.txt": "not data",
     });
     const out = await preview({
-      source: { uri: dir, glob: "**/*.jsonl" },
+      source: at(dir, { glob: "**/*.jsonl" }),
       format: { type: "JSON", options: { layout: "NEWLINE_DELIMITED", compression: "AUTO" } },
     });
     const sizeA = Buffer.byteLength(jsonl([{ id: 1, name: "Ada", amount: 1.5 }, { id: 2, name: "Linus", amount: 2 }]));
@@ -157,7 +173,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       ]),
     });
     const out = await preview({
-      source: { uri: dir },
+      source: at(dir),
       format: { type: "JSON", options: { layout: "ARRAY", compression: "AUTO" } },
       sampleRows: 2,
     });
@@ -181,7 +197,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       "in/b.csv": "id;name;amount\n3;Bob;7\n",
     });
     const out = await preview({
-      source: { uri: dir, glob: "in/*.csv" },
+      source: at(dir, { glob: "in/*.csv" }),
       format: { type: "CSV", options: { delimiter: ";", header: true, quote: '"', escape: '"', nullString: "NA", compression: "AUTO" } },
     });
     // amount is DOUBLE in a.csv and BIGINT in b.csv: a lossless widening, not worth a warning.
@@ -208,7 +224,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       );
       await c.run(`COPY (SELECT 3::INTEGER AS id, 'c' AS name, true AS flag) TO ${literal(path.join(dir, "p2.parquet"))} (FORMAT parquet)`);
     });
-    const out = await preview({ source: { uri: dir, glob: "*.parquet" }, format: { type: "PARQUET" } });
+    const out = await preview({ source: at(dir, { glob: "*.parquet" }), format: { type: "PARQUET" } });
     expect(out.columns).toEqual([
       { name: "id", type: "INTEGER", inferredType: "INTEGER", origin: "inferred", presentIn: 2 },
       { name: "name", type: "VARCHAR", inferredType: "VARCHAR", origin: "inferred", presentIn: 2 },
@@ -252,7 +268,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       ]),
     });
     const out = await preview({
-      source: { uri: dir },
+      source: at(dir),
       format: { type: "JSON" },
       hints: { CODE: "varchar", price: "DECIMAL(10, 2)", qty: "BIGINT", region: "VARCHAR" },
     });
@@ -296,7 +312,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
 
   it("a key named like the loader's own column is previewed under the name a load gives it; a hint on the loader's column is reported", async () => {
     const dir = await landing({ "a.jsonl": jsonl([{ id: 1, _source_file: "elsewhere" }]) });
-    const out = await preview({ source: { uri: dir }, format: { type: "JSON" }, hints: { _RESCUED_DATA: "JSON" } });
+    const out = await preview({ source: at(dir), format: { type: "JSON" }, hints: { _RESCUED_DATA: "JSON" } });
     expect(out.columns).toEqual([
       { name: "id", type: "BIGINT", inferredType: "BIGINT", origin: "inferred", presentIn: 1 },
       { name: "_source_file_1", type: "VARCHAR", inferredType: "VARCHAR", origin: "inferred", presentIn: 1 },
@@ -320,7 +336,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
 
   it("CSV: shows the dialect each sampled file is read with, detected when not set, and says when files differ", async () => {
     const dir = await landing({ "a.csv": "id;name;city\n1;Ada;Oslo\n", "b.csv": "id\tname\tcity\n2\tBob\tLima\n" });
-    const out = await preview({ source: { uri: dir }, format: { type: "CSV" } });
+    const out = await preview({ source: at(dir), format: { type: "CSV" } });
     expect(out.columns.map((c) => `${c.name} ${c.type}`)).toEqual(["id BIGINT", "name VARCHAR", "city VARCHAR"]);
     expect(out.csvDialects).toEqual([
       { path: "a.csv", delimiter: ";", quote: null, escape: null, header: true, detected: { delimiter: true, quote: true, escape: true } },
@@ -334,7 +350,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
         column: null,
       },
     ]);
-    const set = await preview({ source: { uri: dir, glob: "a.csv" }, format: { type: "CSV", options: { delimiter: ",", quote: '"' } } });
+    const set = await preview({ source: at(dir, { glob: "a.csv" }), format: { type: "CSV", options: { delimiter: ",", quote: '"' } } });
     expect(set.csvDialects).toEqual([
       { path: "a.csv", delimiter: ",", quote: '"', escape: null, header: true, detected: { delimiter: false, quote: false, escape: true } },
     ]);
@@ -358,7 +374,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       // Empty: no rows and no schema, so it neither adds columns nor lacks them.
       "e.jsonl": "",
     });
-    const out = await preview({ source: { uri: dir, glob: "*.jsonl" }, format: { type: "JSON" } });
+    const out = await preview({ source: at(dir, { glob: "*.jsonl" }), format: { type: "JSON" } });
     const message = 'Invalid Input Error: Malformed JSON in file "d.jsonl", at byte 2 in record/value 2: unexpected character.';
     expect(out.sampledFiles.map((f) => [f.path, f.error])).toEqual([
       ["a.jsonl", null],
@@ -400,7 +416,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       await c.run(`COPY (SELECT 1::INTEGER AS v) TO ${literal(path.join(dir, "a.parquet"))} (FORMAT parquet)`);
       await c.run(`COPY (SELECT 'x' AS v) TO ${literal(path.join(dir, "b.parquet"))} (FORMAT parquet)`);
     });
-    const out = await preview({ source: { uri: dir }, format: { type: "PARQUET" }, hints: { v: "VARCHAR" } });
+    const out = await preview({ source: at(dir), format: { type: "PARQUET" }, hints: { v: "VARCHAR" } });
     expect(out.columns).toEqual([{ name: "v", type: "VARCHAR", inferredType: "VARCHAR", origin: "hint", presentIn: 2 }]);
     expect(out.rows).toEqual([
       { file: "a.parquet", values: ["1"] },
@@ -427,7 +443,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     await utimes(path.join(dir, "old.json"), new Date("2020-01-01T00:00:00Z"), new Date("2020-01-01T00:00:00Z"));
     const empty = await landing({});
 
-    const byGlob = await preview({ source: { uri: dir, glob: "**/*.json", modifiedAfter: "2025-01-01T00:00:00Z" }, format: { type: "JSON" } });
+    const byGlob = await preview({ source: at(dir, { glob: "**/*.json", modifiedAfter: "2025-01-01T00:00:00Z" }), format: { type: "JSON" } });
     expect(byGlob).toEqual({
       source: { type: "LOCAL", uri: dir, glob: "**/*.json" },
       matchedFiles: 0,
@@ -449,31 +465,80 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
         },
       ],
     });
-    expect((await preview({ source: { uri: empty }, format: { type: "JSON" } })).warnings).toEqual([
+    expect((await preview({ source: at(empty), format: { type: "JSON" } })).warnings).toEqual([
       { code: "NO_MATCHES", message: `No files under ${empty}`, path: null, column: null },
     ]);
   });
 
-  it("local storage errors are clear bad requests: outside the roots, a missing directory", async () => {
-    const outside = await previewError({ source: { uri: "/etc/autoloader" }, format: { type: "JSON" } });
-    expect(outside).toMatchObject({
-      code: "BAD_REQUEST",
-      field: "source.uri",
-      message: `Local source /etc/autoloader is outside the allowed roots (${root.path}); set AUTOLOADER_LOCAL_ROOTS to allow it`,
-    });
+  it("local storage errors are clear bad requests: a connection whose root is no longer granted, a link out of the root, a missing directory", async () => {
+    // The operator granted a directory, the tenant made a connection on it, then the grant was withdrawn.
+    const elsewhere = await makeTempDir("preview-elsewhere");
+    const granted = deps.config.grants.fallback;
+    try {
+      granted.localRoots = [root.path, elsewhere.path];
+      await createLocalConnection(deps, tenantId, "elsewhere", elsewhere.path);
+      granted.localRoots = [root.path];
+      await writeFile(path.join(elsewhere.path, "a.jsonl"), jsonl([{ id: 1 }]));
+      expect(await previewError({ source: { connection: "elsewhere" }, format: { type: "JSON" } })).toMatchObject({
+        code: "BAD_REQUEST",
+        field: "source.connection",
+        message: `Local directory ${elsewhere.path} is not under a root granted to this tenant (${root.path})`,
+      });
+      // Nor through a symbolic link inside the granted root.
+      await symlink(elsewhere.path, path.join(root.path, "escape"));
+      expect(await previewError({ source: at(path.join(root.path, "escape")), format: { type: "JSON" } })).toMatchObject({
+        code: "BAD_REQUEST",
+        field: "source.connection",
+        message: `Local source ${path.join(root.path, "escape")} resolves through a symlink to ${elsewhere.path}, outside the allowed roots (${root.path})`,
+      });
+      expect(probe.paths).toEqual([]);
+    } finally {
+      granted.localRoots = [root.path];
+      await elsewhere.remove();
+    }
     const missing = path.join(root.path, "nowhere");
-    expect(await previewError({ source: { uri: missing }, format: { type: "JSON" } })).toMatchObject({
+    expect(await previewError({ source: at(missing), format: { type: "JSON" } })).toMatchObject({
       code: "BAD_REQUEST",
-      field: "source.uri",
+      field: "source.path",
       message: `Local source directory ${missing} does not exist`,
     });
   });
 
-  describe("S3", () => {
-    const s3Source = (prefix: string, extra: { bucket?: string; endpoint?: string; credentialsRef?: string } = {}) => ({
-      uri: `s3://${extra.bucket ?? BUCKET}/${prefix}`,
-      s3: { endpoint: extra.endpoint ?? s3.endpoint, forcePathStyle: true, ...(extra.credentialsRef ? { credentialsRef: extra.credentialsRef } : {}) },
+  it("a connection the tenant does not have, or another tenant's, is not found", async () => {
+    expect(await previewError({ source: { connection: "nope" }, format: { type: "JSON" } })).toMatchObject({
+      code: "NOT_FOUND",
+      field: "source.connection",
+      message: "No connection 'nope'",
     });
+    const other = await ensureTenant(deps, `preview-other-${Math.random().toString(36).slice(2, 8)}`);
+    const theirs = await previewSource(deps, other.id, previewInput.parse({ source: { connection: FILES }, format: { type: "JSON" } })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(theirs).toBeInstanceOf(DomainError);
+    expect(theirs).toMatchObject({ code: "NOT_FOUND", field: "source.connection", message: `No connection '${FILES}'` });
+    expect(probe.paths).toEqual([]);
+  });
+
+  describe("S3", () => {
+    const s3Source = (prefix: string, connection = "s3") => ({ connection, path: prefix });
+    /** Another S3 connection of the tenant, on the test server unless `location` says otherwise. */
+    const s3Connection = (name: string, location: Record<string, unknown>) =>
+      createConnection(
+        deps,
+        tenantId,
+        createConnectionInput.parse({
+          name,
+          location: {
+            type: "S3",
+            bucket: BUCKET,
+            endpoint: s3.endpoint,
+            forcePathStyle: true,
+            credentials: { kind: "KEYS", ...S3RVER_CREDENTIALS },
+            ...location,
+          },
+        }),
+      );
 
     it("lists the prefix, downloads only the sample into a preview directory and removes it afterwards", async () => {
       await s3.put(BUCKET, "events/2026/a.jsonl", jsonl([{ id: 1, kind: "open" }]));
@@ -534,21 +599,27 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       expect(await leftoverStaging()).toEqual([]);
     });
 
-    it("an unreachable endpoint, a missing bucket and unknown credentials are bad requests on the field to fix", async () => {
+    it("an unreachable endpoint, a missing bucket and unknown credentials are bad requests on the connection", async () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`;
-      expect(await previewError({ source: s3Source("events", { endpoint }), format: { type: "JSON" } })).toMatchObject({
+      grantS3Endpoint(deps, endpoint);
+      await s3Connection("s3-down", { endpoint });
+      expect(await previewError({ source: s3Source("events", "s3-down"), format: { type: "JSON" } })).toMatchObject({
         code: "BAD_REQUEST",
-        field: "source.s3.endpoint",
+        field: "source.connection",
         message: `Cannot reach the S3 endpoint at ${endpoint}: ECONNREFUSED`,
       });
-      expect(await previewError({ source: s3Source("events", { bucket: "no-such-bucket" }), format: { type: "JSON" } })).toMatchObject({
+      await s3Connection("s3-no-bucket", { bucket: "no-such-bucket" });
+      expect(await previewError({ source: s3Source("events", "s3-no-bucket"), format: { type: "JSON" } })).toMatchObject({
         code: "BAD_REQUEST",
-        field: "source.uri",
+        field: "source.connection",
         message: `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}`,
       });
-      expect(await previewError({ source: s3Source("events", { credentialsRef: "NOBODY" }), format: { type: "JSON" } })).toMatchObject({
+      // A reference the operator granted but whose keys the server does not have.
+      deps.config.grants.fallback.s3?.credentialRefs?.push("NOBODY");
+      await s3Connection("s3-nobody", { credentials: { kind: "ENV_REF", ref: "NOBODY" } });
+      expect(await previewError({ source: s3Source("events", "s3-nobody"), format: { type: "JSON" } })).toMatchObject({
         code: "BAD_REQUEST",
-        field: "source.s3.credentialsRef",
+        field: "source.connection",
         message:
           "No S3 credentials for reference NOBODY: set AUTOLOADER_S3_NOBODY_ACCESS_KEY_ID and AUTOLOADER_S3_NOBODY_SECRET_ACCESS_KEY on the server",
       });
@@ -570,7 +641,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     });
 
     it("10,000 matched files: counts them all, reads only the first K", async () => {
-      const out = await preview({ source: { uri: many, glob: "*.jsonl" }, format: { type: "JSON" } });
+      const out = await preview({ source: at(many, { glob: "*.jsonl" }), format: { type: "JSON" } });
       const firstTwenty = Array.from({ length: 20 }, (_, i) => name(i));
       expect(out).toMatchObject({ matchedFiles: TOTAL, listedObjects: TOTAL, listingTruncated: false, filesSampled: 20, warnings: [] });
       expect(out.matchedBytes).toBe(Array.from({ length: TOTAL }, (_, i) => Buffer.byteLength(line(i))).reduce((a, b) => a + b, 0));
@@ -584,7 +655,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       const size = Buffer.byteLength(line(0));
       const listedBytes = Array.from({ length: 2_500 }, (_, i) => Buffer.byteLength(line(i))).reduce((a, b) => a + b, 0);
       const out = await preview(
-        { source: { uri: many, glob: "*.jsonl" }, format: { type: "JSON" }, sampleRows: 100 },
+        { source: at(many, { glob: "*.jsonl" }), format: { type: "JSON" }, sampleRows: 100 },
         { maxFiles: 50, maxBytes: size * 3 + 1, maxListed: 2_500 },
       );
       expect(out).toMatchObject({ matchedFiles: 2_500, listedObjects: 2_500, listingTruncated: true, filesSampled: 3 });
@@ -604,7 +675,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
         },
       ]);
 
-      const tiny = await preview({ source: { uri: many, glob: "*.jsonl" }, format: { type: "JSON" } }, { maxFiles: 5, maxBytes: 1 });
+      const tiny = await preview({ source: at(many, { glob: "*.jsonl" }), format: { type: "JSON" } }, { maxFiles: 5, maxBytes: 1 });
       expect(tiny).toMatchObject({ filesSampled: 1, rows: [{ file: name(0), values: ["0"] }] });
     });
   });

@@ -9,7 +9,7 @@ import { previewFiles, type PreviewFile } from "@/server/engine/preview";
 import { matcher } from "@/server/sources/matcher";
 import { SourceError, type Source, type SourceObject } from "@/server/sources/source";
 import type { PreviewLimits, ServiceDeps } from "../deps";
-import { assertSourceAllowed, sourceOptionsColumn } from "../ingestions/ingestion-rules";
+import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
 import type { PreviewOutput, PreviewOutputWarning } from "./preview-view";
 
 export const DEFAULT_PREVIEW_LIMITS: Required<PreviewLimits> = {
@@ -21,18 +21,13 @@ export const DEFAULT_PREVIEW_LIMITS: Required<PreviewLimits> = {
 const LIST_PAGE = 1000;
 
 /** Failures of the whole source (not of one object): the preview stops with them. */
-const SOURCE_WIDE: ReadonlySet<SourceError["code"]> = new Set(["UNREACHABLE", "NO_CREDENTIALS", "INVALID_CREDENTIALS", "NO_SUCH_BUCKET"]);
+const SOURCE_WIDE: ReadonlySet<SourceError["code"]> = new Set(["UNREACHABLE", "NO_CREDENTIALS", "INVALID_CREDENTIALS", "NO_SUCH_BUCKET", "ENDPOINT_REFUSED"]);
 
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** A storage failure as the form shows it: a bad request, on the field to fix. */
-function storageError(error: SourceError, input: PreviewInput): DomainError {
-  let field = "source.uri";
-  if (error.code === "UNREACHABLE" && input.source.s3?.endpoint) field = "source.s3.endpoint";
-  if ((error.code === "NO_CREDENTIALS" || error.code === "INVALID_CREDENTIALS") && input.source.s3?.credentialsRef) {
-    field = "source.s3.credentialsRef";
-  }
-  return new DomainError("BAD_REQUEST", error.message, field);
+function storageError(error: SourceError): DomainError {
+  return new DomainError("BAD_REQUEST", error.message, sourceErrorField(error));
 }
 
 function limitsOf(deps: ServiceDeps): Required<PreviewLimits> {
@@ -120,18 +115,19 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   return out;
 }
 
-export async function previewSource(deps: ServiceDeps, _tenantId: string, input: PreviewInput): Promise<PreviewOutput> {
+export async function previewSource(deps: ServiceDeps, tenantId: string, input: PreviewInput): Promise<PreviewOutput> {
   const limits = limitsOf(deps);
-  const allowed = await assertSourceAllowed(deps, input.source.uri);
+  // The tenant's own connection, checked against its grants as a run checks it.
+  const connection = await findStoredConnection(deps, tenantId, input.source.connection);
   const warnings: PreviewOutputWarning[] = [];
 
   let source: Source;
   let listing: Listing;
   try {
-    source = deps.engine.sources({ sourceUri: allowed.uri, sourceOptions: sourceOptionsColumn(input.source, allowed.type) });
+    source = await deps.engine.sources({ tenantId, connectionId: connection.id, sourcePath: input.source.path });
     listing = await listSource(source, input, limits);
   } catch (error) {
-    if (error instanceof SourceError) throw storageError(error, input);
+    if (error instanceof SourceError) throw storageError(error);
     throw error;
   }
 
@@ -174,14 +170,18 @@ export async function previewSource(deps: ServiceDeps, _tenantId: string, input:
 
   // S3 objects are downloaded here; DuckDB spills here too. Gone afterwards, whatever happens.
   const staging = path.join(deps.engine.settings.stagingDir, `preview-${randomBytes(8).toString("hex")}`);
+  // What localize holds (open local files, staged copies) until the preview has read them.
+  const localized: string[] = [];
   try {
     await mkdir(staging, { recursive: true });
     const fetched = await mapLimit(listing.sample, deps.engine.settings.downloadConcurrency, async (o) => {
       try {
-        return { object: o, localPath: await source.localize(o.path, staging), error: null };
+        const localPath = await source.localize(o.path, staging);
+        localized.push(localPath);
+        return { object: o, localPath, error: null };
       } catch (error) {
         if (!(error instanceof SourceError)) throw error;
-        if (SOURCE_WIDE.has(error.code)) throw storageError(error, input);
+        if (SOURCE_WIDE.has(error.code)) throw storageError(error);
         return { object: o, localPath: null, error: error.message };
       }
     });
@@ -215,6 +215,7 @@ export async function previewSource(deps: ServiceDeps, _tenantId: string, input:
     }
     return result;
   } finally {
+    await source.release(localized);
     await rm(staging, { recursive: true, force: true });
   }
 }
