@@ -10,6 +10,13 @@ export type DomainErrorCode =
 
 export class DomainError extends Error {
   override name = "DomainError";
+  /**
+   * Next bundles a module once per entry: an error thrown by code the process-wide runtime holds
+   * (built by another bundle) is another copy's DomainError. Match by shape, not by identity.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === "DomainError" && typeof (value as { code?: unknown }).code === "string";
+  }
   constructor(
     readonly code: DomainErrorCode,
     message: string,

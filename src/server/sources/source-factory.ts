@@ -113,8 +113,12 @@ export async function connectionSource(
 ): Promise<Source> {
   const uri = connectionUri(c, sourcePath);
   if (c.type === "LOCAL") {
-    const error = await localGrantError(grant, uri);
+    // The connection's own directory is the grant's business; a path inside it that leaves the
+    // roots (a symlink out) is the path's, so the form shows it under Path.
+    const error = await localGrantError(grant, c.localPath ?? uri);
     if (error) throw notGranted(error);
+    const pathError = uri === c.localPath ? null : await localGrantError(grant, uri);
+    if (pathError) throw new SourceError("OUTSIDE_ROOTS", pathError);
     return new LocalSource(uri, grant.localRoots);
   }
   const kind = c.credentialsKind ?? "AMBIENT";

@@ -530,7 +530,7 @@ describeEachDatabase("ingestions router", (kind) => {
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: `Local source ${uri} resolves through a symlink to ${outside.path}/data, outside the allowed roots (${root.path})`,
-      cause: { field: "source.connection" },
+      cause: { field: "source.path" },
     });
     // A symlink that stays inside the root is fine.
     await mkdir(path.join(root.path, "real-inside"), { recursive: true });

@@ -172,7 +172,8 @@ describeEachDatabase("connections and grants", (kind) => {
       const { runId } = await asA.runs.trigger({ ingestionId: ing.id });
       const run = await runEnd(runId);
       expect(run.status).toBe("FAILED");
-      expect(run.error).toBe(`Local directory ${path.join(rootA, "landing")} is not under a root granted to this tenant (${rootB})`);
+      // The connection itself is no longer granted (not just the path inside it).
+      expect(run.error).toBe(`Local directory ${rootA} is not under a root granted to this tenant (${rootB})`);
       expect(await t.database.prisma.processedFile.count({ where: { ingestionId: ing.id } })).toBe(0);
     } finally {
       (grants.tenants[slug.a] ?? {}).localRoots = saved ?? [];

@@ -488,7 +488,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       await symlink(elsewhere.path, path.join(root.path, "escape"));
       expect(await previewError({ source: at(path.join(root.path, "escape")), format: { type: "JSON" } })).toMatchObject({
         code: "BAD_REQUEST",
-        field: "source.connection",
+        field: "source.path",
         message: `Local source ${path.join(root.path, "escape")} resolves through a symlink to ${elsewhere.path}, outside the allowed roots (${root.path})`,
       });
       expect(probe.paths).toEqual([]);
