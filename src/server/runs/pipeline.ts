@@ -329,40 +329,44 @@ export async function loadClaimedBatch(
   const limit = ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun);
   let overLimit: BatchFile[] = [];
   let readBytes: number | undefined;
-  if (limit !== null) {
-    const bounded = await withinByteLimit(ready, limit, budget.readBytes);
-    ready = bounded.kept;
-    overLimit = bounded.over;
-    readBytes = bounded.readBytes;
-    fetchFailed.push(...bounded.tooLarge);
-    if (overLimit.length > 0) {
-      // Back to the queue as they were, no retry counted: the next run takes them first.
-      await releaseFiles(deps, ctx.runId, overLimit.map((f) => f.id));
-      await source.release(overLimit.map((f) => f.localPath));
-      deps.log.info(`[run ${ctx.runId}] maxBytesPerRun (${limit} bytes) reached: ${overLimit.length} file(s) wait for the next run`);
+  let outcome: Awaited<ReturnType<typeof loadBatch>>;
+  try {
+    if (limit !== null) {
+      const bounded = await withinByteLimit(ready, limit, budget.readBytes);
+      ready = bounded.kept;
+      overLimit = bounded.over;
+      readBytes = bounded.readBytes;
+      fetchFailed.push(...bounded.tooLarge);
+      if (overLimit.length > 0) {
+        // Back to the queue as they were, no retry counted: the next run takes them first.
+        await releaseFiles(deps, ctx.runId, overLimit.map((f) => f.id));
+        await source.release(overLimit.map((f) => f.localPath));
+        deps.log.info(`[run ${ctx.runId}] maxBytesPerRun (${limit} bytes) reached: ${overLimit.length} file(s) wait for the next run`);
+      }
     }
+    const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
+    outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
+      loadBatch(
+        c,
+        {
+          ingestionId: ctx.ingestionId,
+          runId: ctx.runId,
+          schema: ingestion.destinationSchema,
+          table: ingestion.destinationTable,
+          format,
+          mode: ingestion.evolutionMode,
+          hints: z.record(z.string(), z.string()).parse(ingestion.schemaHints ?? {}),
+          uriPrefix: source.uriOf(""),
+        },
+        ready,
+        deps.engine.hooks,
+      ),
+    );
+  } finally {
+    // DuckDB is done with the batch (or it never got there): close what localize opened, remove
+    // what it staged. Releasing twice (the over-limit files) is harmless.
+    await source.release(localized.ready.map((f) => f.localPath));
   }
-  const format = formatSchema.parse({ type: ingestion.format, options: ingestion.formatOptions });
-  const outcome = await deps.engine.warehouse.withConnection(ctx.tenantKey, (c) =>
-    loadBatch(
-      c,
-      {
-        ingestionId: ctx.ingestionId,
-        runId: ctx.runId,
-        schema: ingestion.destinationSchema,
-        table: ingestion.destinationTable,
-        format,
-        mode: ingestion.evolutionMode,
-        hints: z.record(z.string(), z.string()).parse(ingestion.schemaHints ?? {}),
-        uriPrefix: source.uriOf(""),
-      },
-      ready,
-      deps.engine.hooks,
-    ),
-  ).finally(() =>
-    // DuckDB is done with the batch: close what localize opened, remove what it staged.
-    source.release(localized.ready.map((f) => f.localPath)),
-  );
   const now = deps.clock();
   const failed = [...fetchFailed, ...outcome.failed];
   // Each mark counts its files on the run in the statement that records them (loaded: files,
