@@ -13,7 +13,8 @@ UPDATE "Ingestion" AS i SET "connectionId" = c."id", "sourcePath" = ''
 -- S3: one connection per bucket and settings (endpoint, region, path style, credentials reference);
 -- the ingestion's prefix becomes its path inside the connection. No reference was the server's own
 -- AWS_* credentials: AMBIENT (which the operator must grant; never sent to a custom endpoint).
--- Names "s3-<bucket>", then "s3-<bucket>_2", … ('_' never occurs in a bucket name).
+-- Names "s3-<bucket>", then "s3-<bucket>_2", … ('_' never occurs in a bucket name). A connection
+-- name has at most 63 characters: a bucket longer than 56 is cut to 47 plus 8 hex of its md5.
 CREATE TEMPORARY TABLE "_s3_source" ON COMMIT DROP AS
 SELECT i."id", i."tenantId",
        split_part(substr(i."sourceUri", 6), '/', 1) AS "bucket",
@@ -27,7 +28,9 @@ SELECT i."id", i."tenantId",
 
 INSERT INTO "Connection" ("id", "tenantId", "name", "description", "type", "bucket", "prefix", "region", "endpoint",
                           "forcePathStyle", "credentialsKind", "credentialsRef", "createdAt", "updatedAt")
-SELECT gen_random_uuid()::text, g."tenantId", 's3-' || g."bucket" || CASE WHEN g.n > 1 THEN '_' || g.n ELSE '' END,
+SELECT gen_random_uuid()::text, g."tenantId",
+       's3-' || (CASE WHEN length(g."bucket") <= 56 THEN g."bucket" ELSE left(g."bucket", 47) || '-' || left(md5(g."bucket"), 8) END)
+             || CASE WHEN g.n > 1 THEN '_' || g.n ELSE '' END,
        'Created at upgrade', 'S3', g."bucket", '', g."region", g."endpoint", g."forcePathStyle",
        (CASE WHEN g."credentialsRef" IS NULL THEN 'AMBIENT' ELSE 'ENV_REF' END)::"CredentialsKind", g."credentialsRef",
        CURRENT_TIMESTAMP, CURRENT_TIMESTAMP

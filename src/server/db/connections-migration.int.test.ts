@@ -1,9 +1,11 @@
 // The upgrade to connections (migration connections_for_ingestions) on real databases: ingestions
 // that named a source URI (and S3 options) before get a connection of their tenant, identical
 // sources share one, and every ingestion reads the same location afterwards.
+import { createHash } from "node:crypto";
 import { cp, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { connectionName } from "@/server/domain/ingestion-input";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { defaultMigrationsDir } from "./database";
@@ -48,6 +50,9 @@ describeEachDatabase("migration to connections", (kind) => {
     await ingestion("i5", "t1", "S3", "s3://lake/exports/events", { region: "eu-west-1", credentialsRef: "ACME" });
     await ingestion("i6", "t1", "S3", "s3://lake", { endpoint: "https://minio.acme:9000", forcePathStyle: true });
     await ingestion("i7", "t2", "LOCAL", "/data/acme/orders", {});
+    // A 63-character bucket: "s3-" + it would pass the 63 characters a connection name may have.
+    const long = "b".repeat(50) + "-long-bucket1";
+    await ingestion("i8", "t2", "S3", `s3://${long}/x`, {});
 
     await applyMigrations(t.database.sql, defaultMigrationsDir());
 
@@ -63,7 +68,10 @@ describeEachDatabase("migration to connections", (kind) => {
       { ...common, tenantId: "t1", name: "s3-lake", type: "S3", bucket: "lake", region: "eu-west-1", credentialsKind: "ENV_REF", credentialsRef: "ACME" },
       { ...common, tenantId: "t1", name: "s3-lake_2", type: "S3", bucket: "lake", endpoint: "https://minio.acme:9000", forcePathStyle: true, credentialsKind: "AMBIENT" },
       { ...common, tenantId: "t2", name: "local-1", type: "LOCAL", localPath: "/data/acme/orders" },
+      { ...common, tenantId: "t2", name: `s3-${long.slice(0, 47)}-${createHash("md5").update(long).digest("hex").slice(0, 8)}`, type: "S3", bucket: long, credentialsKind: "AMBIENT" },
     ]);
+    // Every name is one the API takes (connections.get / update / delete address them by name).
+    for (const c of connections) expect(connectionName.safeParse(c.name)).toMatchObject({ success: true });
     const ingestions = await sql.query<{ id: string; connection: string; tenantId: string; sourcePath: string; sourceUri: string }>(
       `SELECT i."id", c."name" AS "connection", c."tenantId", i."sourcePath", i."sourceUri"
          FROM "Ingestion" i JOIN "Connection" c ON c."id" = i."connectionId" ORDER BY i."id"`,
@@ -77,6 +85,7 @@ describeEachDatabase("migration to connections", (kind) => {
       { id: "i6", connection: "s3-lake_2", tenantId: "t1", sourcePath: "", sourceUri: "s3://lake" },
       // Another tenant's ingestion of the same directory gets a connection of its own tenant.
       { id: "i7", connection: "local-1", tenantId: "t2", sourcePath: "", sourceUri: "/data/acme/orders" },
+      { id: "i8", connection: expect.stringMatching(/^s3-b{47}-[0-9a-f]{8}$/), tenantId: "t2", sourcePath: "x", sourceUri: `s3://${long}/x` },
     ]);
     const nullable = await sql.query<{ is_nullable: string }>(
       `SELECT is_nullable FROM information_schema.columns WHERE table_name = 'Ingestion' AND column_name = 'connectionId'`,

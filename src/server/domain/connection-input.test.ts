@@ -31,6 +31,9 @@ describe("createConnectionInput", () => {
   it.each([
     ["My_Bucket", "", "bucket", 'S3 bucket name "My_Bucket" is invalid: use 3–63 lowercase letters, digits, dots and hyphens'],
     ["bucket", "../x", "prefix", "Path must not contain '..'"],
+    // The bucket alone: "good/other" would otherwise read bucket "good" with the prefix "other/…".
+    ["good/other/x", "", "bucket", 'S3 bucket name "good/other/x" is invalid: use 3–63 lowercase letters, digits, dots and hyphens'],
+    ["ab", "", "bucket", 'S3 bucket name "ab" is invalid: use 3–63 lowercase letters, digits, dots and hyphens'],
   ])("rejects the bucket %j with the prefix %j", (bucket, prefix, field, message) => {
     expect(issues(connectionLocation, s3({ bucket, prefix }))).toContainEqual({ path: field, message });
   });

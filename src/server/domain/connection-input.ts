@@ -2,7 +2,7 @@
 // the tRPC procedures and the dashboard's connection form.
 import { z } from "zod";
 import { connectionName, sourcePathSchema } from "./ingestion-input";
-import { parseSourceUri } from "./source-uri";
+import { parseSourceUri, S3_BUCKET } from "./source-uri";
 
 const region = z
   .string()
@@ -74,7 +74,13 @@ export const localLocation = z.object({
 export const s3Location = z
   .object({
     type: z.literal("S3"),
-    bucket: z.string({ error: "Bucket is required" }).trim().min(1, "Bucket is required"),
+    bucket: z
+      .string({ error: "Bucket is required" })
+      .trim()
+      .min(1, "Bucket is required")
+      .refine((b) => S3_BUCKET.test(b) && !b.includes(".."), {
+        error: (iss) => `S3 bucket name "${String(iss.input)}" is invalid: use 3–63 lowercase letters, digits, dots and hyphens`,
+      }),
     prefix: sourcePathSchema.optional().nullable().transform((p) => p ?? ""),
     region,
     endpoint,

@@ -5,7 +5,7 @@ export type ParsedSource =
   | { type: "S3"; bucket: string; prefix: string }
   | { type: "LOCAL"; path: string };
 
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const SUPPORTED_SOURCES = "s3://bucket/prefix (S3 or S3-compatible) or an absolute local directory";
 

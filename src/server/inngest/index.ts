@@ -21,6 +21,8 @@ export const INNGEST_NOT_CONFIGURED =
 
 export const INNGEST_DEV_NOT_LOOPBACK =
   "Inngest dev mode (INNGEST_DEV) serves /api/inngest unauthenticated, so only when the server listens on loopback: set HOST=127.0.0.1, or use Inngest Cloud with INNGEST_SIGNING_KEY";
+export const INNGEST_DEV_BROWSER =
+  "Inngest dev mode serves /api/inngest to the Inngest dev server only: requests from a browser (with Origin or Sec-Fetch-Site) are refused";
 export const INNGEST_NO_SIGNING_KEY = "INNGEST_SIGNING_KEY is not set: /api/inngest serves only requests signed by Inngest Cloud";
 
 /** Whether HOST is this machine only: a loopback address or `localhost` (unset is every interface). */
@@ -62,6 +64,11 @@ export function createInngestRoute(
       if (!runtime.inngest) return Response.json({ error: INNGEST_NOT_CONFIGURED }, { status: 404 });
       const refusal = inngestRefusal(runtime.config);
       if (refusal) return Response.json({ error: refusal.error }, { status: refusal.status });
+      // Unsigned dev-mode calls come from the dev server, never from a browser: a page the developer
+      // visits could otherwise POST here cross-site (a text/plain "simple" request needs no preflight).
+      if (runtime.config.inngest.dev && (request.headers.get("origin") !== null || request.headers.get("sec-fetch-site") !== null)) {
+        return Response.json({ error: INNGEST_DEV_BROWSER }, { status: 403 });
+      }
       let handlers = served.get(runtime.inngest);
       if (!handlers) {
         const deps = runtime.deps;

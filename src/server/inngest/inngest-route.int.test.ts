@@ -55,12 +55,12 @@ describe("/api/inngest access", () => {
     return createInngestRoute(async () => ({ inngest: createInngestClient(inngest), deps: world.deps, config }));
   }
 
-  /** The request Inngest sends to run the scheduler tick, unsigned. */
-  function tickRequest() {
+  /** The request Inngest sends to run the scheduler tick, unsigned (plus any browser headers). */
+  function tickRequest(extraHeaders: Record<string, string> = {}) {
     const event = { name: "inngest/scheduled.timer", data: { cron: "* * * * *" }, id: "tick-1", ts: Date.now() };
     return new NextRequest("http://127.0.0.1:3000/api/inngest?fnId=autoloader-scheduler-tick&stepId=step", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...extraHeaders },
       body: JSON.stringify({
         event,
         events: [event],
@@ -83,6 +83,25 @@ describe("/api/inngest access", () => {
       expect(await runs()).toBe(1);
       expect(await nextRunAt()).not.toEqual(due);
     }
+  });
+
+  it("in dev mode on loopback, refuses a browser's cross-site POST (Origin or Sec-Fetch-Site) and runs no tick", async () => {
+    for (const headers of [
+      { origin: "https://evil.example", "content-type": "text/plain" },
+      { origin: "http://127.0.0.1:3000" },
+      { "sec-fetch-site": "cross-site" },
+    ]) {
+      const res = await route({ dev: true }, "127.0.0.1").POST(tickRequest(headers), {});
+      expect({ status: res.status, body: await res.json() }).toEqual({
+        status: 403,
+        body: {
+          error: "Inngest dev mode serves /api/inngest to the Inngest dev server only: requests from a browser (with Origin or Sec-Fetch-Site) are refused",
+        },
+      });
+    }
+    expect(launches).toEqual([]);
+    expect(await runs()).toBe(0);
+    expect(await nextRunAt()).toEqual(due);
   });
 
   it("in dev mode on every interface or a non-loopback address, answers 403 to every method and runs no tick", async () => {

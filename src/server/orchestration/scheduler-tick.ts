@@ -4,7 +4,7 @@ import { DomainError } from "@/server/domain/errors";
 import { nextRunAt, scheduleOf, scheduleSelect } from "@/server/domain/schedule";
 import { startWaitingRuns } from "@/server/runs/run-slots";
 import type { ServiceDeps } from "@/server/services/deps";
-import { triggerRun } from "@/server/services/runs/trigger-run";
+import { expireStaleRuns, triggerRun } from "@/server/services/runs/trigger-run";
 
 export interface TickResult {
   due: number;
@@ -49,8 +49,12 @@ export async function runSchedulerTick(deps: ServiceDeps, now: Date = deps.clock
       result.skipped.push({ ingestionId: ing.id, reason: error.message });
     }
   }
-  // The safety net of the queue: runs waiting for a slot start here if one is free (after a
+  // The safety net of the queue. A run whose process died holds its slot until its heartbeat is
+  // stale: end those (every ingestion's, not only the triggered ones), so one dead process cannot
+  // keep every tenant waiting; then runs waiting for a slot start here if one is free (after a
   // restart, or when the run that freed it could not start them).
+  const expired = await expireStaleRuns(deps);
+  if (expired > 0) deps.log.warn(`[scheduler] ended ${expired} run(s) whose process stopped beating`);
   const resumed = await startWaitingRuns(deps);
   if (resumed.length > 0) deps.log.info(`[scheduler] started ${resumed.length} run(s) that were waiting for a slot`);
   return result;

@@ -148,7 +148,7 @@ describeEachDatabase("run slots", (kind) => {
     expect(e3!.startedAt!.getTime()).toBeGreaterThanOrEqual(e2!.finishedAt!.getTime());
   });
 
-  it("a waiting run survives stale-run expiry and a restart, and starts when the slot's dead holder is ended", async () => {
+  it("a waiting run survives stale-run expiry; the tick ends the slot's dead holder and starts it", async () => {
     world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
     const dead = await ingestionWith(world, `dead_${kind}`, 1, 3);
     const waits = await ingestionWith(world, `waits_${kind}`, 2, 3);
@@ -162,10 +162,27 @@ describeEachDatabase("run slots", (kind) => {
     });
     await t.database.prisma.run.updateMany({ where: { id: { in: [holder.id, waiting.id] } }, data: { updatedAt: long } });
 
-    // A tick while the dead holder still counts: the waiting run stays waiting.
+    // The tick: the holder's heartbeat is an hour old, so it is ended (a dead process must not keep
+    // every tenant waiting until a restart); the waiting run, as old, is only waiting and starts.
+    expect(await runSchedulerTick(world.deps)).toEqual({ due: 0, started: [], skipped: [] });
+    await world.executor.idle();
+    expect(await runOf(holder.id)).toMatchObject({ status: "FAILED", activeIngestionId: null });
+    expect(await runOf(waiting.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, activeIngestionId: null });
+  });
+
+  it("after a restart a waiting run starts once the holder of its slot (beating until the crash) is ended", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    const crashed = await ingestionWith(world, `crashed_${kind}`, 1, 3);
+    const behind = await ingestionWith(world, `behind_${kind}`, 2, 3);
+    const holder = await t.database.prisma.run.create({
+      data: { ingestionId: crashed.id, activeIngestionId: crashed.id, status: "RUNNING", trigger: "MANUAL", startedAt: new Date() },
+    });
+    const waiting = await t.database.prisma.run.create({
+      data: { ingestionId: behind.id, activeIngestionId: behind.id, status: "QUEUED", trigger: "SCHEDULE", currentStep: WAITING_STEP },
+    });
+    // Its heartbeat is fresh: a tick leaves it (and so the waiting run) alone.
     expect(await runSchedulerTick(world.deps)).toEqual({ due: 0, started: [], skipped: [] });
     expect(await runOf(waiting.id)).toMatchObject({ status: "QUEUED", currentStep: WAITING_STEP });
-
     // Restart on the embedded database: every active run is dead except the waiting one, which starts.
     expect(await expireRunsAtStart(world.deps, "pglite")).toBe(1);
     await world.executor.idle();
