@@ -86,11 +86,12 @@ describe("/api/inngest access", () => {
   });
 
   it("in dev mode on loopback, refuses a browser's cross-site POST (Origin or Sec-Fetch-Site) and runs no tick", async () => {
-    for (const headers of [
+    const browsers: Record<string, string>[] = [
       { origin: "https://evil.example", "content-type": "text/plain" },
       { origin: "http://127.0.0.1:3000" },
       { "sec-fetch-site": "cross-site" },
-    ]) {
+    ];
+    for (const headers of browsers) {
       const res = await route({ dev: true }, "127.0.0.1").POST(tickRequest(headers), {});
       expect({ status: res.status, body: await res.json() }).toEqual({
         status: 403,
