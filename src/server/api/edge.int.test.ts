@@ -297,6 +297,26 @@ describe("the /api/trpc edge", () => {
       expect((await signIn({ "x-forwarded-for": "192.0.2.201" }, `al_yyyyyy${"0".repeat(24)}`)).status).toBe(401);
     });
 
+    it("takes one sign-in per request: a batch of guesses is refused before any key is tried", async () => {
+      const guesses = Array.from({ length: 50 }, (_, i) => wrong(1000 + i));
+      const procedures = guesses.map(() => "auth.signIn").join(",");
+      const input = JSON.stringify(Object.fromEntries(guesses.map((apiKey, i) => [String(i), superjson.serialize({ apiKey })])));
+      const before = await sessions();
+      const res = await send(`${procedures}?batch=1`, { body: input, headers: { ...jsonHeaders, origin: ORIGIN, "x-forwarded-for": "198.51.100.90" } });
+      expect(res.status).toBe(400);
+      expect(Array.isArray(res.body) && res.body.length).toBe(50);
+      expect(res.error?.message).toBe("auth.signIn must be sent alone: one sign-in per request, not in a batch");
+      // The right key in a batch is refused too, and no session is made.
+      const mixed = await send("auth.signIn,auth.signIn?batch=1", {
+        body: JSON.stringify({ 0: superjson.serialize({ apiKey: wrong(2000) }), 1: superjson.serialize({ apiKey: adminKey }) }),
+        headers: { ...jsonHeaders, origin: ORIGIN },
+      });
+      expect(mixed.status).toBe(400);
+      expect(await sessions()).toBe(before);
+      // Alone, the same address still signs in: the refused batch counted no failure.
+      expect((await signIn({ "x-forwarded-for": "198.51.100.90" })).status).toBe(200);
+    });
+
     it("does not count successful sign-ins", async () => {
       const ip = { "x-forwarded-for": "198.51.100.77" };
       for (let i = 0; i < 15; i++) expect((await signIn(ip)).status).toBe(200);

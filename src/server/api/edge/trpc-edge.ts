@@ -12,6 +12,8 @@ import { isJsonContentType } from "./content-type";
 import { checkOrigin } from "./origin";
 import { SlidingWindowLimiter } from "./rate-limit";
 
+export const SIGN_IN_ALONE = "auth.signIn must be sent alone: one sign-in per request, not in a batch";
+
 export type EdgeSettings = AppConfig["edge"];
 
 const SIGN_IN = "auth.signIn";
@@ -127,6 +129,8 @@ export function createTrpcEdge(settings: EdgeSettings, options: { clock?: () => 
     if (!body.ok) return edgeError(paths, "PAYLOAD_TOO_LARGE", 413, tooLarge);
     const checked = new Request(req.url, { method: req.method, headers: req.headers, body: body.bytes, signal: req.signal });
     if (!paths.includes(SIGN_IN)) return next(checked);
+    // One sign-in per request: a batch of 200 guesses would count as one attempt per address.
+    if (paths.length > 1) return edgeError(paths, "BAD_REQUEST", 400, SIGN_IN_ALONE);
 
     // Counted before the attempt (so parallel guesses cannot all slip under the limit) and taken
     // back when it was not a refused key.
