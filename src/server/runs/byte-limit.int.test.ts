@@ -93,8 +93,33 @@ describeEachDatabase("per-run byte limit", (kind) => {
     expect(failed).toMatchObject({
       status: "FAILED",
       failureKind: "DATA",
-      error: `The file alone reads ${big.bytes} bytes uncompressed (${big.stored} bytes gzip), more than the ingestion's maxBytesPerRun of ${limit} bytes; raise limits.maxBytesPerRun to load it`,
+      // Inflating stopped once past the limit: the message says "over", not the whole size.
+      error: `The file alone reads over ${limit} bytes uncompressed (${big.stored} bytes gzip), more than the ingestion's maxBytesPerRun of ${limit} bytes; raise limits.maxBytesPerRun to load it`,
     });
+    expect(await count(dir)).toEqual({ n: 10, d: 10 });
+  });
+
+  it("counts every gzip member: a trailing empty member (whose ISIZE is 0) hides no rows from the limit", async () => {
+    const dir = `gz_members_${kind}`;
+    const landing = path.join(world.root, dir);
+    // 50,000 rows, then an empty gzip member: the file's last ISIZE says 0 bytes.
+    const crafted = Buffer.concat([gzipSync(rowsFrom(0, 50_000)), gzipSync(Buffer.alloc(0))]);
+    expect(crafted.readUInt32LE(crafted.length - 4)).toBe(0);
+    await writeFiles(landing, { "members.jsonl.gz": crafted, "small.jsonl": rowsFrom(50_000, 10) });
+    const full = await readSizeOf(path.join(landing, "members.jsonl.gz"));
+    expect(full).toMatchObject({ compression: "gzip", bytes: rowsFrom(0, 50_000).length, stored: crafted.length });
+    expect(await readSizeOf(path.join(landing, "members.jsonl.gz"), 1000)).toMatchObject({ atLeast: true });
+    const limit = 1_000_000;
+    const ing = await makeIngestion(world, {
+      source: { uri: landing },
+      destination: { schema: "raw", table: dir },
+      limits: { maxFilesPerRun: null, maxBytesPerRun: limit },
+    });
+    const run = (await triggerRun(world.deps, world.tenant.id, ing.id)).runId;
+    await world.executor.idle();
+    expect(await t.database.prisma.run.findUniqueOrThrow({ where: { id: run } })).toMatchObject({ status: "PARTIAL", filesLoaded: 1, filesFailed: 1 });
+    const failed = await t.database.prisma.processedFile.findFirstOrThrow({ where: { ingestionId: ing.id, path: "members.jsonl.gz" } });
+    expect(failed).toMatchObject({ status: "FAILED", failureKind: "DATA", rowCount: null });
     expect(await count(dir)).toEqual({ n: 10, d: 10 });
   });
 });

@@ -289,12 +289,18 @@ async function withinByteLimit(
       over.push(f);
       continue;
     }
-    const size = await readSizeOf(f.localPath);
+    // Counting stops once the file would not fit anyway: at most the limit's worth of inflating.
+    const size = await readSizeOf(f.localPath, limit - read);
     if (read + size.bytes <= limit) {
       kept.push(f);
       read += size.bytes;
     } else if (read === 0) {
-      const what = size.compression ? `${size.bytes} bytes uncompressed (${size.stored} bytes ${size.compression})` : `${size.bytes} bytes`;
+      // Counting stopped past the limit: the file reads at least that much.
+      const what = size.atLeast
+        ? `over ${limit} bytes uncompressed (${size.stored} bytes ${size.compression ?? "stored"})`
+        : size.compression
+          ? `${size.bytes} bytes uncompressed (${size.stored} bytes ${size.compression})`
+          : `${size.bytes} bytes`;
       tooLarge.push({
         id: f.id,
         path: f.path,

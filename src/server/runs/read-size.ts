@@ -1,14 +1,21 @@
-// How many bytes loading a file reads: its uncompressed size when the file says so (a gzip
-// member's ISIZE trailer, a zstd frame's content size), else its size. Per-run byte limits count
-// this, so a small gzip of millions of rows does not pass as a few megabytes.
+// How many bytes loading a file reads: a gzip file's uncompressed size, counted by inflating it
+// (every member, so neither a second member nor a size past 4 GiB hides rows from the count;
+// ISIZE trailers cannot be trusted for either), a zstd frame's recorded content size, else the
+// file's size. Per-run byte limits count this, so a small gzip of millions of rows does not pass
+// as a few megabytes; with a cap, inflating stops once the count passes it, so the check costs at
+// most the limit's worth of work.
+import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
 
 export interface ReadSize {
-  /** What the load reads: at least the file's own size. */
+  /** What the load reads: at least the file's own size (with `atLeast`, a lower bound past the cap). */
   bytes: number;
   /** The file's size on disk (listed or staged). */
   stored: number;
   compression: "gzip" | "zstd" | null;
+  /** Counting stopped once `bytes` passed the cap: the file reads at least this much. */
+  atLeast?: true;
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -39,23 +46,53 @@ export function zstdContentSize(h: Buffer): number | null {
   }
 }
 
-/** What loading the local file at `file` reads (see ReadSize). */
-export async function readSizeOf(file: string): Promise<ReadSize> {
+/** Inflates the gzip file at `file` (all members), counting its bytes; stops past `cap`. */
+function gunzippedSize(file: string, cap: number): Promise<{ bytes: number; atLeast: boolean } | null> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let done = false;
+    const input = createReadStream(file);
+    const gunzip = createGunzip();
+    const finish = (r: { bytes: number; atLeast: boolean } | null) => {
+      if (done) return;
+      done = true;
+      input.destroy();
+      gunzip.destroy();
+      resolve(r);
+    };
+    gunzip.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > cap) finish({ bytes, atLeast: true });
+    });
+    gunzip.on("end", () => finish({ bytes, atLeast: false }));
+    // Not gzip after all, or corrupt: the load itself will say so; count the file's size.
+    gunzip.on("error", () => finish(null));
+    input.on("error", () => finish(null));
+    input.pipe(gunzip);
+  });
+}
+
+/**
+ * What loading the local file at `file` reads (see ReadSize). With `cap`, a gzip file is inflated
+ * only until its count passes the cap (the answer is then `atLeast`).
+ */
+export async function readSizeOf(file: string, cap = Number.POSITIVE_INFINITY): Promise<ReadSize> {
   const handle = await open(file, "r");
+  let stored: number;
+  let head: Buffer;
   try {
-    const stored = (await handle.stat()).size;
-    const head = Buffer.alloc(Math.min(18, stored));
+    stored = (await handle.stat()).size;
+    head = Buffer.alloc(Math.min(18, stored));
     await handle.read(head, 0, head.length, 0);
-    if (head.length >= 18 && head[0] === 0x1f && head[1] === 0x8b) {
-      const tail = Buffer.alloc(4);
-      await handle.read(tail, 0, 4, stored - 4);
-      // ISIZE is the last member's size mod 2^32: never count less than the file itself.
-      return { bytes: Math.max(stored, tail.readUInt32LE(0)), stored, compression: "gzip" };
-    }
-    const zstd = zstdContentSize(head);
-    if (zstd !== null) return { bytes: Math.max(stored, zstd), stored, compression: "zstd" };
-    return { bytes: stored, stored, compression: null };
   } finally {
     await handle.close();
   }
+  if (head.length >= 18 && head[0] === 0x1f && head[1] === 0x8b) {
+    const inflated = await gunzippedSize(file, cap);
+    if (!inflated) return { bytes: stored, stored, compression: "gzip" };
+    return { bytes: Math.max(stored, inflated.bytes), stored, compression: "gzip", ...(inflated.atLeast ? { atLeast: true as const } : {}) };
+  }
+  const zstd = zstdContentSize(head);
+  if (zstd !== null) return { bytes: Math.max(stored, zstd), stored, compression: "zstd" };
+  return { bytes: stored, stored, compression: null };
 }
