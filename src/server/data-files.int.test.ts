@@ -43,6 +43,14 @@ describe("data files", () => {
     await writeFile(path.join(dataDir, "session-secret"), "s".repeat(48), { mode: 0o644 });
     await chmod(dataDir, 0o755);
     await writeFile(path.join(root, "landing.json"), "{}", { mode: 0o644 });
+    // A root the grants file gives another tenant, also under the data directory.
+    await mkdir(path.join(dataDir, "acme-files"), { recursive: true });
+    await writeFile(path.join(dataDir, "acme-files", "orders.json"), "{}", { mode: 0o644 });
+    await writeFile(
+      path.join(dataDir, "grants.json"),
+      JSON.stringify({ tenants: { default: { localRoots: [root] }, acme: { localRoots: [path.join(dataDir, "acme-files")] } } }),
+      { mode: 0o644 },
+    );
     runtime = await openRuntime(
       loadConfig({ AUTOLOADER_DATA_DIR: dataDir, AUTOLOADER_SECRETS_KEY: undefined }, dir.path),
       recordingLogger(),
@@ -60,9 +68,10 @@ describe("data files", () => {
     expect(await mode(path.join(dataDir, "admin-key"))).toBe("600");
     expect(await mode(path.join(dataDir, "session-secret"))).toBe("600");
     expect(await mode(path.join(dataDir, "calibration.json"))).toBe("600");
-    expect(await openToOthers(dataDir, [root])).toEqual([]);
-    // The operator's source files are left as they are.
+    expect(await openToOthers(dataDir, [root, path.join(dataDir, "acme-files")])).toEqual([]);
+    // The operator's source files are left as they are, in every granted root.
     expect(await mode(path.join(root, "landing.json"))).toBe("644");
+    expect(await mode(path.join(dataDir, "acme-files", "orders.json"))).toBe("644");
   });
 
   it("writes the warehouse (.duckdb and its WAL) and staging directories owner-only", async () => {
@@ -84,6 +93,6 @@ describe("data files", () => {
     expect(await mode(runtime.config.warehouseDir)).toBe("700");
     expect(await mode(runtime.config.stagingDir)).toBe("700");
     expect(await mode(path.join(staging, "object.json"))).toBe("600");
-    expect(await openToOthers(dataDir, [root])).toEqual([]);
+    expect(await openToOthers(dataDir, [root, path.join(dataDir, "acme-files")])).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { chmod, lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { AppConfig } from "@/env";
+import { isWithin } from "./sources/local-roots";
 
 const OWNER_ONLY_UMASK = 0o077;
 
@@ -17,11 +18,9 @@ export function restrictNewFiles(): void {
   }
 }
 
-const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`);
-
 /** chmods `target` and everything under it to owner-only, skipping symlinks and `skip` trees. */
 async function tighten(target: string, skip: string[]): Promise<void> {
-  if (skip.some((s) => inside(target, s))) return;
+  if (skip.some((s) => isWithin(target, s))) return;
   const stat = await lstat(target).catch(() => null);
   if (!stat || stat.isSymbolicLink()) return;
   const wanted = stat.isDirectory() ? (stat.mode & 0o700) | 0o700 : stat.mode & 0o700;
@@ -32,8 +31,14 @@ async function tighten(target: string, skip: string[]): Promise<void> {
 }
 
 /** At start: owner-only new files from now on, and the existing data files made so. */
-export async function protectDataFiles(config: Pick<AppConfig, "dataDir" | "warehouseDir" | "stagingDir" | "localRoots">): Promise<void> {
+export async function protectDataFiles(
+  config: Pick<AppConfig, "dataDir" | "warehouseDir" | "stagingDir" | "localRoots"> & Partial<Pick<AppConfig, "grants">>,
+): Promise<void> {
   restrictNewFiles();
-  const skip = config.localRoots.map((r) => path.resolve(r));
+  // Local roots hold the operator's files: AUTOLOADER_LOCAL_ROOTS and every root the grants name.
+  const granted = config.grants
+    ? [...Object.values(config.grants.tenants), config.grants.fallback].flatMap((g) => g.localRoots ?? [])
+    : [];
+  const skip = [...config.localRoots, ...granted].map((r) => path.resolve(r));
   for (const dir of new Set([config.dataDir, config.warehouseDir, config.stagingDir])) await tighten(dir, skip);
 }

@@ -94,7 +94,7 @@ export class LocalSource implements Source {
         // Symlinks are followed only when they stay inside an allowed root.
         if (e.isSymbolicLink()) {
           const target = await realpath(full).catch(() => null);
-          if (!target || !realRoots.some((r) => target === r || target.startsWith(r + path.sep))) continue;
+          if (!target || !realRoots.some((r) => isWithin(target, r))) continue;
           const ts = await stat(target).catch(() => null);
           if (!ts?.isFile()) continue;
         }
@@ -114,7 +114,7 @@ export class LocalSource implements Source {
 
   private resolve(relPath: string): string {
     const full = path.resolve(this.uri, relPath);
-    if (full !== this.uri && !full.startsWith(this.uri + path.sep)) {
+    if (!isWithin(full, this.uri)) {
       throw new SourceError("OUTSIDE_ROOTS", `Path ${relPath} leaves the source directory ${this.uri}`);
     }
     return full;

@@ -5,7 +5,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/database";
 import { AWS_ENDPOINT, grantFor, s3GrantError, type Grants, type TenantGrant } from "@/server/domain/grants";
 import type { SecretBox } from "@/server/secrets/secret-box";
-import { localSourceError } from "./local-roots";
+import { isWithin, localSourceError } from "./local-roots";
 import { LocalSource } from "./local-source";
 import { checkEndpoint, type EndpointPolicy } from "./network-policy";
 import { S3Source, s3Credentials, type S3Credentials } from "./s3-source";
@@ -55,11 +55,6 @@ function joinKey(prefix: string, sub: string): string {
 export function connectionUri(c: Pick<StoredConnection, "type" | "localPath" | "bucket" | "prefix">, sourcePath: string): string {
   if (c.type === "LOCAL") return path.join(c.localPath ?? "/", sourcePath);
   return `s3://${c.bucket ?? ""}/${joinKey(c.prefix, sourcePath)}`;
-}
-
-function isWithin(child: string, root: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 const notGranted = (message: string) => new SourceError("NOT_GRANTED", message);
