@@ -186,6 +186,14 @@ describeEachDatabase("connections and grants", (kind) => {
   it("a connection in use cannot be deleted; roles: viewers list, only admins change", async () => {
     const e = await rejectionOf(asA.connections.delete({ name: "files" }));
     expect({ code: e.code, message: e.message }).toEqual({ code: "CONFLICT", message: "Connection 'files' is used by 1 ingestion(s) ('orders'); delete them first" });
+    // Nor moved under its ingestion (its file history names paths there); renaming is fine.
+    await mkdir(path.join(rootA, "moved"), { recursive: true });
+    const moved = await rejectionOf(asA.connections.update({ name: "files", patch: { location: { type: "LOCAL", path: path.join(rootA, "moved") } } }));
+    expect({ code: moved.code, message: moved.message }).toEqual({
+      code: "BAD_REQUEST",
+      message: `Connection 'files' is used by 1 ingestion(s): its location cannot change from ${rootA} to ${path.join(rootA, "moved")} (create another connection); its endpoint, region, path style and credentials can`,
+    });
+    expect(await asA.connections.get({ name: "files" })).toMatchObject({ type: "LOCAL", local: { path: rootA }, uri: rootA });
     const viewerKey = await createTestKey(deps, a.id, "viewer", "VIEWER");
     const viewer = callerAs(deps, viewerKey.auth).caller;
     const list = await viewer.connections.list();

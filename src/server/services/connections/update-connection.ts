@@ -23,6 +23,17 @@ export async function updateConnection(deps: ServiceDeps, tenantId: string, { na
         "patch.location.type",
       );
     }
+    // Where its files are is what its ingestions' file histories describe (like an ingestion's
+    // source, it cannot change under them); endpoint, region, path style and credentials can.
+    const where = (l: { type: string; localPath?: string | null; path?: string; bucket?: string | null; prefix?: string | null }) =>
+      l.type === "LOCAL" ? (l.path ?? l.localPath ?? "") : `s3://${l.bucket ?? ""}/${l.prefix ?? ""}`;
+    if (current._count.ingestions > 0 && where(patch.location) !== where(current)) {
+      throw new DomainError(
+        "BAD_REQUEST",
+        `Connection '${name}' is used by ${current._count.ingestions} ingestion(s): its location cannot change from ${where(current)} to ${where(patch.location)} (create another connection); its endpoint, region, path style and credentials can`,
+        "patch.location",
+      );
+    }
     await assertLocationGranted(deps, tenantId, patch.location);
     Object.assign(data, locationColumns(patch.location, deps.config.secrets));
   }
