@@ -1,24 +1,15 @@
 // `npm run keys` changes are in the tenant's audit log as the CLI's: a real child process on a
 // real data directory, then the rows read back through the runtime.
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/env";
 import { openRuntime } from "@/server/runtime";
+import { runKeysCli } from "@/test/keys-cli";
 import { recordingLogger } from "@/test/service-deps";
 
-const root = process.cwd();
-
-function keys(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/keys.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, AUTOLOADER_DATA_DIR: dataDir, DATABASE_URL: "" },
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
-}
+const keys = runKeysCli;
 
 describe("npm run keys and the audit log", () => {
   let dataDir: string;

@@ -1,5 +1,5 @@
 // `npm run keys` as a user runs it: a real child process on a real data directory.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -7,18 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/env";
 import { openRuntime } from "@/server/runtime";
 import { authenticateApiKey } from "./authenticate-api-key";
+import { runKeysCli } from "@/test/keys-cli";
 import { recordingLogger } from "@/test/service-deps";
 
-const root = process.cwd();
-
-function keys(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/keys.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, AUTOLOADER_DATA_DIR: dataDir, DATABASE_URL: "" },
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
-}
+const keys = runKeysCli;
 
 describe("npm run keys", () => {
   let dataDir: string;

@@ -2,23 +2,12 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import type { SecretBox } from "@/server/secrets/secret-box";
-import { connectionUri } from "@/server/sources/source-factory";
+import { connectionUri, storedConnectionSelect } from "@/server/sources/source-factory";
 
 /** The columns a view needs; the ciphertext only to derive the key-id hint. */
 export const connectionSelect = {
-  id: true,
-  name: true,
+  ...storedConnectionSelect,
   description: true,
-  type: true,
-  localPath: true,
-  bucket: true,
-  prefix: true,
-  region: true,
-  endpoint: true,
-  forcePathStyle: true,
-  credentialsKind: true,
-  credentialsRef: true,
-  secretCiphertext: true,
   createdAt: true,
   updatedAt: true,
   _count: { select: { ingestions: true } },
