@@ -392,10 +392,12 @@ export async function loadBatch(
     // Engine messages name the file DuckDB read; users know it by its source URI, and every
     // per-file message names it.
     const engine = engineMessage(error);
-    let m = engine.replaceAll(file.localPath, uri);
+    // Not followed by a digit: "/proc/self/fd/12" must not match inside "/proc/self/fd/123".
+    const named = new RegExp(`${file.localPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\d)`, "g");
+    let m = engine.replace(named, uri);
     if (!m.includes(uri)) m = `${uri}: ${m}`;
     // Classified before the file's name goes in: a path must never decide the kind.
-    out.failed.push({ id: file.id, path: file.path, error: m, kind: failureKindOf(engine.replaceAll(file.localPath, "")) });
+    out.failed.push({ id: file.id, path: file.path, error: m, kind: failureKindOf(engine.replace(named, "")) });
   };
 
   /** The files that fail on their own, found by halving with trial loads (nothing is written). */

@@ -14,7 +14,8 @@ import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWo
 import { WAITING_STEP } from "./run-slots";
 
 /** Resolves when `check` holds, polling the database; fails after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+// Generous: on two busy cores (the suite runs two files at once) a step here once took over 20 s.
+async function until(what: string, check: () => Promise<boolean>, ms = 50_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`Timed out waiting until ${what}`);
@@ -120,7 +121,7 @@ describeEachDatabase("run slots", (kind) => {
       });
       expect(rows, ing.name).toEqual({ n: 10_000, d: 10_000 });
     }
-  });
+  }, 150_000);
 
   it("under the global limit starts waiting runs oldest first, whichever tenant, and says why each waits", async () => {
     world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };

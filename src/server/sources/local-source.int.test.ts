@@ -188,15 +188,23 @@ describe("LocalSource", () => {
       }
     });
 
-    it("localizes without a copy: a link to the descriptor it opened and checked, gone on release", async () => {
+    it("localizes without a copy: the descriptor it opened and checked (through a link that keeps a compressed file's extension), closed on release", async () => {
       const full = path.join(dir, "c", "d", "e.json");
       const local = await source.localize("c/d/e.json", staging);
-      expect(path.dirname(local)).toBe(staging);
-      expect(path.basename(local)).toMatch(/^[0-9a-f]{24}\.json$/);
-      expect(await readlink(local)).toMatch(/^\/proc\/self\/fd\/\d+$/);
+      // An uncompressed file: DuckDB reads the descriptor's own entry, nothing is written.
+      expect(local).toMatch(/^\/proc\/self\/fd\/\d+$/);
       expect((await stat(local)).ino).toBe((await stat(full)).ino);
       await source.release([local]);
-      expect(await lstat(local).catch((e: NodeJS.ErrnoException) => e.code)).toBe("ENOENT");
+      expect(await stat(local).then((s) => s.ino).catch(() => null)).not.toBe((await stat(full)).ino);
+      // A compressed one: a staged link named with its extension, to the descriptor.
+      await writeFiles(dir, { "c/d/f.jsonl.gz": "zz" });
+      const gz = await source.localize("c/d/f.jsonl.gz", staging);
+      expect(path.dirname(gz)).toBe(staging);
+      expect(path.basename(gz)).toMatch(/^[0-9a-f]{24}\.jsonl\.gz$/);
+      expect(await readlink(gz)).toMatch(/^\/proc\/self\/fd\/\d+$/);
+      expect((await stat(gz)).ino).toBe((await stat(path.join(dir, "c", "d", "f.jsonl.gz"))).ino);
+      await source.release([gz]);
+      expect(await lstat(gz).catch((e: NodeJS.ErrnoException) => e.code)).toBe("ENOENT");
       expect(await sourceError(source.localize("gone.json", staging))).toEqual({
         code: "NOT_FOUND",
         message: `File ${dir}/gone.json no longer exists`,

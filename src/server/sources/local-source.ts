@@ -2,8 +2,8 @@
 // read through the descriptor that was checked: localize opens it, judges the path the kernel
 // says it opened (any symlink, in the name or a directory, already resolved), and hands DuckDB a
 // link to that open descriptor, so swapping the file for a symlink afterwards changes nothing.
-import { constants, createWriteStream, existsSync, type Stats } from "node:fs";
-import { mkdir, open, readdir, readlink, realpath, rm, stat, symlink, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, openSync, readlinkSync, rmSync, symlinkSync, type Stats } from "node:fs";
+import { mkdir, open, readdir, readlink, realpath, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { isWithin, localSourceError } from "./local-roots";
@@ -17,19 +17,37 @@ let procFd: boolean | undefined;
 const hasProcFd = () => (procFd ??= existsSync(PROC_FD));
 
 /** O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused as not a file right after). */
+/** Extensions DuckDB reads compression from (compression AUTO). */
+const COMPRESSED = /\.(gz|gzip|zst|zstd)$/i;
+
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
 
 export class LocalSource implements Source {
   readonly type = "LOCAL" as const;
 
   /** Descriptors held for DuckDB until `release`, by the staged link that names them (null: a staged copy). */
-  private readonly held = new Map<string, FileHandle | null>();
+  private readonly held = new Map<string, FileHandle | number | null>();
+  /** Files localized by descriptor so far, to give the event loop a turn now and then. */
+  private localized = 0;
   private realRoots: Promise<string[]> | undefined;
 
   constructor(
     readonly uri: string,
     private readonly roots: string[],
   ) {}
+
+  /** Staging directories made so far: one mkdir per directory, not per file (a batch holds thousands). */
+  private readonly staging = new Map<string, Promise<unknown>>();
+
+  private stagingReady(dir: string): Promise<unknown> {
+    let made = this.staging.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      this.staging.set(dir, made);
+      made.catch(() => this.staging.delete(dir));
+    }
+    return made;
+  }
 
   private realRootsOf(): Promise<string[]> {
     this.realRoots ??= Promise.all(this.roots.map((r) => realpath(r).catch(() => path.resolve(r))));
@@ -145,6 +163,7 @@ export class LocalSource implements Source {
 
   async localize(relPath: string, stagingDir: string): Promise<string> {
     const full = this.resolve(relPath);
+    if (hasProcFd()) return this.localizeByDescriptor(full, relPath, stagingDir);
     let fh: FileHandle;
     try {
       fh = await open(full, OPEN_FLAGS);
@@ -163,19 +182,12 @@ export class LocalSource implements Source {
       if (!roots.some((r) => isWithin(real, r))) {
         throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
       }
-      await mkdir(stagingDir, { recursive: true });
+      await this.stagingReady(stagingDir);
       const staged = path.join(stagingDir, stagedName(relPath));
-      await this.release([staged]);
       await rm(staged, { force: true });
-      if (hasProcFd()) {
-        // DuckDB opens the link, the kernel the descriptor's file: the inode checked above.
-        await symlink(`${PROC_FD}/${fh.fd}`, staged);
-        this.held.set(staged, fh);
-      } else {
-        await pipeline(fh.createReadStream({ start: 0, autoClose: false }), createWriteStream(staged, { mode: 0o600 }));
-        await fh.close();
-        this.held.set(staged, null);
-      }
+      await pipeline(fh.createReadStream({ start: 0, autoClose: false }), createWriteStream(staged, { mode: 0o600 }));
+      await fh.close();
+      this.held.set(staged, null);
       return staged;
     } catch (e) {
       await fh.close().catch(() => undefined);
@@ -184,16 +196,73 @@ export class LocalSource implements Source {
     }
   }
 
+  /**
+   * Linux: open, judge what the kernel opened, link the staged name to the descriptor. The calls
+   * are synchronous: each is a local syscall of microseconds, while four awaited ones per file made
+   * a batch of 1,000 small files 0.6 s slower on a busy threadpool. Every 64 files the event loop
+   * gets a turn.
+   */
+  private async localizeByDescriptor(full: string, relPath: string, stagingDir: string): Promise<string> {
+    if (++this.localized % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    let fd: number;
+    try {
+      fd = openSync(full, OPEN_FLAGS);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new SourceError("NOT_FOUND", `File ${full} no longer exists`, { cause: e });
+      if (code === "ELOOP") throw new SourceError("STORAGE", `File ${full} cannot be resolved: its symlinks form a loop`, { cause: e });
+      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw new SourceError("STORAGE", `${full} is not a regular file`);
+      // The kernel's answer: every symlink, in the name or a directory, already resolved.
+      const real = readlinkSync(`${PROC_FD}/${fd}`).replace(/ \(deleted\)$/, "");
+      const roots = await this.realRootsOf();
+      if (!roots.some((r) => isWithin(real, r))) {
+        throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
+      }
+      // DuckDB opens the descriptor's entry, the kernel the descriptor's file: the inode checked
+      // above. A file whose compression DuckDB tells by its extension gets a staged link that keeps
+      // the extension; the others are read through the entry itself (no link to write and remove:
+      // 0.5 ms a file on small-file feeds).
+      if (!COMPRESSED.test(relPath)) {
+        const entry = `${PROC_FD}/${fd}`;
+        this.held.set(entry, fd);
+        return entry;
+      }
+      await this.stagingReady(stagingDir);
+      const staged = path.join(stagingDir, stagedName(relPath));
+      try {
+        symlinkSync(`${PROC_FD}/${fd}`, staged);
+      } catch (error) {
+        // The same file localized again into this directory: the old link goes first.
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        await this.release([staged]);
+        rmSync(staged, { force: true });
+        symlinkSync(`${PROC_FD}/${fd}`, staged);
+      }
+      this.held.set(staged, fd);
+      return staged;
+    } catch (e) {
+      closeSync(fd);
+      if (e instanceof SourceError) throw e;
+      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
   async release(localPaths: string[]): Promise<void> {
-    await Promise.all(
-      localPaths.map(async (p) => {
-        if (!this.held.has(p)) return;
-        const fh = this.held.get(p);
-        this.held.delete(p);
+    for (const p of localPaths) {
+      if (!this.held.has(p)) continue;
+      const held = this.held.get(p);
+      this.held.delete(p);
+      if (typeof held === "number") {
+        if (!p.startsWith(`${PROC_FD}/`)) rmSync(p, { force: true });
+        closeSync(held);
+      } else {
         await rm(p, { force: true });
-        await fh?.close();
-      }),
-    );
+        await held?.close();
+      }
+    }
   }
 
   uriOf(relPath: string): string {
