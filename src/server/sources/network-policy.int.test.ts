@@ -4,7 +4,7 @@
 // remote service answers is summarised, never echoed; the tenant's keys, not the server's, sign;
 // and an allowed loopback endpoint still works end to end against a real S3-compatible server.
 import { readFile } from "node:fs/promises";
-import http from "node:http";
+import type http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from "@/test/s3-server";
@@ -12,6 +12,7 @@ import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { addressRefusal, checkEndpoint, type EndpointPolicy } from "./network-policy";
 import { S3Source, type S3SourceOptions } from "./s3-source";
 import { SourceError } from "./source";
+import { startFakeHttpService } from "@/test/fake-http";
 
 const BUCKET = "landing";
 
@@ -38,33 +39,8 @@ async function startListener(host: string): Promise<Listener> {
   return { port: address.port, connections: () => count, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-interface FakeService {
-  endpoint: string;
-  requests: { url: string; authorization: string | undefined }[];
-  close(): Promise<void>;
-}
-
 /** A loopback HTTP service that is not S3; `answer` decides what it says. */
-async function startFakeService(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<FakeService> {
-  const requests: FakeService["requests"] = [];
-  const server = http.createServer((req, res) => {
-    requests.push({ url: req.url ?? "", authorization: req.headers.authorization });
-    req.resume();
-    req.on("end", () => answer(req, res));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("fake service: no TCP address");
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+const startFakeService = startFakeHttpService;
 
 async function sourceError(p: Promise<unknown>): Promise<SourceError> {
   try {

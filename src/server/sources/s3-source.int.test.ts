@@ -11,39 +11,21 @@ import { freePort, S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { S3Source, type S3SourceOptions } from "./s3-source";
 import { listAll, SourceError, type SourceObject } from "./source";
+import { startFakeHttpService } from "@/test/fake-http";
 
 const BUCKET = "landing";
 
 /** An environment holding only `vars` (credentials are read from it, never from process.env). */
 const env = (vars: Record<string, string>): NodeJS.ProcessEnv => ({ NODE_ENV: "test", ...vars });
 
-interface FakeS3 {
-  endpoint: string;
-  /** Requests received, in order ("GET /landing?list-type=2&…"). */
-  requests: string[];
-  close(): Promise<void>;
-}
-
-/** A loopback HTTP server; `answer` gets the 0-based request number. */
-async function startFakeS3(answer: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void): Promise<FakeS3> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    // Drain the request body first, so the SDK never sees a reset mid-upload.
-    req.resume();
-    req.on("end", () => answer(req, res, requests.length - 1));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("fake S3: no TCP address");
+/** A loopback HTTP server; `answer` gets the 0-based request number. Its requests read "GET /landing?list-type=2&…". */
+async function startFakeS3(answer: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void) {
+  const fake = await startFakeHttpService(answer);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...fake,
+    get requests() {
+      return fake.requests.map((r) => `${r.method} ${r.url}`);
+    },
   };
 }
 
