@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import { engineMessage } from "@/server/engine/sql";
 import type { RunLauncher, ServiceDeps } from "@/server/services/deps";
 import { failRun, runPipeline, stagingDirFor } from "./pipeline";
-import { launchPromoted, promoteWaitingRuns, startWaitingRuns } from "./run-slots";
+import { launchPromoted, promoteWaitingRuns, startWaitingRuns, WAITING_STEP } from "./run-slots";
 import type { Step } from "./step";
 
 const HEARTBEAT_MS = 30_000;
@@ -30,7 +30,13 @@ export function createDirectExecutor(getDeps: () => ServiceDeps): DirectExecutor
     const deps = getDeps();
     const row = await deps.db.run.findUnique({ where: { id: runId }, select: { status: true } });
     if (row?.status === "QUEUED") {
-      const { promoted, candidate } = await promoteWaitingRuns(deps, { candidate: runId });
+      const { promoted, candidate } = await promoteWaitingRuns(deps, { candidate: runId }).catch(async (error: unknown) => {
+        // No decision (the database failed it): the run waits its turn, so the next run that ends
+        // or the next scheduler tick starts it, rather than staying QUEUED for nobody.
+        deps.log.error(`[run ${runId}] could not take a slot: ${(error as Error).message}; it waits for one`);
+        await deps.db.run.updateMany({ where: { id: runId, status: "QUEUED", currentStep: null }, data: { currentStep: WAITING_STEP } });
+        return { promoted: [], candidate: "waiting" as const };
+      });
       await launchPromoted(deps, promoted);
       if (candidate === "waiting") {
         deps.log.info(`[run ${runId}] waiting for a slot`);

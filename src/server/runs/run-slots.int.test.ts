@@ -11,6 +11,7 @@ import { runSchedulerTick } from "@/server/orchestration/scheduler-tick";
 import { createLocalConnection, FILES } from "@/test/connection-fixtures";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { createDirectExecutor } from "./direct-executor";
 import { WAITING_STEP } from "./run-slots";
 
 /** Resolves when `check` holds, polling the database; fails after `ms`. */
@@ -189,5 +190,32 @@ describeEachDatabase("run slots", (kind) => {
     await world.executor.idle();
     expect(await runOf(holder.id)).toMatchObject({ status: "FAILED", activeIngestionId: null });
     expect(await runOf(waiting.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 2, activeIngestionId: null });
+  });
+
+  it("a run whose slot decision fails waits for a slot instead of staying QUEUED for nobody, and the next tick starts it", async () => {
+    world.deps.config.runLimits = { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 };
+    const ing = await ingestionWith(world, `undecided_${kind}`, 1, 3);
+    // The database refuses the decision's transaction once (as a timed-out one is).
+    const db = world.deps.db;
+    let failures = 1;
+    const flaky = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === "$transaction" && failures > 0) {
+          failures -= 1;
+          return async () => {
+            throw new Error("Transaction already closed: the timeout for this transaction was 5000 ms");
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const executor = createDirectExecutor(() => ({ ...world.deps, db: flaky }));
+    const run = await db.run.create({ data: { ingestionId: ing.id, activeIngestionId: ing.id, status: "QUEUED", trigger: "MANUAL" } });
+    expect(await executor.runNow(run.id)).toEqual({ status: "QUEUED" });
+    expect(await runOf(run.id)).toMatchObject({ status: "QUEUED", currentStep: WAITING_STEP });
+    // The safety net: the tick finds it waiting with a free slot.
+    await runSchedulerTick(world.deps);
+    await world.executor.idle();
+    expect(await runOf(run.id)).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1 });
   });
 });

@@ -107,8 +107,15 @@ export async function promoteWaitingRuns(
       .filter((c) => c.runId !== opts.candidate)
       .map(({ runId, ingestionId, tenantId, method, eventId }) => ({ runId, ingestionId, tenantId, method, eventId }));
     return { promoted, candidate };
-  });
+  }, SLOT_TRANSACTION);
 }
+
+/**
+ * Deciders queue for the lock inside their transactions: Prisma's defaults (2 s to get a
+ * connection, 5 s in all) aborted the later ones when a busy machine made each decision slow,
+ * and a run whose decision failed was left QUEUED, neither waiting nor running.
+ */
+const SLOT_TRANSACTION = { maxWait: 60_000, timeout: 60_000 };
 
 /** Launches runs promoted by someone else's decision (each exactly once: the promoter's). */
 export async function launchPromoted(deps: ServiceDeps, promoted: PromotedRun[]): Promise<void> {
