@@ -54,8 +54,24 @@ if (command !== "tenants" && !values.tenant) {
 }
 
 const err = (m: string) => console.error(m);
+
+/** create's --role / --admin / --expires, checked before the database is opened. */
+function createOptions(): { role: "ADMIN" | "EDITOR" | "VIEWER"; expiresAt: Date | null } {
+  const role = roleSchema.safeParse(values.admin ? "ADMIN" : (values.role ?? "editor").toUpperCase());
+  if (!role.success) throw new DomainError("BAD_REQUEST", `--role must be admin, editor or viewer, not '${values.role}'`);
+  if (values.admin && values.role && values.role.toUpperCase() !== "ADMIN") {
+    throw new DomainError("BAD_REQUEST", `--admin and --role ${values.role} contradict each other`);
+  }
+  const expiresAt = values.expires === undefined ? null : new Date(values.expires);
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+    throw new DomainError("BAD_REQUEST", `--expires must be an ISO date such as 2027-01-31, not '${values.expires}'`);
+  }
+  return { role: role.data, expiresAt };
+}
+
 let exitCode = 0;
 try {
+  if (command === "create") createOptions();
   const runtime = await openRuntime(loadConfig(), { info: () => {}, warn: err, error: err }, { bootstrap: false });
   try {
     const deps = runtime.deps;
@@ -70,18 +86,10 @@ try {
     } else {
       const tenant = await ensureTenant(deps, values.tenant ?? "");
       if (command === "create") {
-        const role = roleSchema.safeParse(values.admin ? "ADMIN" : (values.role ?? "editor").toUpperCase());
-        if (!role.success) throw new DomainError("BAD_REQUEST", `--role must be admin, editor or viewer, not '${values.role}'`);
-        if (values.admin && values.role && values.role.toUpperCase() !== "ADMIN") {
-          throw new DomainError("BAD_REQUEST", `--admin and --role ${values.role} contradict each other`);
-        }
-        const expiresAt = values.expires === undefined ? null : new Date(values.expires);
-        if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-          throw new DomainError("BAD_REQUEST", `--expires must be an ISO date such as 2027-01-31, not '${values.expires}'`);
-        }
+        const { role, expiresAt } = createOptions();
         const { key, apiKey } = await createApiKey(deps, tenant.id, {
           name: values.name ?? `key for ${tenant.slug}`,
-          role: role.data,
+          role,
           expiresAt,
         });
         await recordAuditEvent(deps, {
