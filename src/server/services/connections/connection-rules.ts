@@ -3,7 +3,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
 import type { ConnectionLocation } from "@/server/domain/connection-input";
 import { s3GrantError } from "@/server/domain/grants";
-import { SourceError, type Source } from "@/server/sources/source";
+import { SourceError } from "@/server/sources/source";
 import { endpointPolicy, localGrantError, storedConnectionSelect, tenantGrant, type StoredConnection } from "@/server/sources/source-factory";
 import { checkEndpoint } from "@/server/sources/network-policy";
 import type { ServiceDeps } from "../deps";
@@ -61,27 +61,6 @@ export async function assertLocationGranted(deps: ServiceDeps, tenantId: string,
       "This server cannot store connection keys: it has no secrets key (the operator sets AUTOLOADER_SECRETS_KEY)",
       "location.credentials",
     );
-  }
-}
-
-/**
- * The Source of `path` inside the tenant's connection: through the engine's factory, so the
- * grants are checked as a run checks them. A refusal is a BAD_REQUEST on `field`.
- */
-export async function openConnectionSource(
-  deps: ServiceDeps,
-  tenantId: string,
-  connection: { id: string },
-  sourcePath: string,
-  field = "source.connection",
-): Promise<Source> {
-  try {
-    return await deps.engine.sources({ tenantId, connectionId: connection.id, sourcePath });
-  } catch (error) {
-    if (error instanceof SourceError && ["NOT_GRANTED", "OUTSIDE_ROOTS", "ENDPOINT_REFUSED", "NO_CREDENTIALS", "NOT_FOUND"].includes(error.code)) {
-      throw new DomainError("BAD_REQUEST", error.message, field);
-    }
-    throw error;
   }
 }
 
