@@ -38,6 +38,32 @@ export interface PromotedRun {
 
 interface Candidate extends PromotedRun {
   queuedAt: Date;
+  /** QUEUED and not decided yet, older than the candidate: its own launch is deciding it now. */
+  deciding: boolean;
+}
+
+/**
+ * The runs in line for slots, oldest first: those waiting, the candidate, and the runs queued
+ * before the candidate that no decision has seen yet. Those last are in flight (their trigger
+ * launched them and their decision comes next); they keep their turn, so a run triggered later
+ * never takes the slot of one triggered earlier because its decision happened to come first.
+ */
+async function slotQueue(
+  db: Prisma.TransactionClient | ServiceDeps["db"],
+  opts: { candidate?: string; allUndecided?: boolean },
+): Promise<Candidate[]> {
+  const { candidate } = opts;
+  const undecided = opts.allUndecided
+    ? Prisma.sql`OR r."currentStep" IS NULL`
+    : candidate
+      ? Prisma.sql`OR (r."currentStep" IS NULL AND (r.id = ${candidate} OR (r."queuedAt", r.id) < (SELECT c."queuedAt", c.id FROM "Run" c WHERE c.id = ${candidate})))`
+      : Prisma.empty;
+  return db.$queryRaw<Candidate[]>`
+    SELECT r.id AS "runId", r."ingestionId", i."tenantId", r.method::text AS method, r."eventId", r."queuedAt",
+           (r."currentStep" IS NULL AND r.id IS DISTINCT FROM ${candidate ?? null}::text) AS deciding
+    FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+    WHERE r.status = 'QUEUED' AND (r."currentStep" = ${WAITING_STEP} ${undecided})
+    ORDER BY r."queuedAt", r.id`;
 }
 
 /** Who is running, per tenant: the counts every decision starts from. */
@@ -66,23 +92,17 @@ export async function promoteWaitingRuns(
   return deps.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SLOT_LOCK}::bigint)`;
     const running = await runningByTenant(tx);
-    const candidateFilter = opts.candidate
-      ? Prisma.sql`OR (r.id = ${opts.candidate} AND r."currentStep" IS NULL)`
-      : Prisma.empty;
-    const waiting = await tx.$queryRaw<Candidate[]>`
-      SELECT r.id AS "runId", r."ingestionId", i."tenantId", r.method::text AS method, r."eventId", r."queuedAt"
-      FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
-      WHERE r.status = 'QUEUED' AND (r."currentStep" = ${WAITING_STEP} ${candidateFilter})
-      ORDER BY r."queuedAt", r.id`;
+    const queue = await slotQueue(tx, { candidate: opts.candidate });
     let total = [...running.values()].reduce((n, k) => n + k, 0);
     const chosen: Candidate[] = [];
-    for (const w of waiting) {
+    for (const w of queue) {
       if (total >= limits.maxConcurrentRuns) break;
       const mine = running.get(w.tenantId) ?? 0;
       if (mine >= limits.maxConcurrentRunsPerTenant) continue;
       running.set(w.tenantId, mine + 1);
       total += 1;
-      chosen.push(w);
+      // An older run still being decided keeps its turn: its own decider takes the slot.
+      if (!w.deciding) chosen.push(w);
     }
     const ids = chosen.map((c) => c.runId);
     if (ids.length > 0) {
@@ -95,7 +115,7 @@ export async function promoteWaitingRuns(
     let candidate: "started" | "waiting" | "not-queued" | null = null;
     if (opts.candidate) {
       if (ids.includes(opts.candidate)) candidate = "started";
-      else if (waiting.some((w) => w.runId === opts.candidate)) {
+      else if (queue.some((w) => w.runId === opts.candidate)) {
         await tx.run.updateMany({
           where: { id: opts.candidate, status: "QUEUED" },
           data: { currentStep: WAITING_STEP, updatedAt: now },
@@ -158,25 +178,31 @@ export async function queueStates(deps: ServiceDeps, runIds: string[]): Promise<
   const out = new Map<string, QueueState>();
   if (runIds.length === 0) return out;
   const limits = runLimitsOf(deps);
-  const waiting = await deps.db.$queryRaw<{ runId: string; tenantId: string }[]>`
-    SELECT r.id AS "runId", i."tenantId"
-    FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
-    WHERE r.status = 'QUEUED' AND r."currentStep" = ${WAITING_STEP}
-    ORDER BY r."queuedAt", r.id`;
   const wanted = new Set(runIds);
-  if (!waiting.some((w) => wanted.has(w.runId))) return out;
+  const queue = await slotQueue(deps.db, { allUndecided: true });
+  if (!queue.some((w) => !w.deciding && wanted.has(w.runId))) return out;
   const running = await runningByTenant(deps.db);
-  const total = [...running.values()].reduce((n, k) => n + k, 0);
-  for (const [i, w] of waiting.entries()) {
-    if (!wanted.has(w.runId)) continue;
+  let total = [...running.values()].reduce((n, k) => n + k, 0);
+  let position = 0;
+  for (const w of queue) {
     const mine = running.get(w.tenantId) ?? 0;
+    if (w.deciding) {
+      // As in a decision: a run queued earlier and still being decided takes its slot first.
+      if (total < limits.maxConcurrentRuns && mine < limits.maxConcurrentRunsPerTenant) {
+        running.set(w.tenantId, mine + 1);
+        total += 1;
+      }
+      continue;
+    }
+    position += 1;
+    if (!wanted.has(w.runId)) continue;
     const reason =
       mine >= limits.maxConcurrentRunsPerTenant
         ? `waiting for a slot: tenant limit ${limits.maxConcurrentRunsPerTenant} reached`
         : total >= limits.maxConcurrentRuns
           ? `waiting for a slot: global limit ${limits.maxConcurrentRuns} reached`
           : "waiting for a slot: starting";
-    out.set(w.runId, { position: i + 1, reason });
+    out.set(w.runId, { position, reason });
   }
   return out;
 }
