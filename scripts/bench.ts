@@ -17,8 +17,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { fitLoadModel, type CalibrationCase } from "../src/server/domain/cost";
-import type { CalibrationFile } from "../src/server/services/cost/load-model";
-import type { ServiceDeps } from "../src/server/services/deps";
+import type { CalibrationFile } from "../src/server/domain/load-model";
+import type { ServiceDeps } from "../src/server/deps";
 
 const { values } = parseArgs({
   options: {
@@ -210,14 +210,14 @@ async function measure(caseName: string, mode: string, dir: string, calibrationF
     db.closeSync();
   } else {
     const { openDatabase, migrateDatabase } = await import("../src/server/db/database");
-    const { createDirectExecutor } = await import("../src/server/runs/direct-executor");
-    const { Warehouse } = await import("../src/server/engine/warehouse");
+    const { createDirectExecutor } = await import("../src/server/runs/executors/direct");
+    const { Warehouse } = await import("../src/server/engine/destinations/duckdb/warehouse");
     const { DEFAULT_RUN_SETTINGS } = await import("../src/server/runs/run-deps");
     const { createSourceFactory } = await import("../src/server/sources/source-factory");
     const { createIngestion } = await import("../src/server/services/ingestions/create-ingestion");
     const { ensureTenant } = await import("../src/server/services/auth/tenants");
     const { triggerRun } = await import("../src/server/services/runs/trigger-run");
-    const { createIngestionInput } = await import("../src/server/domain/ingestion-input");
+    const { createIngestionInput } = await import("../src/shared/contracts/ingestions");
     // Start from a migrated metadata database made beforehand: initdb is a one-time cost of
     // installing Autoloader, not of loading files, and it would dominate this process's peak RSS.
     cpSync(path.join(path.dirname(dir), ".meta-template"), path.join(work, "meta"), { recursive: true });

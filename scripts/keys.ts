@@ -9,7 +9,8 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/env";
 import { DomainError } from "../src/server/domain/errors";
 import { openRuntime } from "../src/server/runtime";
-import { createApiKey, listApiKeys, revokeApiKey, roleSchema } from "../src/server/services/auth/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey } from "../src/server/services/auth/api-keys";
+import { roleSchema } from "../src/shared/contracts/keys";
 import { ensureTenant } from "../src/server/services/auth/tenants";
 import { recordAuditEvent, type AuditActor } from "../src/server/services/audit/record-audit-event";
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/env";
 import { openRuntime, type Runtime } from "@/server/runtime";
-import { recordingLogger } from "@/test/service-deps";
+import { recordingLogger } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 
 const mode = async (p: string) => ((await lstat(p)).mode & 0o777).toString(8);

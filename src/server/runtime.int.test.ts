@@ -8,10 +8,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "@/env";
 import { authenticateApiKey } from "@/server/services/auth/authenticate-api-key";
-import { callerAs } from "@/test/api-callers";
+import { callerAs, recordingLogger, type RecordingLogger } from "@/test/world";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
 import { createScratchDatabase } from "@/test/postgres";
-import { recordingLogger, type RecordingLogger } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { openRuntime, type Runtime } from "./runtime";
 

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadConfig, serverUrl } from "@/env";
-import { startEmbeddedScheduler } from "./orchestration/embedded-scheduler";
+import { startEmbeddedScheduler } from "./scheduling/embedded-scheduler";
 import { closeRuntime, getRuntime } from "./runtime";
 import { ADMIN_KEY_FILE } from "./services/auth/tenants";
 import { probeInngest } from "./services/health";

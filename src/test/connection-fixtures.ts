@@ -3,10 +3,9 @@
 import path from "node:path";
 import type { TenantGrant } from "@/server/domain/grants";
 import { generateSecretKey, SecretBox } from "@/server/secrets/secret-box";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 import { createConnection } from "@/server/services/connections/create-connection";
-import type { ConnectionView } from "@/server/services/connections/connection-view";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnectionInput, type ConnectionView } from "@/shared/contracts/connections";
 import { S3RVER_CREDENTIALS } from "./s3-server";
 
 /** The connection every run world's tenant has on its root. */
@@ -57,12 +56,4 @@ export function filesSource(root: string, dir: string, extra: { glob?: string; m
   const rel = path.relative(root, dir);
   if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`filesSource: ${dir} is not under ${root}`);
   return { connection: FILES, path: rel.split(path.sep).join("/"), ...extra };
-}
-
-/** Grants every tenant of a test deps' grants (from testGrant) one more S3 endpoint, e.g. the test server's. */
-export function grantS3Endpoint(deps: ServiceDeps, endpoint: string): void {
-  const s3 = deps.config.grants.fallback.s3;
-  if (!s3?.endpoints) throw new Error("grantS3Endpoint: the deps' grants are not a testGrant");
-  const origin = new URL(endpoint).origin;
-  if (!s3.endpoints.includes(origin)) s3.endpoints.push(origin);
 }

@@ -1,5 +1,5 @@
 // Valid create-ingestion inputs for tests; each test overrides what it is about.
-import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import type { CreateIngestionDraft } from "@/shared/contracts/ingestions";
 import { FILES } from "./connection-fixtures";
 
 /** A JSON ingestion of `<root>/<name>` (`_root` names the directory the "files" connection is on) into raw.<name as identifier>, manual only. */

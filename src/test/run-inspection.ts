@@ -3,7 +3,7 @@
 import { utimes } from "node:fs/promises";
 import path from "node:path";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import type { RunWorld } from "./run-fixtures";
+import type { RunWorld } from "./world";
 
 /** Triggers a run like the API does and waits until the direct executor has finished it. */
 export async function runToEnd(world: RunWorld, ingestionId: string) {

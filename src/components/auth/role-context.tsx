@@ -2,8 +2,9 @@
 // The signed-in key's role, set once by the dashboard layout, so client components can leave out
 // buttons the role cannot use (the server refuses them anyway).
 import { createContext, useContext, type ReactNode } from "react";
+import type { Role } from "@/generated/prisma/enums";
 
-export type DashboardRole = "ADMIN" | "EDITOR" | "VIEWER";
+export type DashboardRole = Role;
 
 const RoleContext = createContext<DashboardRole>("VIEWER");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fieldErrorsFromZod, placeFieldErrors } from "@/components/forms/field-errors";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnectionInput } from "@/shared/contracts/connections";
 import {
   INITIAL_CONNECTION_FORM,
   locationOf,

@@ -1,10 +1,11 @@
 // The new-connection form's values and how they become the API's input: one place that knows
 // which fields a LOCAL or an S3 connection shows, and at which input path each field's errors
 // arrive, so the client's and the server's errors land beside the same fields.
-import type { CreateConnectionDraft } from "@/server/domain/connection-input";
+import type { CredentialsKind, SourceType } from "@/generated/prisma/enums";
+import type { CreateConnectionDraft } from "@/shared/contracts/connections";
 
-export type ConnectionType = "LOCAL" | "S3";
-export type CredentialsKind = "KEYS" | "AMBIENT" | "ENV_REF" | "NONE";
+export type ConnectionType = SourceType;
+export type { CredentialsKind };
 
 export const CREDENTIALS_LABELS: Record<CredentialsKind, string> = {
   KEYS: "Access keys (stored encrypted)",

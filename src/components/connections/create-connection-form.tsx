@@ -7,7 +7,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { fieldErrorsFromZod, placeFieldErrors, type FieldErrors } from "@/components/forms/field-errors";
 import { CheckboxField, FormErrors, FormField, SelectField, TextField, type BoundField } from "@/components/forms/form-field";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnectionInput } from "@/shared/contracts/connections";
 import { useTRPC } from "@/trpc/react";
 import {
   CONNECTION_FIELD_PATHS,

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRef } from "react";
 import { ConfirmDialog } from "@/components/dialog";
-import { formatCount } from "@/components/runs/format";
+import { formatCount } from "@/shared/format";
 import { useTRPC } from "@/trpc/react";
 
 export function ClearHistoryDialog({

@@ -2,7 +2,7 @@
 // status, the rows loaded, the size and the failed attempts, their headers and a file's cells; and
 // the cells of a row count and an error, which a load attempt shows the same way.
 import type { ReactNode } from "react";
-import { formatBytes, formatCount } from "@/components/runs/format";
+import { formatBytes, formatCount } from "@/shared/format";
 import { Badge } from "@/components/status-badge";
 import { FILE_STATUS, type FileStatusValue } from "./file-status";
 

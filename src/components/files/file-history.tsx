@@ -9,7 +9,7 @@ import { Fragment, useState } from "react";
 import { DateTime } from "@/components/date-time";
 import { LoadMore } from "@/components/load-more";
 import { QueryError } from "@/components/query-error";
-import { formatCount } from "@/components/runs/format";
+import { formatCount } from "@/shared/format";
 import { useDebouncedValue } from "@/components/use-debounced-value";
 import type { AppRouter } from "@/server/api/root";
 import type { inferRouterOutputs } from "@trpc/server";

@@ -4,10 +4,8 @@
 // refused inputs show beside its fields) or, through IngestionCostEstimate, an existing ingestion.
 import type { SkipToken } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { formatBytes, formatCount, formatDuration } from "@/components/runs/format";
-import { formatUsd } from "@/server/domain/cost";
-import { plural } from "@/server/domain/text";
-import { estimateCostInput, type CostEstimateView } from "@/server/services/cost/cost-view";
+import { formatBytes, formatCount, formatDuration, formatUsd, plural } from "@/shared/format";
+import { estimateCostInput, type CostEstimateView } from "@/shared/contracts/ingestions-cost";
 import { useTRPC } from "@/trpc/react";
 import { estimatePathToForm } from "./check-errors";
 import { CheckPanel } from "./check-panel";

@@ -18,8 +18,8 @@ import {
   TextField,
   type BoundField,
 } from "@/components/forms/form-field";
-import { createIngestionInput, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
-import { describeSchedule, SCHEDULE_FREQUENCIES, WEEKDAYS } from "@/server/domain/schedule";
+import { createIngestionInput, EVOLUTION_MODES } from "@/shared/contracts/ingestions";
+import { describeSchedule, SCHEDULE_FREQUENCIES, WEEKDAYS } from "@/shared/schedule";
 import { locationOf } from "@/components/connections/connection-form-values";
 import { useTRPC } from "@/trpc/react";
 import { mergeFieldErrors, sameInput } from "./check-errors";

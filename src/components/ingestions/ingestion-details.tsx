@@ -11,6 +11,7 @@ import { Property, PropertiesCard } from "@/components/properties";
 import { IngestionRuns } from "@/components/runs/ingestion-runs";
 import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
 import type { AppRouter } from "@/server/api/root";
+import { formatBytes, formatCount } from "@/shared/format";
 import { useTRPC } from "@/trpc/react";
 import { IngestionActions } from "./ingestion-actions";
 import { LastRun } from "./last-run";
@@ -194,27 +195,19 @@ function ScheduleCard({ ingestion }: { ingestion: Ingestion }) {
   );
 }
 
-const BYTE_UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
-
-function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const exact = bytes.toLocaleString("en-US");
-  return unit === 0 ? `${exact} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${BYTE_UNITS[unit]} (${exact} bytes)`;
+/** A size with its exact byte count: "1.00 GiB (1,073,741,824 bytes)". */
+function bytesWithExact(bytes: number): string {
+  return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${formatCount(bytes)} bytes)`;
 }
 
 function LimitsCard({ limits }: { limits: Ingestion["limits"] }) {
   return (
     <PropertiesCard title="Limits per run">
       <Property name="Max files per run">
-        {limits.maxFilesPerRun === null ? <span className="muted">No limit</span> : limits.maxFilesPerRun.toLocaleString("en-US")}
+        {limits.maxFilesPerRun === null ? <span className="muted">No limit</span> : formatCount(limits.maxFilesPerRun)}
       </Property>
       <Property name="Max bytes per run">
-        {limits.maxBytesPerRun === null ? <span className="muted">No limit</span> : formatBytes(limits.maxBytesPerRun)}
+        {limits.maxBytesPerRun === null ? <span className="muted">No limit</span> : bytesWithExact(limits.maxBytesPerRun)}
       </Property>
     </PropertiesCard>
   );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { placeFieldErrors } from "@/components/forms/field-errors";
-import { createIngestionInput } from "@/server/domain/ingestion-input";
-import { previewInput } from "@/server/domain/preview-input";
-import { estimateCostInput } from "@/server/services/cost/cost-view";
+import { createIngestionInput } from "@/shared/contracts/ingestions";
+import { previewInput } from "@/shared/contracts/ingestions-preview";
+import { estimateCostInput } from "@/shared/contracts/ingestions-cost";
 import { estimatePathToForm, previewPathToForm } from "./check-errors";
 import {
   defaultConnectionName,

@@ -4,10 +4,10 @@
 // parts of the same draft, so they see exactly what Create would send.
 import type { z } from "zod";
 import type { FieldErrors } from "@/components/forms/field-errors";
-import type { CreateIngestionDraft, EVOLUTION_MODES } from "@/server/domain/ingestion-input";
-import type { PreviewDraft } from "@/server/domain/preview-input";
-import type { ScheduleFrequencyInput } from "@/server/domain/schedule";
-import type { costDraftInput } from "@/server/services/cost/cost-view";
+import type { CreateIngestionDraft, EVOLUTION_MODES } from "@/shared/contracts/ingestions";
+import type { PreviewDraft } from "@/shared/contracts/ingestions-preview";
+import type { ScheduleFrequencyInput } from "@/shared/schedule";
+import type { costDraftInput } from "@/shared/contracts/ingestions-cost";
 
 /** A draft as `ingestions.estimateCost` takes it (before defaults). */
 export type EstimateCostDraft = z.input<typeof costDraftInput>;

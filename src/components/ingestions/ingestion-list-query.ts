@@ -2,11 +2,12 @@
 // so the prefetched pages are the ones the browser asks for.
 import type { TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@/server/api/root";
+import type { IngestionView } from "@/shared/contracts/ingestions";
 
 export const INGESTION_PAGE_SIZE = 20;
 
 export interface IngestionFilters {
-  status: "ACTIVE" | "PAUSED" | undefined;
+  status: IngestionView["status"] | undefined;
   search: string | undefined;
 }
 

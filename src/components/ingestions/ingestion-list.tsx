@@ -11,7 +11,7 @@ import { useTRPC } from "@/trpc/react";
 import { ingestionListQuery, type IngestionFilters } from "./ingestion-list-query";
 import { LastRun } from "./last-run";
 
-type StatusFilter = "" | "ACTIVE" | "PAUSED";
+type StatusFilter = "" | NonNullable<IngestionFilters["status"]>;
 
 export function IngestionList({ initialFilters }: { initialFilters: IngestionFilters }) {
   const trpc = useTRPC();

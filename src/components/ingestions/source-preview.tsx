@@ -4,9 +4,8 @@
 // form owns the request (useSourcePreview), so a refused preview's errors show beside the form's
 // fields like a refused Create's; this file also draws the result.
 import type { SkipToken } from "@tanstack/react-query";
-import { formatBytes, formatCount } from "@/components/runs/format";
-import { previewInput, type PreviewDraft } from "@/server/domain/preview-input";
-import type { PreviewOutput } from "@/server/services/preview/preview-view";
+import { formatBytes, formatCount } from "@/shared/format";
+import { previewInput, type PreviewDraft, type PreviewOutput } from "@/shared/contracts/ingestions-preview";
 import { useTRPC } from "@/trpc/react";
 import { previewPathToForm } from "./check-errors";
 import { CheckPanel } from "./check-panel";

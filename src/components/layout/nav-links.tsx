@@ -3,8 +3,7 @@
 // sections the caller's role cannot use (keys, the audit log: admins) are not shown.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-
-type Role = "ADMIN" | "EDITOR" | "VIEWER";
+import type { Role } from "@/generated/prisma/enums";
 
 const LINKS: readonly { href: string; label: string; adminOnly?: boolean }[] = [
   { href: "/ingestions", label: "Ingestions" },

@@ -1,7 +1,7 @@
 "use client";
 // The time since a run started, ticking each second in the browser while it runs.
 import { useSyncExternalStore } from "react";
-import { formatDuration } from "./format";
+import { formatDuration } from "@/shared/format";
 
 let now = 0;
 let timer: number | undefined;

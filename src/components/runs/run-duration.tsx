@@ -1,7 +1,7 @@
 "use client";
 // How long a run took, or has been running so far.
 import { Elapsed } from "./elapsed";
-import { formatDuration } from "./format";
+import { formatDuration } from "@/shared/format";
 import { isActiveRun, type Run } from "./run-types";
 
 export function RunDuration({ run }: { run: Pick<Run, "status" | "startedAt" | "metrics"> }) {

@@ -1,7 +1,7 @@
 // Estimated vs actual: what a run predicted when it claimed its files (bytes, and the duration
 // the load model gives its files and bytes), shown beside what it did. Runs that recorded no
 // estimate show "—".
-import { formatBytes, formatCount, formatDuration } from "./format";
+import { formatBytes, formatCount, formatDuration } from "@/shared/format";
 import type { Run } from "./run-types";
 
 type WithEstimate = Pick<Run, "estimate" | "metrics">;

@@ -1,6 +1,6 @@
 // The files a run claimed, failures first (the API orders them), with why each failed.
 import { FileCells, FileErrorCell, FileHeaderCells } from "@/components/files/file-cells";
-import { formatCount } from "./format";
+import { formatCount } from "@/shared/format";
 import type { RunFile } from "./run-types";
 
 /** Failed files first, the API's order otherwise (a stable sort keeps it). */

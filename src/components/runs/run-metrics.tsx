@@ -3,7 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { DateTime } from "@/components/date-time";
 import { Property, PropertiesCard } from "@/components/properties";
-import { formatBytes, formatCount, formatDuration } from "./format";
+import { formatBytes, formatCount, formatDuration } from "@/shared/format";
 import { RunDuration } from "./run-duration";
 import { Estimate, estimateSummary } from "./run-estimate";
 import { METHOD_LABELS, TRIGGER_LABELS, isActiveRun, type Run } from "./run-types";

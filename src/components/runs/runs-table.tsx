@@ -2,7 +2,7 @@
 // One row per run: outcome, timing and volume, with a link to the run's page.
 import Link from "next/link";
 import { DateTime } from "@/components/date-time";
-import { formatBytes, formatCount, formatDuration } from "./format";
+import { formatBytes, formatCount, formatDuration } from "@/shared/format";
 import { RunDuration } from "./run-duration";
 import { Estimate, estimateSummary } from "./run-estimate";
 import { RunStatus } from "./run-status";

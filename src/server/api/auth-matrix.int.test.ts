@@ -6,14 +6,12 @@
 // its tenant.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "@/server/services/auth/auth-context";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 import { appRouter, PUBLIC_PROCEDURES } from "./root";
 import type { ProcedureMeta } from "./trpc";
-import { callerAs, createTestKey, rejectionOf, seedTenant, type AppCaller, type TestKey, type TestTenant } from "@/test/api-callers";
+import { callerAs, createTestKey, rejectionOf, seedTenant, type AppCaller, type TestKey, type TestTenant, createTestDatabase, describeEachDatabase, type TestDatabase, testClock, testDeps } from "@/test/world";
 import { createLocalConnection, FILES } from "@/test/connection-fixtures";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
 import { ingestionDraft } from "@/test/ingestion-fixtures";
-import { testClock, testDeps } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 
 /** Tenant A's resources that tenant B's calls aim at. */

@@ -12,7 +12,7 @@ import { appRouter } from "@/server/api/root";
 import { handleTrpcHttp } from "@/server/api/edge/trpc-http";
 import { createRequestContext } from "@/server/api/request-context";
 import { openRuntime, type Runtime } from "@/server/runtime";
-import { recordingLogger } from "@/test/service-deps";
+import { recordingLogger } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 
 const ORIGIN = "http://localhost:3000";

@@ -10,7 +10,7 @@ import { loadConfig } from "@/env";
 import { appRouter } from "@/server/api/root";
 import { createRequestContext } from "@/server/api/request-context";
 import { openRuntime, type Runtime } from "@/server/runtime";
-import { recordingLogger } from "@/test/service-deps";
+import { recordingLogger } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 
 interface HttpResult {

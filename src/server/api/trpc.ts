@@ -6,7 +6,7 @@ import { ZodError } from "zod";
 import { DomainError } from "@/server/domain/errors";
 import { beginAuditEntry, finishAuditEntry, type AuditSpec } from "@/server/services/audit/record-audit-event";
 import { roleAllows, type AuthContext, type Role } from "@/server/services/auth/auth-context";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 
 /** Writes the session cookie; the HTTP adapter sets headers, tests record the calls. */
 export interface SessionCookieWriter {

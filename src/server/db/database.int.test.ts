@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/world";
 
 describeEachDatabase("metadata database", (kind) => {
   let t: TestDatabase;

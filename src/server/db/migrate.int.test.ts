@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { defaultMigrationsDir, migrateDatabase, openDatabase } from "./database";
 import { applyMigrations, MigrationError } from "./migrate";

@@ -9,8 +9,6 @@ import {
   DEFAULT_PRICES,
   estimateCosts,
   fitLoadModel,
-  formatBytes,
-  formatUsd,
   loadSeconds,
   runLoadMs,
   runsPerMonth,
@@ -19,7 +17,8 @@ import {
   type CostInputs,
   type LoadModel,
 } from "./cost";
-import type { Schedule } from "./schedule";
+import { formatBytes, formatUsd } from "@/shared/format";
+import type { Schedule } from "@/shared/schedule";
 
 const GIB = 2 ** 30;
 const NY = "America/New_York";

@@ -7,8 +7,9 @@
 // Money stays unrounded (USD as floating point) in every figure; only the sentences in
 // `assumptions` round, through `formatUsd`. Rounding is the display's business.
 import { Cron } from "croner";
-import { describeSchedule, isValidTimeZone, scheduleToCron, type Schedule } from "./schedule";
-import { joinAnd } from "./text";
+import { describeSchedule, isValidTimeZone, type Schedule } from "@/shared/schedule";
+import { scheduleToCron } from "./schedule";
+import { formatBytes, formatCount, formatUsd, joinAnd, plural } from "@/shared/format";
 
 export type CostFormat = "JSON" | "CSV" | "PARQUET";
 export const COST_FORMATS = ["JSON", "CSV", "PARQUET"] as const satisfies readonly CostFormat[];
@@ -398,33 +399,9 @@ export function listRequestsPerRun(objects: number): number {
   return Math.max(1, Math.ceil(objects / S3_KEYS_PER_LIST));
 }
 
-/**
- * USD for display: cents from $1 up; below it three significant digits, at least two decimals
- * ($0.0464, $0.50, $0.000138), so a price of a fraction of a cent still reads as itself.
- */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return "$0.00";
-  const sign = usd < 0 ? "-" : "";
-  const v = Math.abs(usd);
-  if (v >= 1) return `${sign}$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  const decimals = Math.max(2, 2 - Math.floor(Math.log10(v)));
-  return `${sign}$${v.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
-}
-
 /** Three significant digits, without exponents: 1.07, 0.0000331, 1,230. */
 function significant(n: number): string {
   return Number(n.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 20 });
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${Math.round(v)} bytes` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }
 
 /** Seconds for the assumptions: three significant digits ("0.155 s", "12.1 s", "1,230 s"). */
@@ -445,8 +422,7 @@ function loadBreakdown(work: LoadWork, load: LoadModel): string {
   );
 }
 
-const count = (n: number) => Math.round(n).toLocaleString("en-US");
-const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${Math.round(n) === 1 ? one : many}`;
+const count = (n: number) => formatCount(Math.round(n));
 
 function originText(key: keyof CostPrices, o: PriceOrigin | undefined): string {
   if (o === "REQUEST") return "given with this request";

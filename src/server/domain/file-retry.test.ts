@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { listingChanged, requeuedByListing, retryBackoffMs, takenByLaterRuns, failureKindOf } from "./file-retry";
+import { listingChanged, requeuedByListing, retryBackoffMs, failureKindOf } from "./file-retry";
+import { takenByLaterRuns } from "./file-selection";
 
 const version = { size: 10n, etag: "e1", lastModified: new Date("2026-01-01T00:00:00Z") };
 

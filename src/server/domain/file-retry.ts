@@ -1,10 +1,11 @@
 // When later runs take a file that did not load again: the rule behind the claim, discovery and
-// the cost estimate. A failure of the storage (TRANSIENT) is retried by itself after a growing
-// backoff, up to the retry limit; a failure of the data (DATA) only once the file changes, or
-// when a user asks (retry, reprocess); a file gone from the source (MISSING) once it is listed
-// again. Pure.
+// the cost estimate (domain/file-selection.ts applies it). A failure of the storage (TRANSIENT) is
+// retried by itself after a growing backoff, up to the retry limit; a failure of the data (DATA)
+// only once the file changes, or when a user asks (retry, reprocess); a file gone from the source
+// (MISSING) once it is listed again. Pure.
+import type { FailureKind, FileStatus } from "@/generated/prisma/enums";
 
-export type FailureKindValue = "TRANSIENT" | "DATA";
+export type FailureKindValue = FailureKind;
 
 /** DuckDB's error classes that are about what a file holds: the same bytes fail the same way again. */
 const DATA_ERROR = /^(Invalid Input|Conversion|Binder|Parser|Not implemented|Out of Range) Error:/;
@@ -22,7 +23,7 @@ export function failureKindOf(engineMessage: string): FailureKindValue {
   const unquoted = engineMessage.replace(/"[^"]*"|'[^']*'/g, "");
   return DATA_ERROR.test(unquoted) || DATA_IO_ERROR.test(unquoted) ? "DATA" : "TRANSIENT";
 }
-export type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED" | "MISSING";
+export type FileStatusValue = FileStatus;
 
 /** What a listing says about a file. */
 export interface ListedVersion {
@@ -48,18 +49,6 @@ export function listingChanged(recorded: ListedVersion, listed: ListedVersion): 
 export function requeuedByListing(recorded: ListedVersion & { status: FileStatusValue }, listed: ListedVersion): boolean {
   if (recorded.status === "MISSING") return true;
   return recorded.status === "FAILED" && listingChanged(recorded, listed);
-}
-
-/**
- * Whether later runs take the file by themselves, now or once its backoff has passed: new and
- * abandoned files, and transient failures (or failures recorded before kinds were) under the limit.
- */
-export function takenByLaterRuns(
-  f: { status: FileStatusValue; failureKind: FailureKindValue | null; retryCount: number },
-  maxRetries: number,
-): boolean {
-  if (f.status === "PENDING" || f.status === "PROCESSING") return true;
-  return f.status === "FAILED" && f.failureKind !== "DATA" && f.retryCount < maxRetries;
 }
 
 /** How long later runs wait after a file's `failures`-th transient failure: base · 2^(failures − 1), at most the cap. */

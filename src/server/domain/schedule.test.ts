@@ -1,14 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { scheduleSchema } from "./ingestion-input";
-import {
-  cronError,
-  describeSchedule,
-  isValidTimeZone,
-  nextFireTimes,
-  nextRunAt,
-  type Schedule,
-  scheduleToCron,
-} from "./schedule";
+import { scheduleSchema } from "@/shared/contracts/ingestions";
+import { cronError, describeSchedule, isValidTimeZone, type Schedule } from "@/shared/schedule";
+import { nextFireTimes, nextRunAt, scheduleToCron } from "./schedule";
 
 /** A warn callback that records what it is told. */
 function recorder() {

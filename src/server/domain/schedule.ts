@@ -1,19 +1,8 @@
-// Schedules: validation, the cron expression a schedule stands for, its next fire times in its
-// own time zone, and a sentence for people. Pure; cron arithmetic is croner's.
+// Schedules on the server: the columns they are stored in, the cron expression a schedule stands
+// for and its next fire times in its own time zone. Pure; cron arithmetic is croner's. What the
+// form shares (validation, a sentence for people) is in shared/schedule.ts.
 import { Cron } from "croner";
-
-export const SCHEDULE_FREQUENCIES = ["NONE", "HOURLY", "DAILY", "WEEKLY", "CUSTOM"] as const;
-export type ScheduleFrequencyInput = (typeof SCHEDULE_FREQUENCIES)[number];
-
-export interface Schedule {
-  frequency: ScheduleFrequencyInput;
-  /** HH:MM, for DAILY and WEEKLY. */
-  time?: string | null;
-  /** 0 = Sunday … 6 = Saturday, for WEEKLY. */
-  weekday?: number | null;
-  cron?: string | null;
-  timezone: string;
-}
+import { cronError, HH_MM, isValidTimeZone, type Schedule, type ScheduleFrequencyInput } from "@/shared/schedule";
 
 /** The ingestion columns a schedule is stored in (a select for queries that need only the schedule). */
 export const scheduleSelect = {
@@ -41,35 +30,6 @@ export function scheduleOf(row: ScheduleColumns): Schedule {
     cron: row.scheduleCron,
     timezone: row.scheduleTimezone,
   };
-}
-
-export const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
-export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-export function isValidTimeZone(tz: string): boolean {
-  if (tz.trim() === "") return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** null when valid, otherwise a message a user can act on. */
-export function cronError(expr: string): string | null {
-  const fields = expr.trim().split(/\s+/);
-  if (expr.trim() === "" || fields.length !== 5) {
-    return `A custom schedule needs a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "*/15 * * * *"; got ${fields.length === 1 && fields[0] === "" ? "nothing" : `${fields.length} field(s)`}`;
-  }
-  let cron: Cron;
-  try {
-    cron = new Cron(fields.join(" "), { paused: true, timezone: "UTC" });
-  } catch (error) {
-    return `Invalid cron expression "${expr.trim()}": ${(error as Error).message.replace(/^CronPattern: /, "")}`;
-  }
-  if (cron.nextRun(new Date(0)) === null) return `The cron expression "${expr.trim()}" never fires`;
-  return null;
 }
 
 function parseTime(time: string | null | undefined, onInvalid?: (message: string) => void) {
@@ -126,21 +86,4 @@ export function nextFireTimes(s: Schedule, from: Date, count: number, warn?: (m:
 
 export function nextRunAt(s: Schedule, from: Date, warn?: (m: string) => void): Date | null {
   return nextFireTimes(s, from, 1, warn)[0] ?? null;
-}
-
-export function describeSchedule(s: Schedule): string {
-  const tz = s.timezone === "UTC" ? "UTC" : s.timezone;
-  const time = s.time && HH_MM.test(s.time) ? s.time : "00:00";
-  switch (s.frequency) {
-    case "NONE":
-      return "Manual only";
-    case "HOURLY":
-      return `Every hour, on the hour (${tz})`;
-    case "DAILY":
-      return `Daily at ${time} (${tz})`;
-    case "WEEKLY":
-      return `Weekly on ${WEEKDAYS[s.weekday ?? 0] ?? "Sunday"} at ${time} (${tz})`;
-    case "CUSTOM":
-      return `Cron "${s.cron ?? ""}" (${tz})`;
-  }
 }

@@ -1,7 +1,8 @@
 // Which status changes are allowed, for ingestions and runs, and why the others are refused.
+import type { IngestionStatus, RunStatus } from "@/generated/prisma/enums";
 import { DomainError } from "./errors";
 
-export type IngestionStatusValue = "ACTIVE" | "PAUSED";
+export type IngestionStatusValue = IngestionStatus;
 export type IngestionAction = "pause" | "resume";
 
 export function nextIngestionStatus(current: IngestionStatusValue, action: IngestionAction, name: string): IngestionStatusValue {
@@ -13,7 +14,7 @@ export function nextIngestionStatus(current: IngestionStatusValue, action: Inges
   return "ACTIVE";
 }
 
-export type RunStatusValue = "QUEUED" | "RUNNING" | "SUCCEEDED" | "PARTIAL" | "NO_NEW_FILES" | "FAILED" | "CANCELLED";
+export type RunStatusValue = RunStatus;
 export const ACTIVE_RUN_STATUSES: readonly RunStatusValue[] = ["QUEUED", "RUNNING"];
 export const FINAL_RUN_STATUSES: readonly RunStatusValue[] = ["SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"];
 

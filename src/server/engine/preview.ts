@@ -7,8 +7,9 @@ import { isWidening, SYSTEM_COLUMNS, type Column } from "@/server/domain/schema-
 import { describeFiles, openRows, type BatchRows } from "./batch-rows";
 import { sniffCsv, type CsvDialect, type FormatSpec } from "./readers";
 import { defaultEngineResources, type EngineResources } from "./resources";
-import { doesNotConvert, roundsAway } from "./load-batch";
+import { doesNotConvert, roundsAway } from "./casts";
 import { engineMessage, ident } from "./sql";
+import type { EngineWarningCode } from "@/shared/contracts/ingestions-preview";
 
 export interface PreviewFile {
   /** How messages name the file (its path relative to the source). */
@@ -32,20 +33,6 @@ export interface PreviewColumn {
   presentIn: number;
 }
 
-export const ENGINE_WARNING_CODES = [
-  "UNREADABLE_FILE",
-  "COLUMN_RENAMED",
-  "NESTED_KEY_AS_JSON",
-  "CSV_DIALECTS_DIFFER",
-  "CSV_DELIMITER_MISMATCH",
-  "TYPE_MISMATCH",
-  "MISSING_COLUMN",
-  "RESERVED_COLUMN",
-  "HINT_NOT_FOUND",
-  "HINT_CONVERSION",
-  "SAMPLE_FAILED",
-] as const;
-export type EngineWarningCode = (typeof ENGINE_WARNING_CODES)[number];
 
 export interface PreviewWarning {
   code: EngineWarningCode;

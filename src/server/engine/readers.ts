@@ -1,7 +1,7 @@
 // The DuckDB table function that reads a batch of files in one statement, per format.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { z } from "zod";
-import type { formatSchema } from "@/server/domain/ingestion-input";
+import type { formatSchema } from "@/shared/contracts/ingestions";
 import { literal } from "./sql";
 
 export type FormatSpec = z.infer<typeof formatSchema>;

@@ -7,8 +7,9 @@ import { serve } from "inngest/next";
 import type { NextRequest } from "next/server";
 import type { AppConfig } from "@/env";
 import type { Runtime } from "@/server/runtime";
-import { runLimitsOf, type RunLimits } from "@/server/runs/run-slots";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { RunLimits } from "@/server/runs/run-deps";
+import { runLimitsOf } from "@/server/runs/run-slots";
+import type { ServiceDeps } from "@/server/deps";
 import { createRunIngestionFunction } from "./functions/run-ingestion";
 import { createSchedulerTickFunction } from "./functions/scheduler-tick";
 

@@ -6,10 +6,10 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppConfig } from "@/env";
 import { createInngestClient, type InngestSettings } from "@/server/inngest/client";
-import type { LaunchRequest } from "@/server/services/deps";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import type { LaunchRequest } from "@/server/deps";
+import { createTestDatabase, type TestDatabase, createRunWorld, type RunWorld } from "@/test/world";
 import { freePort } from "@/test/ports";
-import { createRunWorld, makeIngestion, type RunWorld } from "@/test/run-fixtures";
+import { makeIngestion } from "@/test/run-fixtures";
 import { createInngestRoute } from ".";
 
 describe("/api/inngest access", () => {
@@ -22,15 +22,16 @@ describe("/api/inngest access", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
-    world = await createRunWorld(t.database.prisma);
-    unreachable = `http://127.0.0.1:${await freePort()}`;
-    world.deps.runs = {
-      kind: "inngest",
-      async launch(request) {
-        launches.push(request);
-        return { method: "inngest", eventId: request.eventId };
+    world = (await createRunWorld(t.database.prisma)).withConfig({
+      runs: {
+        kind: "inngest",
+        async launch(request) {
+          launches.push(request);
+          return { method: "inngest", eventId: request.eventId };
+        },
       },
-    };
+    });
+    unreachable = `http://127.0.0.1:${await freePort()}`;
     ingestionId = (await makeIngestion(world)).id;
   });
   afterAll(async () => {

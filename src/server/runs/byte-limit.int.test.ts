@@ -5,8 +5,8 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld } from "@/test/world";
+import { jsonl, makeIngestion, writeFiles } from "@/test/run-fixtures";
 import { readSizeOf } from "./read-size";
 
 /** `rows` JSON lines, ids from `from`: about 60 bytes a row, compressing some 20 times. */

@@ -3,12 +3,11 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DomainError } from "@/server/domain/errors";
 import { openDatabase, type Db } from "@/server/db/database";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { SourceObject } from "@/server/sources/source";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, makeIngestion, type RunWorld } from "@/test/run-fixtures";
-import { testClock, type TestClock } from "@/test/service-deps";
+import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock } from "@/test/world";
+import { makeIngestion } from "@/test/run-fixtures";
 import { claimFiles, registerFiles } from "./file-state";
 
 const MINUTE = 60_000;

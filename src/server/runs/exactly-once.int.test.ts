@@ -4,13 +4,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
-import { Warehouse } from "@/server/engine/warehouse";
+import type { CreateIngestionDraft } from "@/shared/contracts/ingestions";
+import { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { createTestDatabase, type TestDatabase, createRunWorld, type RunWorld } from "@/test/world";
 import { failNextWarehouseUse } from "@/test/maintenance-fixtures";
-import type { RecordingLogger } from "@/test/service-deps";
-import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import type { RecordingLogger } from "@/test/world";
+import { jsonl, makeIngestion, writeFiles } from "@/test/run-fixtures";
 import { fileStates, fileStatuses, ledgerCounts, rowsPerSourceFile, runToEnd, setModified, type RunRow } from "@/test/run-inspection";
 
 const MAX_RETRIES = 2;

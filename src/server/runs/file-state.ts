@@ -92,6 +92,23 @@ async function refreshKnown(db: Db, ingestionId: string, objects: SourceObject[]
     WHERE f."ingestionId" = ${ingestionId} AND f.path = v.path AND f.status IN ('PENDING', 'FAILED', 'MISSING')`;
 }
 
+/**
+ * The claim rule as SQL over a "ProcessedFile" row (unqualified columns): domain/file-selection.ts
+ * `claimable` is the same rule in TypeScript, clause for clause (runs/claimable.int.test.ts runs
+ * both on the same rows). `retry`: a retry of a run takes its FAILED files whatever their kind,
+ * retry count and backoff.
+ */
+export function claimableSql(at: { now: Date; maxRetries: number; retry: boolean }): Prisma.Sql {
+  return Prisma.sql`(status = 'PENDING'
+    OR (status = 'FAILED' AND ${
+      at.retry
+        ? Prisma.sql`TRUE`
+        : Prisma.sql`("failureKind" IS NULL OR "failureKind" = 'TRANSIENT') AND "retryCount" < ${at.maxRetries}
+            AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ${at.now})`
+    })
+    OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${at.now}))`;
+}
+
 export interface ClaimedFile {
   id: string;
   path: string;
@@ -102,7 +119,8 @@ export interface ClaimedFile {
  * Claims the files this run will load, oldest first, within the run's limits, in one statement:
  * new (PENDING) files, FAILED files whose failure was transient (or of no recorded kind) under
  * the retry limit once their backoff has passed, and PROCESSING files whose lease expired (a
- * crashed run's). A failure of the data is never taken by itself (takenByLaterRuns). The guard is
+ * crashed run's): claimableSql, within the run's limits as domain/file-selection.ts withinRunLimits
+ * counts them. A failure of the data is never taken by itself (takenByLaterRuns). The guard is
  * repeated in the UPDATE, so when two claimers race (PostgreSQL re-checks it on the locked row),
  * each file goes to exactly one of them.
  */
@@ -126,14 +144,7 @@ export async function claimFiles(
   const leaseUntil = new Date(args.now.getTime() + args.leaseMs);
   const of = args.onlyFilesOfRun ?? null;
   // Unqualified columns: in the UPDATE below they are the file's (the CTE only has an id).
-  const claimable = Prisma.sql`(status = 'PENDING'
-    OR (status = 'FAILED' AND ${
-      of === null
-        ? Prisma.sql`("failureKind" IS NULL OR "failureKind" = 'TRANSIENT') AND "retryCount" < ${args.maxRetries}
-            AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ${args.now})`
-        : Prisma.sql`TRUE`
-    })
-    OR (status = 'PROCESSING' AND "leaseExpiresAt" < ${args.now}))`;
+  const claimable = claimableSql({ now: args.now, maxRetries: args.maxRetries, retry: of !== null });
   const scope =
     of === null
       ? Prisma.empty

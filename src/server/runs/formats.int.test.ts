@@ -2,10 +2,11 @@
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import type { CreateIngestionDraft } from "@/shared/contracts/ingestions";
 import { literal } from "@/server/engine/sql";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
-import { jsonl, makeIngestion, tableRows, writeFiles, useRunWorld } from "@/test/run-fixtures";
+import { useRunWorld } from "@/test/world";
+import { jsonl, makeIngestion, tableRows, writeFiles } from "@/test/run-fixtures";
 import { fileStates, runToEnd } from "@/test/run-inspection";
 
 const suite = useRunWorld();

@@ -2,9 +2,10 @@
 // recorded from the warehouse ledger on the run that loaded them, whose row there says which.
 import { stoppedRunStatusFrom } from "@/server/domain/run-outcome";
 import { ACTIVE_RUN_STATUSES } from "@/server/domain/status-transitions";
-import { ledgerRowsOf } from "@/server/engine/ledger";
-import type { ServiceDeps } from "@/server/services/deps";
+import { destinationOf } from "@/server/engine/destinations/destination-of";
+import type { ServiceDeps } from "@/server/deps";
 import { markLoadedFromLedger } from "./file-state";
+import { amendEndedRun } from "./run-record";
 
 export interface LedgerTarget {
   tenantKey: string;
@@ -19,7 +20,7 @@ const CHUNK = 1000;
  * Marks the `files` the ledger holds loaded, each on the run its ledger row names (or on
  * `fallbackRunId` when that run no longer exists), counted on that run. A run that had already
  * ended (its ledger could not be read then) gets the status its files now give and a message that
- * says so (amendEndedRun). Returns how many files each run was given.
+ * says so (amendFromLedger). Returns how many files each run was given.
  */
 export async function recordFromLedger(
   deps: ServiceDeps,
@@ -29,9 +30,10 @@ export async function recordFromLedger(
 ): Promise<Map<string, number>> {
   const scope = { ingestionId: target.ingestionId, schema: target.schema, table: target.table };
   const recorded = new Map<string, number>();
+  const destination = destinationOf(deps.engine, { tenantKey: target.tenantKey });
   for (let i = 0; i < files.length; i += CHUNK) {
     const chunk = files.slice(i, i + CHUNK);
-    const inLedger = await deps.engine.warehouse.withConnection(target.tenantKey, (c) => ledgerRowsOf(c, scope, chunk.map((f) => f.path)));
+    const inLedger = await destination.ledgerEntries(scope, chunk.map((f) => f.path));
     if (inLedger.size === 0) continue;
     const byRun = new Map<string, { id: string; rows: number }[]>();
     for (const f of chunk) {
@@ -46,7 +48,7 @@ export async function recordFromLedger(
       if (n > 0) recorded.set(to, (recorded.get(to) ?? 0) + n);
     }
   }
-  for (const [runId, n] of recorded) await amendEndedRun(deps, runId, n);
+  for (const [runId, n] of recorded) await amendFromLedger(deps, runId, n);
   return recorded;
 }
 
@@ -56,7 +58,7 @@ export async function recordFromLedger(
  * file it held has loaded, PARTIAL while some failed or wait in the queue — and its message says
  * what was recorded later. An active run is left alone: it ends from its files itself.
  */
-async function amendEndedRun(deps: ServiceDeps, runId: string, recorded: number): Promise<void> {
+async function amendFromLedger(deps: ServiceDeps, runId: string, recorded: number): Promise<void> {
   const run = await deps.db.run.findUnique({
     where: { id: runId },
     select: { status: true, error: true, ingestionId: true, finishedAt: true, filesLoaded: true, filesFailed: true },
@@ -68,10 +70,7 @@ async function amendEndedRun(deps: ServiceDeps, runId: string, recorded: number)
   });
   const status = stoppedRunStatusFrom({ loaded: run.filesLoaded, failed: run.filesFailed, unfinished });
   const note = `${recorded} file(s) it had committed were recorded later from the warehouse ledger`;
-  await deps.db.run.updateMany({
-    where: { id: runId, status: run.status },
-    data: { status, error: run.error ? `${run.error}; ${note}` : note },
-  });
+  await amendEndedRun(deps, runId, run.status, { status, error: run.error ? `${run.error}; ${note}` : note });
   if (status === run.status) return;
   // The ingestion's last run, if it still is this one, says so too.
   if (run.finishedAt) {

@@ -1,6 +1,6 @@
 // After a run: the ingestion's next fire time, kept in the future (a run can outlast its slot).
 import { nextRunAt, scheduleOf, scheduleSelect } from "@/server/domain/schedule";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 
 /**
  * Keeps an active ingestion's next fire time in the future after a run (a run can outlast its

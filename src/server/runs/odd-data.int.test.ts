@@ -4,14 +4,15 @@ import path from "node:path";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import type { CreateIngestionDraft } from "@/server/domain/ingestion-input";
+import type { CreateIngestionDraft } from "@/shared/contracts/ingestions";
 import { literal } from "@/server/engine/sql";
-import { Warehouse } from "@/server/engine/warehouse";
+import { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
 import { defaultEngineResources } from "@/server/engine/resources";
 import { reprocessFiles } from "@/server/services/files/reprocess-files";
 import { getRun } from "@/server/services/runs/get-run";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
-import { createRunWorld, jsonl, makeIngestion, writeFiles, useRunWorld, type RunWorld } from "@/test/run-fixtures";
+import { createRunWorld, useRunWorld, type RunWorld } from "@/test/world";
+import { jsonl, makeIngestion, writeFiles } from "@/test/run-fixtures";
 import { fileStates, rowsPerSourceFile, runToEnd, setModified } from "@/test/run-inspection";
 
 const suite = useRunWorld();

@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { jsonl, ledgerPaths, makeIngestion, tableRows, writeFiles, useRunWorld } from "@/test/run-fixtures";
+import { useRunWorld } from "@/test/world";
+import { jsonl, ledgerPaths, makeIngestion, tableRows, writeFiles } from "@/test/run-fixtures";
 
 describe("run pipeline on local files (PGlite)", () => {
   const suite = useRunWorld();
@@ -60,14 +61,9 @@ describe("run pipeline on local files (PGlite)", () => {
       JSON.stringify({ measuredAt: "2026-11-01T00:00:00.000Z", quick: false, runOverheadMs: 1000, perFileMs: { JSON: 100 }, mbPerSecond: { JSON: 0.001, CSV: 1, PARQUET: 1 } }),
     );
     const ing = await makeIngestion(suite.world, { source: { uri: landing }, destination: { schema: "raw", table: "estimated" } });
-    suite.world.deps.config.cost = { calibrationFile: calibration };
-    let runId: string;
-    try {
-      ({ runId } = await triggerRun(suite.world.deps, suite.world.tenant.id, ing.id));
-      await suite.world.executor.idle();
-    } finally {
-      delete suite.world.deps.config.cost;
-    }
+    const calibrated = suite.world.withConfig({ config: { cost: { calibrationFile: calibration } } });
+    const { runId } = await triggerRun(calibrated.deps, suite.world.tenant.id, ing.id);
+    await calibrated.executor.idle();
     const run = await suite.world.deps.db.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({ status: "SUCCEEDED", estimatedBytes: BigInt(bytes), estimatedDurationMs: 1_200 + bytes, bytesLoaded: BigInt(bytes) });
   });

@@ -7,13 +7,12 @@ import path from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { describeEachDatabase } from "@/test/databases";
-import { createS3Connection, grantS3Endpoint } from "@/test/connection-fixtures";
-import { attemptsOf, feed, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
+import { describeEachDatabase, useMaintenanceWorld, type MaintenanceWorld, testClock } from "@/test/world";
+import { createS3Connection } from "@/test/connection-fixtures";
+import { attemptsOf, feed } from "@/test/maintenance-fixtures";
 import { jsonl, makeIngestion, tableRows } from "@/test/run-fixtures";
 import { setModified } from "@/test/run-inspection";
 import { S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
-import { testClock } from "@/test/service-deps";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -28,13 +27,21 @@ const rows = (prefix: string, count: number) => jsonl(Array.from({ length: count
 describeEachDatabase("which failed files later runs take again", (kind) => {
   // Near the real time: Prisma stamps some rows with it.
   const clock = testClock(new Date());
-  const suite = useMaintenanceWorld({ kind, clock, sourceEnv: S3RVER_ENV, settings: { maxFileRetries: MAX_RETRIES, ...BACKOFF } });
   let s3: S3TestServer;
   beforeAll(async () => {
     s3 = await startS3Server();
     await s3.createBucket(BUCKET);
+  });
+  // The world is granted the test server (started just before it).
+  const suite = useMaintenanceWorld({
+    kind,
+    clock,
+    sourceEnv: S3RVER_ENV,
+    s3Endpoints: () => [s3.endpoint],
+    settings: { maxFileRetries: MAX_RETRIES, ...BACKOFF },
+  });
+  beforeAll(async () => {
     // The S3 feeds read through one connection on the test server, signing with its keys.
-    grantS3Endpoint(suite.world.deps, s3.endpoint);
     await createS3Connection(suite.world.deps, suite.world.tenant.id, "landing-s3", { endpoint: s3.endpoint, bucket: BUCKET });
   });
   afterAll(async () => {

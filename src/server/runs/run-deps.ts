@@ -1,7 +1,6 @@
 // What the run pipeline needs besides the metadata database.
-import type { AdoptionHooks } from "@/server/engine/adoption";
-import type { LoadHooks } from "@/server/engine/load-batch";
-import type { Warehouse } from "@/server/engine/warehouse";
+import type { AdoptionHooks, Destinations, LoadHooks } from "@/server/engine/destinations/destination";
+import type { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
 import type { SourceFactory } from "@/server/sources/source-factory";
 
 export interface RunSettings {
@@ -27,6 +26,14 @@ export interface RunSettings {
 }
 
 /** Test seams of the pipeline's recording of a batch in the metadata database. */
+/** Fair sharing of run slots (run-slots.ts; defaults there). */
+export interface RunLimits {
+  /** Runs RUNNING at once, all tenants together. */
+  maxConcurrentRuns: number;
+  /** Runs RUNNING at once for one tenant. */
+  maxConcurrentRunsPerTenant: number;
+}
+
 export interface RecordingHooks {
   /**
    * Runs after a batch's loaded files are marked (state, attempts and the run's counters, in one
@@ -36,7 +43,10 @@ export interface RecordingHooks {
 }
 
 export interface RunEngine {
+  /** The embedded DuckDB warehouse: the default destination, and what health and shutdown see. */
   warehouse: Warehouse;
+  /** Where each target's tables are (engine/destinations/destination-of.ts); absent: in `warehouse`. */
+  destinations?: Destinations;
   sources: SourceFactory;
   settings: RunSettings;
   /** Crash-injection seams for tests. */

@@ -1,14 +1,15 @@
 // The one place a run ends: from its files. Whatever ended it — its steps all ran, an error
 // escaped the pipeline, or its process died — the files it still holds that the warehouse ledger
 // has are recorded on it, the rest return to the queue, and its status comes from its files (its
-// counters, which every file-state change updates in the same statement). The run row and the
-// ingestion's lastRun fields are written here; the caller keeps the next fire time in the future.
+// counters, which every file-state change updates in the same statement). The run row (run-record.ts) and
+// the ingestion's lastRun fields are written here; the caller keeps the next fire time in the future.
 import { runStatusFrom, stoppedRunStatusFrom } from "@/server/domain/run-outcome";
 import { ACTIVE_RUN_STATUSES, assertRunTransition, type RunStatusValue } from "@/server/domain/status-transitions";
 import { engineMessage } from "@/server/engine/sql";
-import type { ServiceDeps } from "@/server/services/deps";
+import type { ServiceDeps } from "@/server/deps";
 import { releaseClaims } from "./file-state";
 import { recordFromLedger } from "./ledger-records";
+import { recordRunEnd } from "./run-record";
 
 export type RunEnding =
   /** Every step ran (the finish step). */
@@ -76,19 +77,14 @@ export async function endRunFromFiles(deps: ServiceDeps, runId: string, ending: 
   const error = parts.length > 0 ? parts.join("; ") : null;
   // A run whose process died ended when it stopped beating, not when it was found dead.
   const at = ending.kind === "stopped" ? ending.lastHeartbeat : now;
-  const { count } = await deps.db.run.updateMany({
-    where: { id: runId, status: { in: [...ACTIVE_RUN_STATUSES] } },
-    data: {
-      status,
-      activeIngestionId: null,
-      currentStep: null,
-      error,
-      finishedAt: at,
-      durationMs: run.startedAt ? Math.max(0, at.getTime() - run.startedAt.getTime()) : 0,
-      updatedAt: now,
-    },
+  const stillActive = await recordRunEnd(deps, runId, {
+    status,
+    error,
+    finishedAt: at,
+    durationMs: run.startedAt ? Math.max(0, at.getTime() - run.startedAt.getTime()) : 0,
+    updatedAt: now,
   });
-  if (count === 0) {
+  if (!stillActive) {
     if (ending.kind === "finished") {
       const ended = await deps.db.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
       assertRunTransition(ended.status, status);

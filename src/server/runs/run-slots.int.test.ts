@@ -4,15 +4,15 @@
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { ensureTenant } from "@/server/services/auth/tenants";
-import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
+import { expireRunsAtStart } from "@/server/runs/stopped-run";
 import { getRun } from "@/server/services/runs/get-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { runSchedulerTick } from "@/server/orchestration/scheduler-tick";
+import { runSchedulerTick } from "@/server/scheduling/scheduler-tick";
 import { createLocalConnection, FILES } from "@/test/connection-fixtures";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
-import { createDirectExecutor } from "./direct-executor";
-import { WAITING_STEP } from "./run-slots";
+import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld } from "@/test/world";
+import { jsonl, makeIngestion, tableRows, writeFiles } from "@/test/run-fixtures";
+import { createDirectExecutor } from "./executors/direct";
+import { WAITING_STEP } from "./run-record";
 
 /** Resolves when `check` holds, polling the database; fails after `ms`. */
 // Generous: on two busy cores (the suite runs two files at once) a step here once took over 20 s.
@@ -33,6 +33,8 @@ function gate() {
 
 describeEachDatabase("run slots", (kind) => {
   let t: TestDatabase;
+  let base: RunWorld;
+  /** `base` with the runLimits of the running test. */
   let world: RunWorld;
   let held = gate();
   /** Ingestions whose batches wait at the gate after their warehouse commit. */
@@ -40,7 +42,7 @@ describeEachDatabase("run slots", (kind) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    world = await createRunWorld(t.database.prisma, {
+    world = base = await createRunWorld(t.database.prisma, {
       engine: {
         hooks: {
           afterWarehouseCommit: async (files) => {
@@ -83,7 +85,7 @@ describeEachDatabase("run slots", (kind) => {
   }
 
   it("starts tenant B's run while tenant A's fifth waits at A's limit, then A's fifth when a slot frees, each file loaded once", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 5, maxConcurrentRunsPerTenant: 4 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 5, maxConcurrentRunsPerTenant: 4 } } });
     const a = world;
     const b = await otherTenant("b");
     const dirs = ["a1", "a2", "a3", "a4", "a5"].map((d) => `${d}_${kind}`);
@@ -125,7 +127,7 @@ describeEachDatabase("run slots", (kind) => {
   });
 
   it("a run triggered later does not take the slot of an older one whose start is still being decided", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 1 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 1 } } });
     const [older, newer] = [await ingestionWith(world, `older_${kind}`, 1, 2), await ingestionWith(world, `newer_${kind}`, 1, 2)];
     // Both triggered; the older run's executor has not decided its slot yet when the newer one's does
     // (on a busy machine the decisions of quick triggers come in any order).
@@ -143,7 +145,7 @@ describeEachDatabase("run slots", (kind) => {
   });
 
   it("under the global limit starts waiting runs oldest first, whichever tenant, and says why each waits", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 } } });
     const a = world;
     const b = await otherTenant("c");
     const [d1, d2, d3] = ["g1", "g2", "g3"].map((d) => `${d}_${kind}`) as [string, string, string];
@@ -169,7 +171,7 @@ describeEachDatabase("run slots", (kind) => {
   });
 
   it("a waiting run survives stale-run expiry; the tick ends the slot's dead holder and starts it", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 } } });
     const dead = await ingestionWith(world, `dead_${kind}`, 1, 3);
     const waits = await ingestionWith(world, `waits_${kind}`, 2, 3);
     const long = new Date(Date.now() - 3_600_000);
@@ -191,7 +193,7 @@ describeEachDatabase("run slots", (kind) => {
   });
 
   it("after a restart a waiting run starts once the holder of its slot (beating until the crash) is ended", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 } } });
     const crashed = await ingestionWith(world, `crashed_${kind}`, 1, 3);
     const behind = await ingestionWith(world, `behind_${kind}`, 2, 3);
     const holder = await t.database.prisma.run.create({
@@ -211,7 +213,7 @@ describeEachDatabase("run slots", (kind) => {
   });
 
   it("a run whose slot decision fails waits for a slot instead of staying QUEUED for nobody, and the next tick starts it", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 };
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 } } });
     const ing = await ingestionWith(world, `undecided_${kind}`, 1, 3);
     // The database refuses the decision's transaction once (as a timed-out one is).
     const db = world.deps.db;

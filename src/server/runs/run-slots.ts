@@ -4,22 +4,11 @@
 // slot is marked waiting (currentStep WAITING_STEP) and starts, in (queuedAt, id) order, when a
 // slot frees: whoever promotes a waiting run launches it (startWaitingRuns).
 import { Prisma } from "@/generated/prisma/client";
-import type { ServiceDeps } from "@/server/services/deps";
-
-export interface RunLimits {
-  /** Runs RUNNING at once, all tenants together. */
-  maxConcurrentRuns: number;
-  /** Runs RUNNING at once for one tenant. */
-  maxConcurrentRunsPerTenant: number;
-}
+import type { ServiceDeps } from "@/server/deps";
+import type { RunLimits } from "./run-deps";
+import { promoteInSlotDecision, waitInSlotDecision, WAITING_STEP } from "./run-record";
 
 export const DEFAULT_RUN_LIMITS: RunLimits = { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 2 };
-
-/** `currentStep` of a QUEUED run that found no free slot: it starts when one frees. */
-export const WAITING_STEP = "waiting for a slot";
-
-/** The step a run claimed by its promoter starts with: nobody else may launch it then. */
-export const CLAIMED_STEP = "start";
 
 /** Any number: one lock for every process that decides slots (pg_advisory_xact_lock). */
 const SLOT_LOCK = 7_302_118_410;
@@ -105,21 +94,12 @@ export async function promoteWaitingRuns(
       if (!w.deciding) chosen.push(w);
     }
     const ids = chosen.map((c) => c.runId);
-    if (ids.length > 0) {
-      await tx.$executeRaw`
-        UPDATE "Run"
-        SET status = 'RUNNING', "startedAt" = ${now}, "updatedAt" = ${now},
-            "currentStep" = CASE WHEN id = ${opts.candidate ?? null} THEN ${CLAIMED_STEP} ELSE NULL END
-        WHERE id IN (${Prisma.join(ids)}) AND status = 'QUEUED'`;
-    }
+    await promoteInSlotDecision(tx, ids, opts.candidate ?? null, now);
     let candidate: "started" | "waiting" | "not-queued" | null = null;
     if (opts.candidate) {
       if (ids.includes(opts.candidate)) candidate = "started";
       else if (queue.some((w) => w.runId === opts.candidate)) {
-        await tx.run.updateMany({
-          where: { id: opts.candidate, status: "QUEUED" },
-          data: { currentStep: WAITING_STEP, updatedAt: now },
-        });
+        await waitInSlotDecision(tx, opts.candidate, now);
         candidate = "waiting";
       } else candidate = "not-queued";
     }

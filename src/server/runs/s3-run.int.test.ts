@@ -6,14 +6,14 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
-import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import type { SourceFactory } from "@/server/sources/source-factory";
+import { createConnectionInput } from "@/shared/contracts/connections";
 import { createConnection } from "@/server/services/connections/create-connection";
-import { createS3Connection, grantS3Endpoint } from "@/test/connection-fixtures";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, jsonl, ledgerPaths, makeIngestion, tableRows, type RunWorld } from "@/test/run-fixtures";
+import { createS3Connection } from "@/test/connection-fixtures";
+import { createTestDatabase, type TestDatabase, createRunWorld, grantsWith, type RunWorld } from "@/test/world";
+import { jsonl, ledgerPaths, makeIngestion, tableRows } from "@/test/run-fixtures";
 import { freePort, startS3Server, type S3TestServer } from "@/test/s3-server";
-import { stagingDirFor } from "./pipeline";
+import { stagingDirFor } from "./staging";
 
 const BUCKET = "landing";
 
@@ -63,14 +63,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
   beforeAll(async () => {
     [t, s3] = await Promise.all([createTestDatabase("pglite"), startS3Server()]);
     await s3.createBucket(BUCKET);
-    // The world's grants and secrets exist once it does: the probe reaches the real factory through a holder.
-    const holder: { base?: SourceFactory } = {};
-    const sources = probedFactory((spec) => {
-      if (!holder.base) throw new Error("s3-run: sources used before the world was ready");
-      return holder.base(spec);
-    }, probe);
-    world = await createRunWorld(t.database.prisma, { s3Endpoints: [s3.endpoint], engine: { sources } });
-    holder.base = createSourceFactory(t.database.prisma, { grants: world.deps.config.grants, secrets: world.deps.config.secrets, env: {} });
+    world = await createRunWorld(t.database.prisma, { s3Endpoints: [s3.endpoint], wrapSources: (base) => probedFactory(base, probe) });
   });
   afterAll(async () => {
     await world?.cleanup();
@@ -93,10 +86,11 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
     extra: { endpoint?: string; bucket?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string },
   ) {
     const endpoint = extra.endpoint ?? s3.endpoint;
-    grantS3Endpoint(world.deps, endpoint);
+    // From now on the suite's world is granted the endpoint (and the reference).
+    const credentialRefs = extra.credentialsRef ? [extra.credentialsRef] : [];
+    world = world.withConfig({ config: { grants: grantsWith(world.deps.config.grants, { endpoints: [endpoint], credentialRefs }) } });
     const name = `s3-${extra.table}`;
     if (extra.credentialsRef) {
-      world.deps.config.grants.fallback.s3?.credentialRefs?.push(extra.credentialsRef);
       await createConnection(
         world.deps,
         world.tenant.id,

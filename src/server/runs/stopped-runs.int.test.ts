@@ -8,17 +8,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "@/env";
-import { createIngestionInput } from "@/server/domain/ingestion-input";
+import { createIngestionInput } from "@/shared/contracts/ingestions";
 import { runPipeline } from "@/server/runs/pipeline";
 import { openRuntime } from "@/server/runtime";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
-import { expireRunsAtStart } from "@/server/services/ingestions/ingestion-guard";
+import { expireRunsAtStart } from "@/server/runs/stopped-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { describeEachDatabase } from "@/test/databases";
-import { attemptsOf, failNextWarehouseUse, feed, runUntilKilled, useMaintenanceWorld, type MaintenanceWorld } from "@/test/maintenance-fixtures";
+import { describeEachDatabase, useMaintenanceWorld, type MaintenanceWorld, recordingLauncher, recordingLogger, testClock, withConfig } from "@/test/world";
+import { attemptsOf, failNextWarehouseUse, feed, runUntilKilled } from "@/test/maintenance-fixtures";
 import { jsonl } from "@/test/run-fixtures";
 import { fileStates } from "@/test/run-inspection";
-import { recordingLauncher, recordingLogger, testClock } from "@/test/service-deps";
 import { makeTempDir } from "@/test/temp-dirs";
 
 const CRASH = "Simulated crash after the warehouse commit";
@@ -346,14 +345,16 @@ describe("run records after a restart of the embedded runtime", () => {
           createIngestionInput.parse({ name: "orders", source: { connection: "files", path: "orders" }, format: { type: "JSON" }, destination: { schema: "raw", table: "orders" } }),
         );
         ingestionId = ing.id;
-        deps.engine.hooks = {
-          afterWarehouseCommit() {
-            throw new Error(CRASH);
+        const crashing = withConfig(deps, {
+          hooks: {
+            afterWarehouseCommit() {
+              throw new Error(CRASH);
+            },
           },
-        };
-        const { runId } = await triggerRun({ ...deps, runs: recordingLauncher() }, tenant.id, ing.id, { trigger: "SCHEDULE" });
+        });
+        const { runId } = await triggerRun({ ...crashing, runs: recordingLauncher() }, tenant.id, ing.id, { trigger: "SCHEDULE" });
         // The process dies right after the commit: nothing records it, nothing cleans up.
-        await expect(runPipeline({ run: (_id, fn) => fn() }, deps, runId)).rejects.toThrow(CRASH);
+        await expect(runPipeline({ run: (_id, fn) => fn() }, crashing, runId)).rejects.toThrow(CRASH);
         killed = runId;
         const row = await deps.db.run.findUniqueOrThrow({ where: { id: runId } });
         expect(row).toMatchObject({ status: "RUNNING", filesLoaded: 0 });

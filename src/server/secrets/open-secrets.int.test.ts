@@ -4,7 +4,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { generateSecretKey, keyIdOf, SecretBox } from "./secret-box";
 import { openSecrets, SECRETS_KEY_FILE } from "./open-secrets";

@@ -2,9 +2,8 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Warehouse } from "@/server/engine/warehouse";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
-import { recordingLogger, testDeps } from "@/test/service-deps";
+import { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
+import { createTestDatabase, type TestDatabase, recordingLogger, testDeps } from "@/test/world";
 import { checkHealth } from "./health";
 
 const INNGEST_OFF = { eventKey: undefined, signingKey: undefined, dev: false, baseUrl: undefined, sendTimeoutMs: 1000 };

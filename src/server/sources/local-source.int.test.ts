@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { writeFiles } from "@/test/run-fixtures";
 import { LocalSource } from "./local-source";
-import { listAll, SourceError } from "./source";
+import { listAll } from "./listing";
+import { SourceError } from "./source";
 
 async function sourceError(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, S3RVER_ENV, startS3Server, type S3TestServer } from "@/test/s3-server";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { S3Source, type S3SourceOptions } from "./s3-source";
-import { listAll, SourceError, type SourceObject } from "./source";
+import { listAll } from "./listing";
+import { SourceError, type SourceObject } from "./source";
 import { startFakeHttpService } from "@/test/fake-http";
 
 const BUCKET = "landing";

@@ -81,13 +81,3 @@ export function stagedName(relPath: string): string {
   const ext = dot === -1 ? "" : base.slice(dot).replace(/[^A-Za-z0-9.]/g, "_");
   return `${createHash("sha256").update(relPath).digest("hex").slice(0, 24)}${ext}`;
 }
-
-/** Lists every object, page by page. */
-export async function* listAll(source: Source, pageSize?: number): AsyncGenerator<SourceObject[]> {
-  let cursor: string | null = null;
-  do {
-    const page: ListPage = await source.list(cursor, pageSize);
-    if (page.objects.length > 0) yield page.objects;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-}

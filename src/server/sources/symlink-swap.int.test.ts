@@ -7,15 +7,17 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatSchema } from "@/server/domain/ingestion-input";
-import { loadBatch, type BatchFile } from "@/server/engine/load-batch";
-import { Warehouse } from "@/server/engine/warehouse";
-import { jsonl, makeIngestion, tableRows, useRunWorld, writeFiles } from "@/test/run-fixtures";
+import { formatSchema } from "@/shared/contracts/ingestions";
+import type { BatchFile } from "@/server/engine/destinations/destination";
+import { loadBatch } from "@/server/engine/destinations/duckdb/load-batch";
+import { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
+import { useRunWorld, testClock } from "@/test/world";
+import { jsonl, makeIngestion, tableRows, writeFiles } from "@/test/run-fixtures";
 import { fileStates, runToEnd } from "@/test/run-inspection";
-import { testClock } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { LocalSource } from "./local-source";
-import { listAll, SourceError } from "./source";
+import { listAll } from "./listing";
+import { SourceError } from "./source";
 
 const clock = testClock();
 const suite = useRunWorld({ clock });

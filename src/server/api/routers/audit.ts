@@ -1,4 +1,5 @@
-import { listAuditEvents, listAuditEventsInput, listAuditEventsOutput } from "@/server/services/audit/list-audit-events";
+import { listAuditEvents } from "@/server/services/audit/list-audit-events";
+import { listAuditEventsInput, listAuditEventsOutput } from "@/shared/contracts/audit";
 import { adminProcedure, router } from "../trpc";
 
 /** The tenant's audit log: who did what to what, and how it ended. Admins only. */

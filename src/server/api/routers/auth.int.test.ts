@@ -3,10 +3,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { resolveSession } from "@/server/services/auth/sessions";
 import { revokeApiKey } from "@/server/services/auth/api-keys";
-import type { ServiceDeps } from "@/server/services/deps";
-import { callerAs, createTestKey, seedTenant, TEST_SESSION_SECRET, type TestTenant } from "@/test/api-callers";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { testClock, testDeps, type TestClock } from "@/test/service-deps";
+import type { ServiceDeps } from "@/server/deps";
+import { callerAs, createTestKey, seedTenant, TEST_SESSION_SECRET, type TestTenant, createTestDatabase, describeEachDatabase, type TestDatabase, testClock, testDeps, type TestClock } from "@/test/world";
 
 const HOUR = 3_600_000;
 const TTL_HOURS = 12;

@@ -1,13 +1,12 @@
-import { z } from "zod";
 import { signIn, signOut } from "@/server/services/auth/sessions";
-import { roleSchema } from "@/server/services/auth/api-keys";
+import { meOutput, signInInput, signInOutput, signOutOutput } from "@/shared/contracts/auth";
 import { publicProcedure, router, viewerProcedure } from "../trpc";
 
 export const authRouter = router({
   signIn: publicProcedure
     .meta({ audit: { action: "auth.signIn", target: "key", actor: "presented-key" } })
-    .input(z.object({ apiKey: z.string({ error: "API key is required" }).trim().min(1, "API key is required").max(200) }))
-    .output(z.object({ tenant: z.object({ id: z.string(), name: z.string() }), expiresAt: z.date() }))
+    .input(signInInput)
+    .output(signInOutput)
     .mutation(async ({ ctx, input }) => {
       const session = await signIn(ctx.deps, input.apiKey, ctx.sessionSecret);
       ctx.cookies.set(session.cookieValue, session.expiresAt);
@@ -15,19 +14,14 @@ export const authRouter = router({
     }),
   signOut: viewerProcedure
     .meta({ audit: { action: "auth.signOut", target: "key" } })
-    .output(z.object({ signedOut: z.literal(true) })).mutation(async ({ ctx }) => {
-    await signOut(ctx.deps, ctx.auth);
-    ctx.cookies.clear();
-    return { signedOut: true as const };
-  }),
+    .output(signOutOutput)
+    .mutation(async ({ ctx }) => {
+      await signOut(ctx.deps, ctx.auth);
+      ctx.cookies.clear();
+      return { signedOut: true as const };
+    }),
   me: viewerProcedure
-    .output(
-      z.object({
-        tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-        apiKey: z.object({ id: z.string(), name: z.string(), role: roleSchema }),
-        via: z.enum(["api-key", "session"]),
-      }),
-    )
+    .output(meOutput)
     .query(async ({ ctx }) => {
       const key = await ctx.deps.db.apiKey.findFirstOrThrow({
         where: { id: ctx.auth.apiKeyId, tenantId: ctx.auth.tenantId },

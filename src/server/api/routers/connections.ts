@@ -1,24 +1,26 @@
 // Storage connections: what a tenant reads through, within what the operator granted it.
-import { z } from "zod";
-import {
-  connectionRef,
-  createConnectionInput,
-  listConnectionsInput,
-  testConnectionInput,
-  updateConnectionInput,
-} from "@/server/domain/connection-input";
-import { connectionView } from "@/server/services/connections/connection-view";
 import { createConnection } from "@/server/services/connections/create-connection";
 import { deleteConnection } from "@/server/services/connections/delete-connection";
 import { getConnection, listConnections } from "@/server/services/connections/list-connections";
-import { connectionTestView, testConnection } from "@/server/services/connections/test-connection";
+import { testConnection } from "@/server/services/connections/test-connection";
 import { updateConnection } from "@/server/services/connections/update-connection";
+import {
+  connectionRef,
+  connectionTestView,
+  connectionView,
+  createConnectionInput,
+  deleteConnectionOutput,
+  listConnectionsInput,
+  listConnectionsOutput,
+  testConnectionInput,
+  updateConnectionInput,
+} from "@/shared/contracts/connections";
 import { adminProcedure, editorProcedure, router, viewerProcedure } from "../trpc";
 
 export const connectionsRouter = router({
   list: viewerProcedure
     .input(listConnectionsInput)
-    .output(z.object({ items: z.array(connectionView), nextCursor: z.string().nullable() }))
+    .output(listConnectionsOutput)
     .query(({ ctx, input }) => listConnections(ctx.deps, ctx.auth.tenantId, input)),
   get: viewerProcedure
     .input(connectionRef)
@@ -37,7 +39,7 @@ export const connectionsRouter = router({
   delete: adminProcedure
     .meta({ audit: { action: "connection.delete", target: "connection" } })
     .input(connectionRef)
-    .output(z.object({ id: z.string(), name: z.string() }))
+    .output(deleteConnectionOutput)
     .mutation(({ ctx, input }) => deleteConnection(ctx.deps, ctx.auth.tenantId, input.name)),
   test: editorProcedure
     .meta({ audit: { action: "connection.test", target: "connection" } })

@@ -1,17 +1,16 @@
-import { z } from "zod";
 import { getFile } from "@/server/services/files/get-file";
+import { listFiles } from "@/server/services/files/list-files";
+import { clearFiles, reprocessFiles } from "@/server/services/files/reprocess-files";
 import {
   clearFilesInput,
   clearFilesOutput,
   fileDetail,
-  fileId,
+  getFileInput,
   listFilesInput,
   listFilesOutput,
   reprocessFilesInput,
   reprocessFilesOutput,
-} from "@/server/services/files/file-view";
-import { listFiles } from "@/server/services/files/list-files";
-import { clearFiles, reprocessFiles } from "@/server/services/files/reprocess-files";
+} from "@/shared/contracts/files";
 import { editorProcedure, router, viewerProcedure } from "../trpc";
 
 /** An ingestion's file history: what was seen, loaded, failed, and what to load again. */
@@ -21,7 +20,7 @@ export const filesRouter = router({
     .output(listFilesOutput)
     .query(({ ctx, input }) => listFiles(ctx.deps, ctx.auth.tenantId, input)),
   get: viewerProcedure
-    .input(z.object({ id: fileId }))
+    .input(getFileInput)
     .output(fileDetail)
     .query(({ ctx, input }) => getFile(ctx.deps, ctx.auth.tenantId, input.id)),
   reprocess: editorProcedure

@@ -1,9 +1,9 @@
-import { z } from "zod";
+import { healthCheckOutput } from "@/shared/contracts/health";
 import { publicProcedure, router } from "../trpc";
 
 export const healthRouter = router({
   check: publicProcedure
-    .output(z.object({ status: z.literal("ok"), database: z.enum(["ok", "error"]) }))
+    .output(healthCheckOutput)
     .query(async ({ ctx }) => {
       const database = await ctx.deps.db
         .$queryRaw`SELECT 1`.then(() => "ok" as const)

@@ -4,18 +4,8 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { authenticateApiKey } from "@/server/services/auth/authenticate-api-key";
 import { resolveSession } from "@/server/services/auth/sessions";
-import type { ServiceDeps } from "@/server/services/deps";
-import {
-  callerAs,
-  createTestKey,
-  rejectionOf,
-  seedTenant,
-  TEST_SESSION_SECRET,
-  zodIssuesOf,
-  type TestTenant,
-} from "@/test/api-callers";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { testClock, testDeps, type TestClock } from "@/test/service-deps";
+import type { ServiceDeps } from "@/server/deps";
+import { callerAs, createTestKey, rejectionOf, seedTenant, TEST_SESSION_SECRET, zodIssuesOf, type TestTenant, createTestDatabase, describeEachDatabase, type TestDatabase, testClock, testDeps, type TestClock } from "@/test/world";
 
 const API_KEY_VIEW_FIELDS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "role"];
 

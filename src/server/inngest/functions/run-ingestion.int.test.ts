@@ -7,13 +7,13 @@ import type { EventPayload } from "inngest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createInngestClient } from "@/server/inngest/client";
 import { RUN_REQUESTED } from "@/server/inngest/events";
-import { createInngestLauncher } from "@/server/orchestration/inngest-launcher";
+import { createInngestLauncher } from "@/server/runs/launcher";
 import { triggerRun } from "@/server/services/runs/trigger-run";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import { createTestDatabase, type TestDatabase, createRunWorld, type RunWorld, recordingLogger } from "@/test/world";
 import { fileStates } from "@/test/run-inspection";
-import { createRunWorld, jsonl, makeIngestion, tableRows, writeFiles, type RunWorld } from "@/test/run-fixtures";
-import { recordingLogger } from "@/test/service-deps";
-import { createRunIngestionFunction, type RunFailure } from "./run-ingestion";
+import { jsonl, makeIngestion, tableRows, writeFiles } from "@/test/run-fixtures";
+import { type RunFailure } from "@/server/runs/executors/inngest";
+import { createRunIngestionFunction } from "./run-ingestion";
 
 const inngest = createInngestClient({
   eventKey: "test",
@@ -25,6 +25,8 @@ const inngest = createInngestClient({
 
 describe("run-ingestion function", () => {
   let t: TestDatabase;
+  /** The world whose runs go to "Inngest"; a test may point `world` at one derived from it. */
+  let onInngest: RunWorld;
   let world: RunWorld;
   /** What the launcher sent to Inngest, in order. */
   let sent: EventPayload[];
@@ -34,20 +36,24 @@ describe("run-ingestion function", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
-    world = await createRunWorld(t.database.prisma);
+    const base = await createRunWorld(t.database.prisma);
     // The real launcher, with an Inngest that accepts every event and keeps it for the test.
-    world.deps.runs = createInngestLauncher({
-      inngest: {
-        async send(payload) {
-          sent.push(...(Array.isArray(payload) ? payload : [payload]));
-          return { ids: ["01JINNGESTEVENT"] };
-        },
-      },
-      fallback: world.executor,
-      db: world.deps.db,
-      log: recordingLogger(),
-      timeoutMs: 500,
+    onInngest = base.withConfig({
+      runs: (executor) =>
+        createInngestLauncher({
+          inngest: {
+            async send(payload) {
+              sent.push(...(Array.isArray(payload) ? payload : [payload]));
+              return { ids: ["01JINNGESTEVENT"] };
+            },
+          },
+          fallback: executor,
+          db: base.deps.db,
+          log: recordingLogger(),
+          timeoutMs: 500,
+        }),
     });
+    world = onInngest;
   });
   afterAll(async () => {
     await world.cleanup();
@@ -80,7 +86,7 @@ describe("run-ingestion function", () => {
   });
 
   it("skips a run that finds no free slot, leaving it waiting; the run that frees the slot sends its start event", async () => {
-    world.deps.config.runLimits = { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 };
+    world = onInngest.withConfig({ config: { runLimits: { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 } } });
     try {
       const holder = await queuedRun("slot_holder", { "a.jsonl": jsonl([{ id: 1 }]) });
       const taken = await execute(holder.event);
@@ -104,26 +110,31 @@ describe("run-ingestion function", () => {
       const started = await execute(sent[0]!);
       expect(started.result).toMatchObject({ runId: waiter.runId, status: "SUCCEEDED" });
     } finally {
-      delete world.deps.config.runLimits;
+      world = onInngest;
     }
   });
 
   it("stops at the batch step after a cancel: CANCELLED, the committed batch kept, the rest pending", async () => {
-    const batchMaxFiles = world.deps.engine.settings.batchMaxFiles;
-    world.deps.engine.settings.batchMaxFiles = 1;
+    world = onInngest.withConfig({ settings: { batchMaxFiles: 1 } });
     try {
       const { ing, runId, event } = await queuedRun("cancelled_on_inngest", {
         "a.jsonl": jsonl([{ id: 1 }]),
         "b.jsonl": jsonl([{ id: 2 }]),
         "c.jsonl": jsonl([{ id: 3 }]),
       });
-      world.deps.engine.hooks = {
-        afterWarehouseCommit: async () => {
-          world.deps.engine.hooks = {};
-          const { cancelRun } = await import("@/server/services/runs/cancel-run");
-          await cancelRun(world.deps, world.tenant.id, runId);
+      // The first commit cancels the run; later ones go on as without the hook.
+      let cancelled = false;
+      const batched = world;
+      world = batched.withConfig({
+        hooks: {
+          afterWarehouseCommit: async () => {
+            if (cancelled) return;
+            cancelled = true;
+            const { cancelRun } = await import("@/server/services/runs/cancel-run");
+            await cancelRun(batched.deps, world.tenant.id, runId);
+          },
         },
-      };
+      });
       const { result, ctx } = await execute(event);
       expect(result).toMatchObject({ runId, status: "CANCELLED" });
       expect(stepIds(ctx)).toEqual(["check-run", "start", "reconcile", "discover", "claim", "load-batch-1", "load-batch-2", "finish", "start-waiting-runs"]);
@@ -135,8 +146,7 @@ describe("run-ingestion function", () => {
       ]);
       expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.cancelled_on_inngest", "id")).toMatchObject([{ id: "1" }]);
     } finally {
-      world.deps.engine.settings.batchMaxFiles = batchMaxFiles;
-      world.deps.engine.hooks = {};
+      world = onInngest;
     }
   });
 
@@ -153,8 +163,7 @@ describe("run-ingestion function", () => {
       eventId: `run:${runId}`,
     });
 
-    const settings = world.deps.engine.settings;
-    world.deps.engine.settings = { ...settings, batchMaxFiles: 2 };
+    world = onInngest.withConfig({ settings: { batchMaxFiles: 2 } });
     try {
       const { result, error, ctx } = await execute(event);
       expect(error).toBeUndefined();
@@ -171,7 +180,7 @@ describe("run-ingestion function", () => {
         "start-waiting-runs",
       ]);
     } finally {
-      world.deps.engine.settings = settings;
+      world = onInngest;
     }
     expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
       status: "SUCCEEDED",
@@ -240,11 +249,13 @@ describe("run-ingestion function", () => {
     });
     // The load step fails; @inngest/test does not retry, so the run is left as Inngest leaves it
     // after the last attempt: RUNNING with its files claimed.
-    world.deps.engine.hooks = {
-      afterWarehouseCommit: () => {
-        throw new Error("IO Error: No space left on device\nLINE 1: INSERT INTO ...");
+    world = onInngest.withConfig({
+      hooks: {
+        afterWarehouseCommit: () => {
+          throw new Error("IO Error: No space left on device\nLINE 1: INSERT INTO ...");
+        },
       },
-    };
+    });
     let stepError: unknown;
     try {
       const { error, ctx } = await execute(event);
@@ -252,7 +263,7 @@ describe("run-ingestion function", () => {
       expect(error).toMatchObject({ message: "IO Error: No space left on device\nLINE 1: INSERT INTO ..." });
       expect(stepIds(ctx)).toEqual(["check-run", "start", "reconcile", "discover", "claim", "load-batch-1"]);
     } finally {
-      delete world.deps.engine.hooks;
+      world = onInngest;
     }
     expect(await world.deps.db.run.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
       status: "RUNNING",

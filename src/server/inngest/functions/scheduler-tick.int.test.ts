@@ -3,11 +3,10 @@
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createInngestClient } from "@/server/inngest/client";
-import type { TickResult } from "@/server/orchestration/scheduler-tick";
-import type { LaunchRequest } from "@/server/services/deps";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, makeIngestion, type RunWorld } from "@/test/run-fixtures";
-import { testClock, type TestClock } from "@/test/service-deps";
+import type { TickResult } from "@/server/scheduling/scheduler-tick";
+import type { LaunchRequest } from "@/server/deps";
+import { createTestDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock } from "@/test/world";
+import { makeIngestion } from "@/test/run-fixtures";
 import { createSchedulerTickFunction } from "./scheduler-tick";
 
 const inngest = createInngestClient({
@@ -28,15 +27,16 @@ describe("scheduler-tick function", () => {
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
     clock = testClock(new Date("2026-11-22T14:30:20.000Z"));
-    world = await createRunWorld(t.database.prisma, { clock });
     // Records what the Inngest launcher would send, without sending it.
-    world.deps.runs = {
-      kind: "inngest",
-      async launch(request) {
-        launches.push(request);
-        return { method: "inngest", eventId: request.eventId };
+    world = (await createRunWorld(t.database.prisma, { clock })).withConfig({
+      runs: {
+        kind: "inngest",
+        async launch(request) {
+          launches.push(request);
+          return { method: "inngest", eventId: request.eventId };
+        },
       },
-    };
+    });
   });
   afterAll(async () => {
     await world.cleanup();

@@ -3,8 +3,8 @@
 // Inngest as an `autoloader/run.requested` event whose id (`${ingestionId}:${slot}`) makes a
 // repeated tick harmless.
 import { cron, type Inngest } from "inngest";
-import { runSchedulerTick } from "@/server/orchestration/scheduler-tick";
-import type { ServiceDeps } from "@/server/services/deps";
+import { runSchedulerTick } from "@/server/scheduling/scheduler-tick";
+import type { ServiceDeps } from "@/server/deps";
 
 export const SCHEDULER_TICK_CRON = "* * * * *";
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/env";
 import { openRuntime } from "@/server/runtime";
 import { runKeysCli } from "@/test/keys-cli";
-import { recordingLogger } from "@/test/service-deps";
+import { recordingLogger } from "@/test/world";
 
 const keys = runKeysCli;
 

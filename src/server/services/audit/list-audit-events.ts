@@ -1,46 +1,8 @@
 // A tenant's audit log, newest first, a page at a time, filtered by action, target, outcome and time.
-import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError } from "@/server/domain/errors";
-import { ROLES } from "../auth/auth-context";
-import type { ServiceDeps } from "../deps";
-
-export const AUDIT_OUTCOMES = ["SUCCESS", "FAILURE"] as const;
-
-export const listAuditEventsInput = z
-  .object({
-    action: z
-      .string()
-      .trim()
-      .max(64, "Action must be at most 64 characters")
-      .regex(/^[a-z][a-zA-Z]*(\.[a-z][a-zA-Z]*)?$/, "Action must look like 'ingestion.delete' or 'ingestion'")
-      .optional(),
-    targetId: z.string().trim().min(1, "Target id must not be empty").max(64, "Target id must be at most 64 characters").optional(),
-    outcome: z.enum(AUDIT_OUTCOMES, { error: "Outcome must be SUCCESS or FAILURE" }).optional(),
-    since: z.coerce.date({ error: "Since must be a date" }).optional(),
-    limit: z.number().int().min(1, "Limit must be 1–100").max(100, "Limit must be 1–100").default(50),
-    cursor: z.string().max(64).nullish(),
-  })
-  .default({ limit: 50 });
-
-export const auditEventView = z.object({
-  id: z.string(),
-  at: z.date(),
-  actor: z.object({
-    kind: z.enum(["api-key", "session", "cli"]),
-    apiKeyId: z.string().nullable(),
-    name: z.string(),
-    role: z.enum(ROLES),
-  }),
-  action: z.string(),
-  target: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }).nullable(),
-  outcome: z.enum(AUDIT_OUTCOMES),
-  error: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-});
-export type AuditEventView = z.infer<typeof auditEventView>;
-
-export const listAuditEventsOutput = z.object({ items: z.array(auditEventView), nextCursor: z.string().nullable() });
+import type { ServiceDeps } from "@/server/deps";
+import type { AuditEventView, ListAuditEventsInput, ListAuditEventsOutput } from "@/shared/contracts/audit";
 
 const auditSelect = {
   id: true,
@@ -78,8 +40,8 @@ function toView(row: AuditRow): AuditEventView {
 export async function listAuditEvents(
   deps: ServiceDeps,
   tenantId: string,
-  input: z.infer<typeof listAuditEventsInput>,
-): Promise<z.infer<typeof listAuditEventsOutput>> {
+  input: ListAuditEventsInput,
+): Promise<ListAuditEventsOutput> {
   const where: Prisma.AuditEventWhereInput = {
     tenantId,
     // "ingestion.delete" is one action; "ingestion" every action on ingestions.

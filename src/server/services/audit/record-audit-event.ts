@@ -3,7 +3,7 @@
 import type { Prisma } from "@/generated/prisma/client";
 import type { AuthContext, Role } from "../auth/auth-context";
 import { hashSecret } from "../auth/api-key-secret";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { auditDetails, sanitizeForAudit } from "./audit-details";
 
 export const AUDIT_TARGET_TYPES = ["ingestion", "run", "key", "connection"] as const;

@@ -1,11 +1,11 @@
 // Tenants' API keys: create (the key is returned once), list, revoke. Each key has a role and an
 // optional expiry; a revoked or expired key stops at once, with every session opened with it.
-import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { generateApiKey } from "./api-key-secret";
-import { ROLES, type Role } from "./auth-context";
+import type { ApiKeyView, CreateApiKeyOutput } from "@/shared/contracts/keys";
+import type { Role } from "./auth-context";
 
 export const apiKeySelect = {
   id: true,
@@ -18,31 +18,11 @@ export const apiKeySelect = {
   revokedAt: true,
 } satisfies Prisma.ApiKeySelect;
 
-export const roleSchema = z.enum(ROLES, { error: "Role must be ADMIN, EDITOR or VIEWER" });
-
-export const apiKeyView = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  role: roleSchema,
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  expiresAt: z.date().nullable(),
-  revokedAt: z.date().nullable(),
-});
-export type ApiKeyView = z.infer<typeof apiKeyView>;
-
-export const apiKeyName = z
-  .string({ error: "Key name is required" })
-  .trim()
-  .min(1, "Key name is required")
-  .max(100, "Key name must be at most 100 characters");
-
 export async function createApiKey(
   deps: ServiceDeps,
   tenantId: string,
   input: { name: string; role: Role; expiresAt?: Date | null },
-): Promise<{ key: string; apiKey: ApiKeyView }> {
+): Promise<CreateApiKeyOutput> {
   if (input.expiresAt && input.expiresAt <= deps.clock()) {
     throw new DomainError("BAD_REQUEST", "Expiry must be in the future", "expiresAt");
   }

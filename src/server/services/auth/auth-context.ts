@@ -1,7 +1,8 @@
 // Who is calling: resolved from an API key or a session, never from request input.
+import { Role } from "@/generated/prisma/enums";
 
-export const ROLES = ["ADMIN", "EDITOR", "VIEWER"] as const;
-export type Role = (typeof ROLES)[number];
+export { Role };
+export const ROLES = Object.values(Role);
 
 /** ADMIN can do everything EDITOR can, EDITOR everything VIEWER can. */
 const RANK: Record<Role, number> = { VIEWER: 0, EDITOR: 1, ADMIN: 2 };

@@ -1,4 +1,4 @@
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import type { AuthContext } from "./auth-context";
 import { hashSecret, looksLikeApiKey } from "./api-key-secret";
 

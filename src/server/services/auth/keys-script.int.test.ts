@@ -8,7 +8,7 @@ import { loadConfig } from "@/env";
 import { openRuntime } from "@/server/runtime";
 import { authenticateApiKey } from "./authenticate-api-key";
 import { runKeysCli } from "@/test/keys-cli";
-import { recordingLogger } from "@/test/service-deps";
+import { recordingLogger } from "@/test/world";
 
 const keys = runKeysCli;
 

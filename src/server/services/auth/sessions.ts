@@ -2,7 +2,7 @@
 // stored hashed, so a database leak yields no usable cookie and sign-out really ends a session.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { DomainError } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import type { AuthContext } from "./auth-context";
 import { authenticateApiKey } from "./authenticate-api-key";
 import { hashSecret } from "./api-key-secret";

@@ -3,7 +3,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DomainError } from "@/server/domain/errors";
 import { grantFor } from "@/server/domain/grants";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { createApiKey } from "./api-keys";
 
 export const TENANT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;

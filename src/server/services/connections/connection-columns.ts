@@ -1,5 +1,5 @@
 // A connection's location as its columns, the keys encrypted.
-import type { ConnectionLocation } from "@/server/domain/connection-input";
+import type { ConnectionLocation } from "@/shared/contracts/connections";
 import type { SecretBox } from "@/server/secrets/secret-box";
 import { DomainError } from "@/server/domain/errors";
 

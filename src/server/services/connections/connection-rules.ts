@@ -1,12 +1,12 @@
 // Lookups and grant checks shared by the connection services and the services that read through one.
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
-import type { ConnectionLocation } from "@/server/domain/connection-input";
+import type { ConnectionLocation } from "@/shared/contracts/connections";
 import { s3GrantError } from "@/server/domain/grants";
 import { SourceError } from "@/server/sources/source";
 import { endpointPolicy, localGrantError, storedConnectionSelect, tenantGrant, type StoredConnection } from "@/server/sources/source-factory";
 import { checkEndpoint } from "@/server/sources/network-policy";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 
 /** The tenant's connection of that name; another tenant's is indistinguishable from none. */
 export async function findOwnedConnection<S extends Prisma.ConnectionSelect>(

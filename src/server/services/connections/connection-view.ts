@@ -1,6 +1,7 @@
-// What the API returns for a connection: never its secret, at most a hint of its access key id.
-import { z } from "zod";
+// A connection row as the API returns it (shared/contracts/connections.ts): never its secret, at
+// most a hint of its access key id.
 import type { Prisma } from "@/generated/prisma/client";
+import type { ConnectionView } from "@/shared/contracts/connections";
 import type { SecretBox } from "@/server/secrets/secret-box";
 import { connectionUri, storedConnectionSelect } from "@/server/sources/source-factory";
 
@@ -14,39 +15,6 @@ export const connectionSelect = {
 } satisfies Prisma.ConnectionSelect;
 
 export type ConnectionRow = Prisma.ConnectionGetPayload<{ select: typeof connectionSelect }>;
-
-export const CREDENTIALS_KINDS = ["KEYS", "AMBIENT", "ENV_REF", "NONE"] as const;
-
-export const connectionView = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  type: z.enum(["LOCAL", "S3"]),
-  /** The directory, or s3://bucket/prefix. */
-  uri: z.string(),
-  local: z.object({ path: z.string() }).nullable(),
-  s3: z
-    .object({
-      bucket: z.string(),
-      prefix: z.string(),
-      region: z.string().nullable(),
-      endpoint: z.string().nullable(),
-      forcePathStyle: z.boolean(),
-      credentials: z.object({
-        kind: z.enum(CREDENTIALS_KINDS),
-        /** ENV_REF: the reference's name. */
-        ref: z.string().nullable(),
-        /** KEYS: the last 4 characters of the access key id, e.g. "…WXYZ". */
-        accessKeyIdHint: z.string().nullable(),
-      }),
-    })
-    .nullable(),
-  /** How many ingestions read through it (a connection in use cannot be deleted). */
-  ingestions: z.number(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
-export type ConnectionView = z.infer<typeof connectionView>;
 
 function keyHint(ciphertext: string | null, secrets: SecretBox | null): string | null {
   if (!ciphertext || !secrets) return null;

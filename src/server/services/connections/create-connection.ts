@@ -1,8 +1,9 @@
-import type { CreateConnectionInput } from "@/server/domain/connection-input";
-import type { ServiceDeps } from "../deps";
+import type { CreateConnectionInput } from "@/shared/contracts/connections";
+import type { ServiceDeps } from "@/server/deps";
 import { locationColumns, withNameGuard } from "./connection-columns";
 import { assertLocationGranted } from "./connection-rules";
-import { connectionSelect, toConnectionView, type ConnectionView } from "./connection-view";
+import type { ConnectionView } from "@/shared/contracts/connections";
+import { connectionSelect, toConnectionView } from "./connection-view";
 
 export async function createConnection(deps: ServiceDeps, tenantId: string, input: CreateConnectionInput): Promise<ConnectionView> {
   await assertLocationGranted(deps, tenantId, input.location);

@@ -1,5 +1,5 @@
 import { DomainError } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { findOwnedConnection } from "./connection-rules";
 
 /** Deletes a connection no ingestion uses; one in use is a CONFLICT naming its ingestions. */

@@ -1,8 +1,9 @@
 import type { z } from "zod";
-import type { listConnectionsInput } from "@/server/domain/connection-input";
-import type { ServiceDeps } from "../deps";
+import type { listConnectionsInput } from "@/shared/contracts/connections";
+import type { ServiceDeps } from "@/server/deps";
 import { findOwnedConnection } from "./connection-rules";
-import { connectionSelect, toConnectionView, type ConnectionView } from "./connection-view";
+import type { ConnectionView } from "@/shared/contracts/connections";
+import { connectionSelect, toConnectionView } from "./connection-view";
 
 export async function listConnections(
   deps: ServiceDeps,

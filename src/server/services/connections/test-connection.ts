@@ -1,18 +1,9 @@
 // Proves a connection works: lists one page of it. Failures are summaries (what S3 or the
 // filesystem said, never a remote body), as every source error is.
-import { z } from "zod";
+import type { ConnectionTestView } from "@/shared/contracts/connections";
 import { SourceError } from "@/server/sources/source";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { findOwnedConnection } from "./connection-rules";
-
-export const connectionTestView = z.object({
-  ok: z.boolean(),
-  /** What was found, or why it failed. */
-  message: z.string(),
-  /** The first few paths listed (at most 5). */
-  sample: z.array(z.string()),
-});
-export type ConnectionTestView = z.infer<typeof connectionTestView>;
 
 export async function testConnection(deps: ServiceDeps, tenantId: string, input: { name: string; path: string }): Promise<ConnectionTestView> {
   const c = await findOwnedConnection(deps, tenantId, input.name, { id: true, name: true });

@@ -1,10 +1,11 @@
 import type { Prisma } from "@/generated/prisma/client";
-import type { UpdateConnectionInput } from "@/server/domain/connection-input";
+import type { UpdateConnectionInput } from "@/shared/contracts/connections";
 import { DomainError } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { locationColumns, withNameGuard } from "./connection-columns";
 import { assertLocationGranted, findOwnedConnection } from "./connection-rules";
-import { connectionSelect, toConnectionView, type ConnectionView } from "./connection-view";
+import type { ConnectionView } from "@/shared/contracts/connections";
+import { connectionSelect, toConnectionView } from "./connection-view";
 
 /**
  * Renames, redescribes or relocates a connection. A connection in use keeps its type: its

@@ -6,22 +6,21 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_MODEL, DEFAULT_PRICES, GB } from "@/server/domain/cost";
 import { DomainError } from "@/server/domain/errors";
-import { createIngestionInput, type CreateIngestionDraft } from "@/server/domain/ingestion-input";
-import type { CostSettings, ServiceDeps } from "@/server/services/deps";
+import { createIngestionInput, type CreateIngestionDraft } from "@/shared/contracts/ingestions";
+import type { CostSettings, ServiceDeps } from "@/server/deps";
 import { createIngestion } from "@/server/services/ingestions/create-ingestion";
 import { setIngestionStatus } from "@/server/services/ingestions/set-ingestion-status";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import { ensureTenant } from "@/server/services/auth/tenants";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnectionInput } from "@/shared/contracts/connections";
 import { createConnection } from "@/server/services/connections/create-connection";
 import { createLocalConnection, createS3Connection, filesSource, FILES } from "@/test/connection-fixtures";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, jsonl, useRunWorld, writeFiles, type RunWorld } from "@/test/run-fixtures";
+import { createTestDatabase, type TestDatabase, createRunWorld, useRunWorld, type RunWorld, testClock, grantsWith, withConfig } from "@/test/world";
+import { jsonl, writeFiles } from "@/test/run-fixtures";
 import { startS3Server, type S3TestServer } from "@/test/s3-server";
-import { testClock } from "@/test/service-deps";
-import { costEstimateView, estimateCostInput } from "./cost-view";
+import { costEstimateView, estimateCostInput } from "@/shared/contracts/ingestions-cost";
 import { estimateCost } from "./estimate-cost";
-import { estimateLoadDurationMs, loadModel } from "./load-model";
+import { estimateLoadDurationMs, loadModel } from "@/server/engine/calibration";
 
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000);
@@ -305,11 +304,9 @@ describe("estimateCost over local directories (PGlite)", () => {
       const { world } = suite;
       // The operator granted a directory, the tenant made a connection on it, then the grant was withdrawn.
       const elsewhere = await mkdtemp(path.join(os.tmpdir(), "autoloader-cost-elsewhere-"));
-      const granted = world.deps.config.grants.fallback;
       try {
-        granted.localRoots = [world.root, elsewhere];
-        await createLocalConnection(world.deps, world.tenant.id, "elsewhere", elsewhere);
-        granted.localRoots = [world.root];
+        const granted = withConfig(world.deps, { config: { grants: grantsWith(world.deps.config.grants, { localRoots: [elsewhere] }) } });
+        await createLocalConnection(granted, world.tenant.id, "elsewhere", elsewhere);
         const e = await rejection(estimate(world.deps, world.tenant.id, { draft: draft({ source: { connection: "elsewhere" } }) }));
         expect(e).toMatchObject({
           code: "BAD_REQUEST",
@@ -317,7 +314,6 @@ describe("estimateCost over local directories (PGlite)", () => {
           field: "source.connection",
         });
       } finally {
-        granted.localRoots = [world.root];
         await rm(elsewhere, { recursive: true, force: true });
       }
     });
@@ -435,17 +431,13 @@ describe("estimateCost for an existing ingestion (PGlite + runs)", () => {
     await writeFiles(many, Object.fromEntries(rows.map((r, i) => [`part-${String(i).padStart(2, "0")}.jsonl`, jsonl([r])])));
     const estimated = async (dir: string) => {
       const ing = await createWith(world, { source: filesSource(world.root, dir) });
-      world.deps.config.cost = { calibrationFile: file };
-      try {
-        const { runId } = await triggerRun(world.deps, world.tenant.id, ing.id);
-        await world.executor.idle();
-        return await world.deps.db.run.findUniqueOrThrow({
-          where: { id: runId },
-          select: { status: true, filesLoaded: true, estimatedBytes: true, estimatedDurationMs: true },
-        });
-      } finally {
-        delete world.deps.config.cost;
-      }
+      const calibrated = world.withConfig({ config: { cost: { calibrationFile: file } } });
+      const { runId } = await triggerRun(calibrated.deps, world.tenant.id, ing.id);
+      await calibrated.executor.idle();
+      return await world.deps.db.run.findUniqueOrThrow({
+        where: { id: runId },
+        select: { status: true, filesLoaded: true, estimatedBytes: true, estimatedDurationMs: true },
+      });
     };
     const a = await estimated(one);
     const b = await estimated(many);

@@ -12,20 +12,20 @@ import {
   type PriceOrigin,
 } from "@/server/domain/cost";
 import { DomainError } from "@/server/domain/errors";
-import { requeuedByListing, takenByLaterRuns } from "@/server/domain/file-retry";
-import { describeSchedule, scheduleOf, type Schedule } from "@/server/domain/schedule";
-import { matcher } from "@/server/sources/matcher";
-import { SourceError, type ListPage, type Source } from "@/server/sources/source";
+import { candidate, takenAfterListing } from "@/server/domain/file-selection";
+import { scheduleOf } from "@/server/domain/schedule";
+import { describeSchedule, type Schedule } from "@/shared/schedule";
+import { listBounded } from "@/server/sources/listing";
+import { SourceError, type Source } from "@/server/sources/source";
 import { connectionUri, type SourceSpec } from "@/server/sources/source-factory";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
-import type { CostEstimateView, EstimateCostInput } from "./cost-view";
-import { loadModel } from "./load-model";
+import type { CostEstimateView, EstimateCostInput } from "@/shared/contracts/ingestions-cost";
+import { loadModel } from "@/server/engine/calibration";
 
 /** The estimate's listing stops after this many objects unless config.cost.listLimit says otherwise. */
 export const DEFAULT_LIST_LIMIT = 100_000;
-const PAGE = 1000;
 const DAY = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -112,18 +112,14 @@ async function tallyListing(deps: ServiceDeps, target: Target, limit: number, wi
     pendingBytes: 0,
     loadedFiles: 0,
   };
-  const matches = matcher(target.glob);
-  const after = target.modifiedAfter;
+  // Empty files are selected, then counted apart: runs skip them.
+  const selected = candidate({ glob: target.glob, modifiedAfter: target.modifiedAfter }, { emptyFiles: "include" });
   const now = deps.clock();
   const maxRetries = deps.engine.settings.maxFileRetries;
   try {
     const source: Source = await deps.engine.sources(target.spec);
-    let cursor: string | null = null;
-    do {
-      const page: ListPage = await source.list(cursor, Math.min(PAGE, limit - t.objects));
-      cursor = page.nextCursor;
-      t.objects += page.objects.length;
-      const wanted = page.objects.filter((o) => matches(o.path) && (!after || o.lastModified > after));
+    const listing = await listBounded(source, limit, async (objects) => {
+      const wanted = objects.filter(selected);
       const files = wanted.filter((o) => o.size > 0);
       t.emptyFiles += wanted.length - files.length;
       for (const o of files) {
@@ -143,17 +139,17 @@ async function tallyListing(deps: ServiceDeps, target: Target, limit: number, wi
         for (const o of files) {
           const k = byPath.get(o.path);
           // What runs would claim: new files, files the listing brings back, and the ones later runs retry.
-          const pending = !k || requeuedByListing(k, o) || takenByLaterRuns(k, maxRetries);
-          if (pending) {
+          if (takenAfterListing(k, o, maxRetries)) {
             t.pendingFiles += 1;
             t.pendingBytes += o.size;
-          } else if (k.status === "SUCCESS") {
+          } else if (k?.status === "SUCCESS") {
             t.loadedFiles += 1;
           }
         }
       }
-      if (cursor !== null && t.objects >= limit) t.sampled = true;
-    } while (cursor !== null && !t.sampled);
+    });
+    t.objects = listing.listed;
+    t.sampled = listing.truncated;
   } catch (error) {
     if (error instanceof SourceError) {
       throw new DomainError("BAD_REQUEST", error.message, target.subject.kind === "DRAFT" ? sourceErrorField(error) : undefined);

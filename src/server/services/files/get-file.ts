@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { notFound } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
-import { fileSelect, toFileView, type fileDetail } from "./file-view";
+import type { ServiceDeps } from "@/server/deps";
+import type { fileDetail } from "@/shared/contracts/files";
+import { fileSelect, toFileView } from "./file-view";
 
 /** A file's state and every load attempt, newest first. */
 export async function getFile(deps: ServiceDeps, tenantId: string, id: string): Promise<z.infer<typeof fileDetail>> {

@@ -1,9 +1,9 @@
 import type { Prisma } from "@/generated/prisma/client";
 import type { z } from "zod";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
-import { FILE_STATUSES } from "../runs/run-view";
-import { fileSelect, toFileView, type listFilesInput, type listFilesOutput } from "./file-view";
+import { FILE_STATUSES, type listFilesInput, type listFilesOutput } from "@/shared/contracts/files";
+import { fileSelect, toFileView } from "./file-view";
 
 export function fileFilter(ingestionId: string, f: { status?: (typeof FILE_STATUSES)[number] | undefined; search?: string | undefined }) {
   return {

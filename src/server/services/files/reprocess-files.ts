@@ -3,22 +3,22 @@
 // forgets the files altogether. Both hold the run guard: no run can interleave.
 import type { z } from "zod";
 import { DomainError } from "@/server/domain/errors";
-import { forgetLoadedFiles, hasLineage } from "@/server/engine/maintenance";
-import { plural } from "@/server/domain/text";
-import { tenantKey } from "../auth/tenants";
-import type { ServiceDeps } from "../deps";
+import { plural } from "@/shared/format";
+import type { ServiceDeps } from "@/server/deps";
+import { tenantDestination } from "../ingestions/destination-table";
 import { withIngestionGuard } from "../ingestions/ingestion-guard";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 import type { IngestionRow } from "../ingestions/ingestion-view";
-import type { clearFilesInput, clearFilesOutput, reprocessFilesInput, reprocessFilesOutput } from "./file-view";
+import type { clearFilesInput, clearFilesOutput, reprocessFilesInput, reprocessFilesOutput } from "@/shared/contracts/files";
 import { fileFilter } from "./list-files";
 
 const CHUNK = 2_000;
 
 /** Refuses before anything changes when the table's rows cannot be told apart by file. */
 async function assertLineage(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow) {
-  const d = { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable };
-  if (!(await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) => hasLineage(c, d)))) {
+  const d = { schema: ingestion.destinationSchema, table: ingestion.destinationTable };
+  const { table } = await (await tenantDestination(deps, tenantId)).describe(d);
+  if (table !== null && !table.hasLineage) {
     throw new DomainError(
       "PRECONDITION_FAILED",
       `Table ${d.schema}.${d.table} has no _source_file column, so the rows of single files cannot be removed; refresh the ingestion instead`,
@@ -27,9 +27,8 @@ async function assertLineage(deps: ServiceDeps, tenantId: string, ingestion: Ing
 }
 
 async function forget(deps: ServiceDeps, tenantId: string, ingestion: IngestionRow, paths: string[] | null) {
-  return deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
-    forgetLoadedFiles(c, { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }, paths),
-  );
+  const destination = await tenantDestination(deps, tenantId);
+  return destination.removeFiles({ ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }, paths);
 }
 
 export async function reprocessFiles(

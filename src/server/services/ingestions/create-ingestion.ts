@@ -1,18 +1,17 @@
-import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
-import type { ServiceDeps } from "../deps";
+import type { ChangedIngestionView, CreateIngestionInput } from "@/shared/contracts/ingestions";
+import type { ServiceDeps } from "@/server/deps";
 import {
   adoptTable,
   assertTableUsable,
   inspectTable,
   newIngestionId,
   recordAdoptedFiles,
-  type DestinationChange,
 } from "./destination-table";
 import { assertUnique, nextRunFor, resolveIngestionSource, scheduleColumns, withUniqueGuard } from "./ingestion-rules";
-import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+import { ingestionSelect, toIngestionView } from "./ingestion-view";
 
 /** The new ingestion, and what happened to an existing destination table it adopted. */
-export type CreatedIngestion = IngestionView & { destinationChange?: DestinationChange };
+export type CreatedIngestion = ChangedIngestionView;
 
 export async function createIngestion(
   deps: ServiceDeps,

@@ -1,19 +1,11 @@
-import { dropDestination } from "@/server/engine/maintenance";
-import { tenantKey } from "../auth/tenants";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
+import type { DeleteIngestionOutput } from "@/shared/contracts/ingestions";
+import { tenantDestination } from "./destination-table";
 import { withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 
-export interface DeleteResult {
-  id: string;
-  name: string;
-  /** schema.table of the destination. */
-  table: string;
-  tableDropped: boolean;
-  /** Rows the dropped table held (0 when it was not dropped or did not exist). */
-  rowsDropped: number;
-  message: string;
-}
+/** What ingestions.delete answers (shared/contracts/ingestions.ts). */
+export type DeleteResult = DeleteIngestionOutput;
 
 /**
  * Deletes an ingestion: its runs, file history and schema versions cascade. With `dropTable` its
@@ -36,9 +28,11 @@ export async function deleteIngestion(
       // history, without its table) does not run on a schedule until it is deleted again.
       await deps.db.ingestion.update({ where: { id }, data: { status: "PAUSED", nextRunAt: null } });
       try {
-        dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
-          dropDestination(c, { ingestionId: id, schema: current.destinationSchema, table: current.destinationTable }),
-        );
+        dropped = await (await tenantDestination(deps, tenantId)).drop({
+          ingestionId: id,
+          schema: current.destinationSchema,
+          table: current.destinationTable,
+        });
       } catch (error) {
         await deps.db.ingestion.update({ where: { id }, data: { status: current.status, nextRunAt: current.nextRunAt } });
         throw error;

@@ -2,40 +2,19 @@
 // exists in the tenant's warehouse is refused unless the user adopts it; adopting takes over the
 // table's ledger rows of the files the ingestion would load and records those files in its
 // history, so none is loaded twice. Rows of other files stay, and stay the others'.
-import { z } from "zod";
 import type { Db } from "@/server/db/database";
 import { uuid7 } from "@/server/db/uuid7";
 import { DomainError } from "@/server/domain/errors";
-import { plural } from "@/server/domain/text";
-import { adoptLedger, existingTable, type ExistingTable } from "@/server/engine/adoption";
-import { matcher } from "@/server/sources/matcher";
-import { listAll, SourceError, type SourceObject } from "@/server/sources/source";
+import { plural } from "@/shared/format";
+import type { Destination, LedgerSummary } from "@/server/engine/destinations/destination";
+import { destinationOf } from "@/server/engine/destinations/destination-of";
+import { matcher } from "@/server/domain/file-selection";
+import { listAll } from "@/server/sources/listing";
+import { SourceError, type SourceObject } from "@/server/sources/source";
 import { tenantKey } from "../auth/tenants";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
+import type { DestinationChange } from "@/shared/contracts/ingestions";
 
-export const destinationChangeView = z.object({
-  /** What happened to the tables, in sentences. */
-  message: z.string(),
-  /** An existing table was adopted. */
-  adoption: z
-    .object({
-      table: z.string(),
-      /**
-       * Files of this ingestion's source the table holds (found in its ledger, or by its rows'
-       * `_source_file` where the ledger has no entry, as in older warehouses): now in its history, SUCCESS.
-       */
-      filesAdopted: z.number(),
-      rowsAdopted: z.number(),
-      /** Files of the table the ingestion does not read (other sources, or outside its glob or modified-after): left to their loaders. */
-      filesLeft: z.number(),
-      /** Rows of the table not of an adopted file: never removed by this ingestion's reprocess or clear. */
-      rowsLeft: z.number(),
-    })
-    .nullable(),
-  /** The ingestion moved: the table it left, which keeps its rows. */
-  previousTable: z.object({ name: z.string(), exists: z.boolean(), rows: z.number() }).nullable(),
-});
-export type DestinationChange = z.infer<typeof destinationChangeView>;
 export type Adoption = NonNullable<DestinationChange["adoption"]>;
 
 export interface TableName {
@@ -63,11 +42,22 @@ export interface AdoptedHistoryFile {
 
 const nameOf = (t: TableName) => `${t.schema}.${t.table}`;
 
-/** The table at the destination, or null when there is none (opening no warehouse that does not exist). */
+/** Where the tenant's tables are: every service reaches a table through this. */
+export async function tenantDestination(deps: ServiceDeps, tenantId: string): Promise<Destination> {
+  return destinationOf(deps.engine, { tenantKey: await tenantKey(deps, tenantId) });
+}
+
+/** A destination table that exists: its rows, whether they carry `_source_file`, and whose ledger rows it has. */
+export interface ExistingTable {
+  rows: number;
+  hasLineage: boolean;
+  ledger: LedgerSummary[];
+}
+
+/** The table at the destination, or null when there is none (creating nothing). */
 export async function inspectTable(deps: ServiceDeps, tenantId: string, t: TableName): Promise<ExistingTable | null> {
-  const key = await tenantKey(deps, tenantId);
-  if (!(await deps.engine.warehouse.hasDatabase(key))) return null;
-  return deps.engine.warehouse.withConnection(key, (c) => existingTable(c, t.schema, t.table));
+  const { table, ledger } = await (await tenantDestination(deps, tenantId)).describe(t);
+  return table === null ? null : { rows: table.rows, hasLineage: table.hasLineage, ledger };
 }
 
 /** "loaded by ingestion 'x' and a deleted ingestion: 12 files in their ledger". */
@@ -160,9 +150,9 @@ export async function adoptTable<T>(
   a: { ingestionId: string; table: TableName; source: AdoptingSource; recheck: () => Promise<void> },
   writeMetadata: (files: AdoptedHistoryFile[]) => Promise<T>,
 ): Promise<{ result: T; adoption: Adoption; message: string }> {
-  const key = await tenantKey(deps, tenantId);
+  const destination = await tenantDestination(deps, tenantId);
   const name = nameOf(a.table);
-  return deps.engine.warehouse.serially(`${key}/${name}`, async () => {
+  return destination.exclusive(a.table, async () => {
     await a.recheck();
     const source = await deps.engine.sources({
       tenantId: a.source.tenantId,
@@ -183,13 +173,10 @@ export async function adoptTable<T>(
       const o = listed.get(p);
       return matches(p) && !(after && o && o.lastModified <= after);
     };
-    const done = await deps.engine.warehouse.withConnection(key, (c) =>
-      adoptLedger(
-        c,
-        { ingestionId: a.ingestionId, schema: a.table.schema, table: a.table.table, uriPrefix: source.uriOf("") },
-        accepts,
-        deps.clock(),
-      ),
+    const done = await destination.adopt(
+      { ingestionId: a.ingestionId, schema: a.table.schema, table: a.table.table, uriPrefix: source.uriOf("") },
+      accepts,
+      deps.clock(),
     );
     await deps.engine.hooks?.afterAdoptionCommit?.();
     const result = await writeMetadata(done.adopted.map((f) => ({ ...f, listed: listed.get(f.path) ?? null })));

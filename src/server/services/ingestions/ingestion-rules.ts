@@ -1,13 +1,14 @@
 // Checks and column mappings shared by the ingestion services.
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError, notFound } from "@/server/domain/errors";
-import type { CreateIngestionInput } from "@/server/domain/ingestion-input";
-import { nextRunAt, type Schedule } from "@/server/domain/schedule";
+import type { CreateIngestionInput } from "@/shared/contracts/ingestions";
+import { nextRunAt } from "@/server/domain/schedule";
+import type { Schedule } from "@/shared/schedule";
 import { SourceError } from "@/server/sources/source";
 import { connectionUri } from "@/server/sources/source-factory";
 import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
-import type { ServiceDeps } from "../deps";
-import { activeWork } from "./ingestion-guard";
+import type { ServiceDeps } from "@/server/deps";
+import { activeWork, holderOf } from "@/server/runs/run-record";
 import { ingestionSelect, type IngestionRow } from "./ingestion-view";
 
 export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id: string): Promise<IngestionRow> {
@@ -18,10 +19,7 @@ export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id
 }
 
 export async function assertActiveRunFree(deps: ServiceDeps, ingestion: { id: string; name: string }, doing: string) {
-  const active = await deps.db.run.findFirst({
-    where: { activeIngestionId: ingestion.id },
-    select: { id: true, status: true, currentStep: true },
-  });
+  const active = await holderOf(deps, ingestion.id);
   if (active) {
     throw new DomainError("CONFLICT", `Cannot ${doing} ingestion '${ingestion.name}' while ${activeWork(active)}; wait for it to finish`);
   }

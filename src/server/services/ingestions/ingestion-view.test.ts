@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ingestionView, toIngestionView, type IngestionRow } from "./ingestion-view";
+import { ingestionView } from "@/shared/contracts/ingestions";
+import { toIngestionView, type IngestionRow } from "./ingestion-view";
 
 // 22 November 2026, 12:00Z is a Sunday; Berlin is on CET (UTC+1), so 14:30 there is 13:30Z.
 const NOW = new Date("2026-11-22T12:00:00.000Z");

@@ -1,8 +1,10 @@
-// What the API returns for an ingestion: the columns it selects and the shape it maps them to.
+// An ingestion row as the API returns it (shared/contracts/ingestions.ts): the columns it selects
+// and how it maps them.
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
-import { EVOLUTION_MODES, formatSchema, INGESTION_STATUSES } from "@/server/domain/ingestion-input";
-import { describeSchedule, nextFireTimes, SCHEDULE_FREQUENCIES } from "@/server/domain/schedule";
+import { nextFireTimes } from "@/server/domain/schedule";
+import { formatSchema, type IngestionView } from "@/shared/contracts/ingestions";
+import { describeSchedule } from "@/shared/schedule";
 
 export const ingestionSelect = {
   id: true,
@@ -40,46 +42,6 @@ export const ingestionSelect = {
 } satisfies Prisma.IngestionSelect;
 
 export type IngestionRow = Prisma.IngestionGetPayload<{ select: typeof ingestionSelect }>;
-
-const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"] as const;
-
-export const ingestionView = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  status: z.enum(INGESTION_STATUSES),
-  source: z.object({
-    type: z.enum(["S3", "LOCAL"]),
-    /** The connection it reads through, and the path inside it ("" for its root). */
-    connection: z.object({ id: z.string(), name: z.string(), type: z.enum(["S3", "LOCAL"]) }),
-    path: z.string(),
-    /** The location: the connection's directory or s3://bucket/prefix joined with the path. */
-    uri: z.string(),
-    glob: z.string().nullable(),
-    modifiedAfter: z.date().nullable(),
-  }),
-  format: formatSchema,
-  destination: z.object({ schema: z.string(), table: z.string(), partitionColumns: z.array(z.string()) }),
-  schemaPolicy: z.object({ evolutionMode: z.enum(EVOLUTION_MODES), hints: z.record(z.string(), z.string()) }),
-  schedule: z.object({
-    frequency: z.enum(SCHEDULE_FREQUENCIES),
-    time: z.string().nullable(),
-    weekday: z.number().nullable(),
-    cron: z.string().nullable(),
-    timezone: z.string(),
-    description: z.string(),
-    nextRunAt: z.date().nullable(),
-    /** The next fire times from now, in the schedule's zone; empty when manual-only or paused. */
-    upcoming: z.array(z.date()),
-  }),
-  limits: z.object({ maxFilesPerRun: z.number().nullable(), maxBytesPerRun: z.number().nullable() }),
-  alertRecipients: z.array(z.string()),
-  lastRunAt: z.date().nullable(),
-  lastRunStatus: z.enum(RUN_STATUSES).nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
-export type IngestionView = z.infer<typeof ingestionView>;
 
 /** How many upcoming fire times a view lists. */
 export const UPCOMING_RUNS = 5;

@@ -1,8 +1,9 @@
 import type { Prisma } from "@/generated/prisma/client";
 import type { z } from "zod";
-import type { listIngestionsInput } from "@/server/domain/ingestion-input";
-import type { ServiceDeps } from "../deps";
-import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+import type { listIngestionsInput } from "@/shared/contracts/ingestions";
+import type { ServiceDeps } from "@/server/deps";
+import type { IngestionView } from "@/shared/contracts/ingestions";
+import { ingestionSelect, toIngestionView } from "./ingestion-view";
 
 export async function listIngestions(
   deps: ServiceDeps,

@@ -1,7 +1,8 @@
 // What the next run of an ingestion would load, from a listing of its source: for refresh plans.
-import { matcher } from "@/server/sources/matcher";
-import { listAll, SourceError } from "@/server/sources/source";
-import type { ServiceDeps } from "../deps";
+import { candidate, claimOrder, withinRunLimits, type ListedObject } from "@/server/domain/file-selection";
+import { listBounded } from "@/server/sources/listing";
+import { SourceError } from "@/server/sources/source";
+import type { ServiceDeps } from "@/server/deps";
 import type { IngestionRow } from "./ingestion-view";
 
 export interface NextRunFiles {
@@ -26,28 +27,19 @@ export async function nextRunFiles(
   opts: { forgetHistory: boolean; listLimit?: number },
 ): Promise<NextRunFiles | { error: string }> {
   const limit = opts.listLimit ?? NEXT_RUN_LIST_LIMIT;
-  const matches = matcher(ingestion.sourceGlob);
-  const after = ingestion.sourceModifiedAfter;
-  const wanted: { path: string; size: number; lastModified: Date }[] = [];
-  let listed = 0;
-  let truncated = false;
+  // Only what loads counts: empty files are skipped by runs.
+  const selected = candidate({ glob: ingestion.sourceGlob, modifiedAfter: ingestion.sourceModifiedAfter }, { emptyFiles: "exclude" });
+  const wanted: ListedObject[] = [];
+  let truncated: boolean;
   try {
     const source = await deps.engine.sources({
       tenantId: ingestion.tenantId,
       connectionId: ingestion.connectionId,
       sourcePath: ingestion.sourcePath,
     });
-    for await (const page of listAll(source)) {
-      for (const o of page) {
-        if (listed >= limit) {
-          truncated = true;
-          break;
-        }
-        listed += 1;
-        if (o.size > 0 && matches(o.path) && (!after || o.lastModified > after)) wanted.push(o);
-      }
-      if (truncated) break;
-    }
+    ({ truncated } = await listBounded(source, limit, (objects) => {
+      wanted.push(...objects.filter(selected));
+    }));
   } catch (error) {
     if (error instanceof SourceError) return { error: error.message };
     throw error;
@@ -65,19 +57,14 @@ export async function nextRunFiles(
     fresh = wanted.filter((w) => !known.has(w.path));
   }
   // The order and limits of a run's claim: oldest first, within max files and max bytes.
-  fresh.sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const maxFiles = ingestion.maxFilesPerRun ?? Number.POSITIVE_INFINITY;
-  const maxBytes = ingestion.maxBytesPerRun === null ? Number.POSITIVE_INFINITY : Number(ingestion.maxBytesPerRun);
-  let nextFiles = 0;
-  let nextBytes = 0;
-  for (const f of fresh) {
-    if (nextFiles >= maxFiles || (nextFiles > 0 && nextBytes + f.size > maxBytes)) break;
-    nextFiles += 1;
-    nextBytes += f.size;
-  }
+  fresh.sort(claimOrder);
+  const next = withinRunLimits(fresh, {
+    maxFiles: ingestion.maxFilesPerRun,
+    maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
+  });
   return {
     pending: { files: fresh.length, bytes: fresh.reduce((n, f) => n + f.size, 0) },
-    nextRun: { files: nextFiles, bytes: nextBytes },
+    nextRun: { files: next.length, bytes: next.reduce((n, f) => n + f.size, 0) },
     truncated,
   };
 }

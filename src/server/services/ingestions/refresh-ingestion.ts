@@ -2,70 +2,37 @@
 // so the next run reloads the whole source; NEW_ONLY drops the table but keeps the history, so
 // only files that arrive later load. A dry run answers with the plan and changes nothing.
 import { DomainError } from "@/server/domain/errors";
-import type { RefreshIngestionInput } from "@/server/domain/ingestion-input";
-import { dropDestination, destinationRows, ledgerEntries } from "@/server/engine/maintenance";
-import { plural } from "@/server/domain/text";
-import { tenantKey } from "../auth/tenants";
+import type { RefreshIngestionInput, RefreshOutput, RefreshPlan } from "@/shared/contracts/ingestions";
+import { plural } from "@/shared/format";
+import { tenantDestination } from "./destination-table";
 import { UNFINISHED } from "@/server/runs/file-state";
-import type { ServiceDeps } from "../deps";
-import type { TriggerResult } from "../runs/trigger-run";
-import { activeWork, withIngestionGuard } from "./ingestion-guard";
+import type { ServiceDeps } from "@/server/deps";
+import type { RunStarted } from "@/shared/contracts/run-started";
+import { activeWork, holderOf } from "@/server/runs/run-record";
+import { withIngestionGuard } from "./ingestion-guard";
 import { findOwnedIngestion } from "./ingestion-rules";
 import type { IngestionRow } from "./ingestion-view";
-import { NEXT_RUN_LIST_LIMIT, nextRunFiles, type NextRunFiles } from "./next-run-files";
+import { NEXT_RUN_LIST_LIMIT, nextRunFiles } from "./next-run-files";
 import { runLoadMs } from "@/server/domain/cost";
 import { resolvePrices } from "../cost/estimate-cost";
-import { loadModel } from "../cost/load-model";
+import { loadModel } from "@/server/engine/calibration";
 
 /** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
 const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;
-
-/** What loading the next run's files should take and cost in compute, by the calibrated load model. */
-export interface LoadEstimate {
-  durationMs: number;
-  mbPerSecond: number;
-  computeCost: number;
-}
-
-export interface RefreshPlan {
-  mode: "FULL" | "NEW_ONLY";
-  table: { name: string; exists: boolean; rows: number };
-  /** Files in the history; `forget` of them are deleted, `skip` unfinished ones marked SKIPPED. */
-  history: { files: number; forget: number; skip: number };
-  /** Ledger entries (loaded files) the warehouse forgets with the table. */
-  ledgerEntries: number;
-  /** What would load afterwards, from a listing; null when the source could not be listed. */
-  load: (NextRunFiles & { estimate: LoadEstimate }) | null;
-  warnings: string[];
-  /** The plan in sentences, in order. */
-  steps: string[];
-}
-
-export interface RefreshResult {
-  dryRun: boolean;
-  executed: boolean;
-  plan: RefreshPlan;
-  /** The run started after the cleanup (autoRun). */
-  run: TriggerResult | null;
-  message: string;
-}
-
-
 
 export async function planRefresh(
   deps: ServiceDeps,
   tenantId: string,
   ingestion: IngestionRow,
   mode: "FULL" | "NEW_ONLY",
-  /** The refresh's own guard, when planning inside it. */
-  guardRunId?: string,
+  /** The refresh's own maintenance lock, when planning inside it. */
+  guardToken?: string,
 ): Promise<RefreshPlan> {
   const destination = { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable };
   const name = `${destination.schema}.${destination.table}`;
-  const { rows, ledger } = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), async (c) => ({
-    rows: await destinationRows(c, destination),
-    ledger: await ledgerEntries(c, destination),
-  }));
+  const state = await (await tenantDestination(deps, tenantId)).describe(destination);
+  const rows = state.table?.rows ?? null;
+  const ledger = state.ledger.find((l) => l.ingestionId === ingestion.id)?.files ?? 0;
   const [files, unfinished] = await Promise.all([
     deps.db.processedFile.count({ where: { ingestionId: ingestion.id } }),
     deps.db.processedFile.count({ where: { ingestionId: ingestion.id, status: { in: [...SKIPPED_BY_NEW_ONLY] } } }),
@@ -83,11 +50,8 @@ export async function planRefresh(
   }
   if ("error" in listing) warnings.push(`Could not list the source, so what would load is unknown: ${listing.error}`);
   if (load?.truncated) warnings.push(`The listing stopped after ${plural(NEXT_RUN_LIST_LIMIT, "object")}; the counts of files to load are lower bounds`);
-  const active = await deps.db.run.findFirst({
-    where: { activeIngestionId: ingestion.id },
-    select: { id: true, status: true, currentStep: true },
-  });
-  if (active && active.id !== guardRunId) {
+  const active = await holderOf(deps, ingestion.id);
+  if (active && !(active.kind === "maintenance" && active.token === guardToken)) {
     const work = activeWork(active);
     warnings.push(`${work[0]?.toUpperCase()}${work.slice(1)}: executing the refresh now would be refused until it finishes`);
   }
@@ -106,7 +70,7 @@ export async function planRefresh(
   return { mode, table: { name, exists: rows !== null, rows: rows ?? 0 }, history, ledgerEntries: ledger, load, warnings, steps };
 }
 
-export async function refreshIngestion(deps: ServiceDeps, tenantId: string, input: RefreshIngestionInput): Promise<RefreshResult> {
+export async function refreshIngestion(deps: ServiceDeps, tenantId: string, input: RefreshIngestionInput): Promise<RefreshOutput> {
   const ingestion = await findOwnedIngestion(deps, tenantId, input.id);
   const table = `${ingestion.destinationSchema}.${ingestion.destinationTable}`;
   if (!input.dryRun && !input.confirm) {
@@ -120,8 +84,8 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
     const plan = await planRefresh(deps, tenantId, ingestion, input.mode);
     return { dryRun: true, executed: false, plan, run: null, message: `Dry run: nothing changed. ${plan.steps.join(". ")}.` };
   }
-  return withIngestionGuard<RefreshResult>(deps, ingestion, { doing: "refresh", operation: "a refresh" }, async (guard) => {
-    const plan = await planRefresh(deps, tenantId, ingestion, input.mode, guard.runId);
+  return withIngestionGuard<RefreshOutput>(deps, ingestion, { doing: "refresh", operation: "a refresh" }, async (guard) => {
+    const plan = await planRefresh(deps, tenantId, ingestion, input.mode, guard.token);
     const now = deps.clock();
     await guard.assertHeld();
     // Metadata first: a crash before the warehouse change leaves the table and its ledger, and
@@ -140,9 +104,11 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
       });
     }
     await guard.assertHeld();
-    const dropped = await deps.engine.warehouse.withConnection(await tenantKey(deps, tenantId), (c) =>
-      dropDestination(c, { ingestionId: ingestion.id, schema: ingestion.destinationSchema, table: ingestion.destinationTable }),
-    );
+    const dropped = await (await tenantDestination(deps, tenantId)).drop({
+      ingestionId: ingestion.id,
+      schema: ingestion.destinationSchema,
+      table: ingestion.destinationTable,
+    });
     deps.log.info(
       `[ingestions] refreshed '${ingestion.name}' (${ingestion.id}) ${input.mode}: dropped ${table} (${dropped.rowsDropped} rows), ` +
         `${plan.history.forget} file(s) forgotten, ${plan.history.skip} skipped`,
@@ -152,12 +118,10 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
       return { result: { dryRun: false, executed: true, plan, run: null, message: `${done}. The next run loads ${input.mode === "FULL" ? "everything again" : "only new files"}.` } };
     }
     // The guard becomes the refresh's run: nothing could start in between.
-    await deps.db.run.update({ where: { id: guard.runId }, data: { currentStep: null, updatedAt: deps.clock() } });
-    const launched = await deps.runs.launch({ runId: guard.runId, ingestionId: ingestion.id, tenantId, eventId: `run:${guard.runId}` });
-    const run: TriggerResult =
-      launched.method === "inngest"
-        ? { method: "inngest", runId: guard.runId, eventId: launched.eventId }
-        : { method: "direct", runId: guard.runId };
-    return { result: { dryRun: false, executed: true, plan, run, message: `${done}. Run ${guard.runId} started.` }, keep: true };
+    const runId = await guard.becomeRun();
+    const launched = await deps.runs.launch({ runId, ingestionId: ingestion.id, tenantId, eventId: `run:${runId}` });
+    const run: RunStarted =
+      launched.method === "inngest" ? { method: "inngest", runId, eventId: launched.eventId } : { method: "direct", runId };
+    return { result: { dryRun: false, executed: true, plan, run, message: `${done}. Run ${runId} started.` }, keep: true };
   });
 }

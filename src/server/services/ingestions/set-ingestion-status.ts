@@ -2,10 +2,11 @@
 // from now rather than replaying the ones missed while paused.
 import { DomainError } from "@/server/domain/errors";
 import { nextIngestionStatus, type IngestionAction } from "@/server/domain/status-transitions";
-import type { ServiceDeps } from "../deps";
+import type { ServiceDeps } from "@/server/deps";
 import { scheduleOf } from "@/server/domain/schedule";
 import { findOwnedIngestion, nextRunFor } from "./ingestion-rules";
-import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+import type { IngestionView } from "@/shared/contracts/ingestions";
+import { ingestionSelect, toIngestionView } from "./ingestion-view";
 
 export async function setIngestionStatus(
   deps: ServiceDeps,

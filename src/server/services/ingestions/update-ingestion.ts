@@ -1,15 +1,14 @@
 import type { Prisma } from "@/generated/prisma/client";
 import { DomainError } from "@/server/domain/errors";
-import type { UpdateIngestionInput } from "@/server/domain/ingestion-input";
-import { plural } from "@/server/domain/text";
-import type { ServiceDeps } from "../deps";
+import type { ChangedIngestionView, UpdateIngestionInput } from "@/shared/contracts/ingestions";
+import { plural } from "@/shared/format";
+import type { ServiceDeps } from "@/server/deps";
 import {
   adoptTable,
   assertTableUsable,
   inspectTable,
   recordAdoptedFiles,
   type AdoptingSource,
-  type DestinationChange,
 } from "./destination-table";
 import { withIngestionGuard } from "./ingestion-guard";
 import { scheduleOf } from "@/server/domain/schedule";
@@ -20,7 +19,7 @@ import {
   scheduleColumns,
   withUniqueGuard,
 } from "./ingestion-rules";
-import { ingestionSelect, toIngestionView, type IngestionView } from "./ingestion-view";
+import { ingestionSelect, toIngestionView } from "./ingestion-view";
 
 /** Stable JSON for comparing option objects regardless of key order. */
 function canonical(value: unknown): string {
@@ -35,7 +34,7 @@ function canonical(value: unknown): string {
 }
 
 /** The updated ingestion, and, after a move, what happened to the tables. */
-export type UpdatedIngestion = IngestionView & { destinationChange?: DestinationChange };
+export type UpdatedIngestion = ChangedIngestionView;
 
 export async function updateIngestion(
   deps: ServiceDeps,

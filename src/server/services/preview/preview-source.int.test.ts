@@ -5,24 +5,22 @@ import path from "node:path";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DomainError } from "@/server/domain/errors";
-import { previewInput, type PreviewDraft } from "@/server/domain/preview-input";
 import { literal } from "@/server/engine/sql";
-import type { PreviewLimits, ServiceDeps } from "@/server/services/deps";
+import type { PreviewLimits, ServiceDeps } from "@/server/deps";
 import type { Source } from "@/server/sources/source";
 import { grantsForAll } from "@/server/domain/grants";
 import { createConnection } from "@/server/services/connections/create-connection";
-import { createConnectionInput } from "@/server/domain/connection-input";
+import { createConnectionInput } from "@/shared/contracts/connections";
 import { ensureTenant } from "@/server/services/auth/tenants";
-import { createSourceFactory, type SourceFactory } from "@/server/sources/source-factory";
-import { createLocalConnection, createS3Connection, filesSource, FILES, grantS3Endpoint, testGrant, testSecrets } from "@/test/connection-fixtures";
-import { createTestDatabase, type TestDatabase } from "@/test/databases";
+import type { SourceFactory } from "@/server/sources/source-factory";
+import { createLocalConnection, createS3Connection, filesSource, FILES, testGrant, testSecrets } from "@/test/connection-fixtures";
+import { createTestDatabase, type TestDatabase, testDeps, grantsWith, withConfig } from "@/test/world";
 import { withMemoryDuckDb } from "@/test/duckdb-files";
 import { jsonl, writeFiles } from "@/test/run-fixtures";
 import { freePort, S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from "@/test/s3-server";
-import { testDeps } from "@/test/service-deps";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
 import { previewSource } from "./preview-source";
-import { previewOutput, type PreviewOutput } from "./preview-view";
+import { previewInput, previewOutput, type PreviewDraft, type PreviewOutput } from "@/shared/contracts/ingestions-preview";
 
 const BUCKET = "landing";
 
@@ -67,8 +65,7 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     // The tenant is granted the root and the test server; it previews through its connections.
     const grants = grantsForAll(testGrant([root.path], [s3.endpoint]));
     const secrets = testSecrets();
-    const sources = probedFactory(createSourceFactory(t.database.prisma, { grants, secrets, env: {} }), probe);
-    deps = testDeps(t.database.prisma, { localRoots: [root.path], grants, secrets, engine: { sources } });
+    deps = testDeps(t.database.prisma, { localRoots: [root.path], grants, secrets, wrapSources: (base) => probedFactory(base, probe) });
     tenantId = (await ensureTenant(deps, `preview-${Math.random().toString(36).slice(2, 8)}`)).id;
     await createLocalConnection(deps, tenantId, FILES, root.path);
     await createS3Connection(deps, tenantId, "s3", { endpoint: s3.endpoint, bucket: BUCKET });
@@ -105,8 +102,8 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
     return out;
   }
 
-  async function previewError(draft: PreviewDraft): Promise<DomainError> {
-    const error = await previewSource(deps, tenantId, previewInput.parse(draft)).then(
+  async function previewError(draft: PreviewDraft, d: ServiceDeps = deps): Promise<DomainError> {
+    const error = await previewSource(d, tenantId, previewInput.parse(draft)).then(
       () => null,
       (e: unknown) => e,
     );
@@ -473,11 +470,8 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
   it("local storage errors are clear bad requests: a connection whose root is no longer granted, a link out of the root, a missing directory", async () => {
     // The operator granted a directory, the tenant made a connection on it, then the grant was withdrawn.
     const elsewhere = await makeTempDir("preview-elsewhere");
-    const granted = deps.config.grants.fallback;
     try {
-      granted.localRoots = [root.path, elsewhere.path];
-      await createLocalConnection(deps, tenantId, "elsewhere", elsewhere.path);
-      granted.localRoots = [root.path];
+      await createLocalConnection(withConfig(deps, { config: { grants: grantsWith(deps.config.grants, { localRoots: [elsewhere.path] }) } }), tenantId, "elsewhere", elsewhere.path);
       await writeFile(path.join(elsewhere.path, "a.jsonl"), jsonl([{ id: 1 }]));
       expect(await previewError({ source: { connection: "elsewhere" }, format: { type: "JSON" } })).toMatchObject({
         code: "BAD_REQUEST",
@@ -493,7 +487,6 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
       });
       expect(probe.paths).toEqual([]);
     } finally {
-      granted.localRoots = [root.path];
       await elsewhere.remove();
     }
     const missing = path.join(root.path, "nowhere");
@@ -523,9 +516,9 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
   describe("S3", () => {
     const s3Source = (prefix: string, connection = "s3") => ({ connection, path: prefix });
     /** Another S3 connection of the tenant, on the test server unless `location` says otherwise. */
-    const s3Connection = (name: string, location: Record<string, unknown>) =>
+    const s3Connection = (name: string, location: Record<string, unknown>, d: ServiceDeps = deps) =>
       createConnection(
-        deps,
+        d,
         tenantId,
         createConnectionInput.parse({
           name,
@@ -601,9 +594,9 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
 
     it("an unreachable endpoint, a missing bucket and unknown credentials are bad requests on the connection", async () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`;
-      grantS3Endpoint(deps, endpoint);
-      await s3Connection("s3-down", { endpoint });
-      expect(await previewError({ source: s3Source("events", "s3-down"), format: { type: "JSON" } })).toMatchObject({
+      const granted = withConfig(deps, { config: { grants: grantsWith(deps.config.grants, { endpoints: [endpoint] }) } });
+      await s3Connection("s3-down", { endpoint }, granted);
+      expect(await previewError({ source: s3Source("events", "s3-down"), format: { type: "JSON" } }, granted)).toMatchObject({
         code: "BAD_REQUEST",
         field: "source.connection",
         message: `Cannot reach the S3 endpoint at ${endpoint}: ECONNREFUSED`,
@@ -615,9 +608,9 @@ describe("previewSource (PGlite + local files + s3rver + DuckDB)", () => {
         message: `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}`,
       });
       // A reference the operator granted but whose keys the server does not have.
-      deps.config.grants.fallback.s3?.credentialRefs?.push("NOBODY");
-      await s3Connection("s3-nobody", { credentials: { kind: "ENV_REF", ref: "NOBODY" } });
-      expect(await previewError({ source: s3Source("events", "s3-nobody"), format: { type: "JSON" } })).toMatchObject({
+      const referenced = withConfig(granted, { config: { grants: grantsWith(granted.config.grants, { credentialRefs: ["NOBODY"] }) } });
+      await s3Connection("s3-nobody", { credentials: { kind: "ENV_REF", ref: "NOBODY" } }, referenced);
+      expect(await previewError({ source: s3Source("events", "s3-nobody"), format: { type: "JSON" } }, referenced)).toMatchObject({
         code: "BAD_REQUEST",
         field: "source.connection",
         message:

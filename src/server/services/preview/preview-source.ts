@@ -4,21 +4,20 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { DomainError } from "@/server/domain/errors";
-import type { PreviewInput } from "@/server/domain/preview-input";
 import { previewFiles, type PreviewFile } from "@/server/engine/preview";
-import { matcher } from "@/server/sources/matcher";
+import { candidate, withinRunLimits } from "@/server/domain/file-selection";
+import { mapLimit } from "@/server/domain/map-limit";
+import { listBounded } from "@/server/sources/listing";
 import { SourceError, type Source, type SourceObject } from "@/server/sources/source";
-import type { PreviewLimits, ServiceDeps } from "../deps";
+import type { PreviewLimits, ServiceDeps } from "@/server/deps";
 import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
-import type { PreviewOutput, PreviewOutputWarning } from "./preview-view";
+import type { PreviewInput, PreviewOutput, PreviewOutputWarning } from "@/shared/contracts/ingestions-preview";
 
 export const DEFAULT_PREVIEW_LIMITS: Required<PreviewLimits> = {
   maxFiles: 20,
   maxBytes: 64 * 1024 * 1024,
   maxListed: 100_000,
 };
-
-const LIST_PAGE = 1000;
 
 /** Failures of the whole source (not of one object): the preview stops with them. */
 const SOURCE_WIDE: ReadonlySet<SourceError["code"]> = new Set(["UNREACHABLE", "NO_CREDENTIALS", "INVALID_CREDENTIALS", "NO_SUCH_BUCKET", "ENDPOINT_REFUSED"]);
@@ -51,35 +50,25 @@ interface Listing {
 
 /** Lists up to `maxListed` objects, counting the matches and keeping the first ones as the sample. */
 async function listSource(source: Source, input: PreviewInput, limits: Required<PreviewLimits>): Promise<Listing> {
-  const matches = matcher(input.source.glob ?? null);
-  const after = input.source.modifiedAfter ?? null;
-  const out: Listing = { listed: 0, matched: 0, matchedBytes: 0, truncated: false, sample: [], overBudget: null };
-  let sampleBytes = 0;
-  let sampling = true;
-  let cursor: string | null = null;
-  do {
-    const page = await source.list(cursor, Math.min(LIST_PAGE, limits.maxListed - out.listed));
-    out.listed += page.objects.length;
-    for (const o of page.objects) {
-      if (!matches(o.path) || (after && o.lastModified <= after)) continue;
-      out.matched += 1;
-      out.matchedBytes += o.size;
-      if (!sampling) continue;
-      if (out.sample.length >= limits.maxFiles) {
-        sampling = false;
-      } else if (out.sample.length > 0 && sampleBytes + o.size > limits.maxBytes) {
-        // The first files, not a pick of small ones: the sample stops at the first that does not fit.
-        out.overBudget = o;
-        sampling = false;
-      } else {
-        out.sample.push(o);
-        sampleBytes += o.size;
-      }
+  // Empty files are matched and sampled too: the preview reads past them, as a run skips them.
+  const selected = candidate({ glob: input.source.glob ?? null, modifiedAfter: input.source.modifiedAfter ?? null }, { emptyFiles: "include" });
+  let matched = 0;
+  let matchedBytes = 0;
+  /** The first matched files, as many as the sample may hold. */
+  const first: SourceObject[] = [];
+  const listing = await listBounded(source, limits.maxListed, (objects) => {
+    for (const o of objects) {
+      if (!selected(o)) continue;
+      matched += 1;
+      matchedBytes += o.size;
+      if (first.length < limits.maxFiles) first.push(o);
     }
-    cursor = page.nextCursor;
-    if (cursor !== null && out.listed >= limits.maxListed) out.truncated = true;
-  } while (cursor !== null && !out.truncated);
-  return out;
+  });
+  // The first files, not a pick of small ones: the sample stops at the first that does not fit
+  // the byte budget (as a run's claim stops at its limits).
+  const sample = withinRunLimits(first, { maxFiles: limits.maxFiles, maxBytes: limits.maxBytes });
+  const overBudget = first[sample.length] ?? null;
+  return { listed: listing.listed, matched, matchedBytes, truncated: listing.truncated, sample, overBudget };
 }
 
 function noMatchMessage(uri: string, input: PreviewInput, listed: number): string {
@@ -90,29 +79,6 @@ function noMatchMessage(uri: string, input: PreviewInput, listed: number): strin
   ].filter((c) => c !== null);
   const what = conditions.length > 0 ? ` ${conditions.join(" and ")}` : "";
   return `No files under ${uri}${what} (${count(listed)} listed; names starting with _ or . are skipped)`;
-}
-
-/**
- * `fn` over `items`, `limit` at a time. On a failure no new item starts, and the failure is
- * thrown once the running ones have finished: nothing writes into a directory being removed.
- */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const failures: unknown[] = [];
-  const worker = async () => {
-    while (failures.length === 0 && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i] as T);
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures[0];
-  return out;
 }
 
 export async function previewSource(deps: ServiceDeps, tenantId: string, input: PreviewInput): Promise<PreviewOutput> {

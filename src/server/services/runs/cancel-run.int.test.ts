@@ -8,9 +8,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DomainError } from "@/server/domain/errors";
 import { DEFAULT_RUN_SETTINGS } from "@/server/runs/run-deps";
 import { ensureTenant } from "@/server/services/auth/tenants";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/databases";
-import { createRunWorld, jsonl, makeIngestion, writeFiles, type RunWorld } from "@/test/run-fixtures";
-import { recordingLauncher } from "@/test/service-deps";
+import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, recordingLauncher } from "@/test/world";
+import { jsonl, makeIngestion, writeFiles } from "@/test/run-fixtures";
 import { cancelRun } from "./cancel-run";
 import { triggerRun } from "./trigger-run";
 

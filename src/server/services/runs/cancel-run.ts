@@ -3,45 +3,30 @@
 // and giving its unfinished files back to the queue.
 import { DomainError, notFound } from "@/server/domain/errors";
 import { FINAL_RUN_STATUSES } from "@/server/domain/status-transitions";
-import type { ServiceDeps } from "../deps";
-import { MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
-import { getRun, type RunDetail } from "./get-run";
+import type { ServiceDeps } from "@/server/deps";
+import { cancelQueuedRun, requestCancel } from "@/server/runs/run-record";
+import type { RunDetail } from "@/shared/contracts/runs";
+import { getRun } from "./get-run";
 
 export async function cancelRun(deps: ServiceDeps, tenantId: string, runId: string): Promise<RunDetail["run"]> {
   const run = await deps.db.run.findFirst({
     where: { id: runId, ingestion: { tenantId } },
-    select: { status: true, currentStep: true, ingestionId: true, cancelRequestedAt: true },
+    select: { status: true, ingestionId: true, cancelRequestedAt: true },
   });
-  // A maintenance hold is no run (lists leave it out): it is not found either.
-  if (!run || run.currentStep?.startsWith(MAINTENANCE_STEP)) throw notFound("run", runId);
+  if (!run) throw notFound("run", runId);
   if (FINAL_RUN_STATUSES.includes(run.status)) {
     throw new DomainError("BAD_REQUEST", `Run ${runId} already finished as ${run.status}; only a queued or running run can be cancelled`);
   }
   const now = deps.clock();
   if (run.status === "QUEUED") {
     // It holds no file yet: it ends now, and frees its ingestion.
-    const { count } = await deps.db.run.updateMany({
-      where: { id: runId, status: "QUEUED" },
-      data: {
-        status: "CANCELLED",
-        activeIngestionId: null,
-        currentStep: null,
-        cancelRequestedAt: now,
-        finishedAt: now,
-        durationMs: 0,
-        error: "Cancelled on request before it started",
-        updatedAt: now,
-      },
-    });
-    if (count === 1) {
+    const cancelled = await cancelQueuedRun(deps, runId, now);
+    if (cancelled) {
       await deps.db.ingestion.update({ where: { id: run.ingestionId }, data: { lastRunAt: now, lastRunStatus: "CANCELLED" } });
       return (await getRun(deps, tenantId, runId)).run;
     }
     // It started meanwhile: ask it to stop like any running run.
   }
-  await deps.db.run.updateMany({
-    where: { id: runId, status: "RUNNING", cancelRequestedAt: null },
-    data: { cancelRequestedAt: now },
-  });
+  await requestCancel(deps, runId, now);
   return (await getRun(deps, tenantId, runId)).run;
 }

@@ -1,19 +1,12 @@
 import { notFound } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
-import { runWarnings } from "@/server/domain/run-warnings";
+import type { ServiceDeps } from "@/server/deps";
+import { runWarnings } from "@/shared/run-warnings";
 import { queueStates } from "@/server/runs/run-slots";
-import { runSelect, toRunView, type RunView } from "./run-view";
+import type { FileStatus } from "@/generated/prisma/enums";
+import type { RunDetail } from "@/shared/contracts/runs";
+import { runSelect, toRunView } from "./run-view";
 
 const FILES_SHOWN = 500;
-
-type FileStatusValue = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED" | "SKIPPED" | "MISSING";
-
-export interface RunDetail {
-  run: RunView;
-  files: { id: string; path: string; status: FileStatusValue; size: number; rowCount: number | null; retryCount: number; error: string | null }[];
-  filesTotal: number;
-  schemaVersions: { version: number; diff: unknown; warnings: RunView["warnings"]; createdAt: Date }[];
-}
 
 /**
  * A run and what it did to each file. Outcomes come from the run's attempts, so they stay as they
@@ -42,7 +35,7 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
     take: FILES_SHOWN - failed.length,
     select: attemptSelect,
   });
-  const heldWhere = { runId: id, status: { in: ["PENDING", "PROCESSING"] as FileStatusValue[] }, attempts: { none: { runId: id } } };
+  const heldWhere = { runId: id, status: { in: ["PENDING", "PROCESSING"] as FileStatus[] }, attempts: { none: { runId: id } } };
   const [held, attemptsTotal, heldTotal, versions] = await Promise.all([
     deps.db.processedFile.findMany({
       where: heldWhere,

@@ -2,11 +2,13 @@
 // unfinished. The original run stays as it was (its outcomes are its file attempts).
 import { DomainError, notFound } from "@/server/domain/errors";
 import { UNFINISHED } from "@/server/runs/file-state";
-import { runHadFiles } from "@/server/runs/pipeline";
-import type { ServiceDeps } from "../deps";
-import { triggerRun, type TriggerResult } from "./trigger-run";
+import { runHadFiles } from "@/server/runs/steps/start";
+import type { ServiceDeps } from "@/server/deps";
+import type { RetryRunOutput } from "@/shared/contracts/runs";
+import { triggerRun } from "./trigger-run";
 
-export type RetryResult = TriggerResult & { retryOfRunId: string; filesToRetry: number | null };
+/** What runs.retry answers (shared/contracts/runs.ts). */
+export type RetryResult = RetryRunOutput;
 
 
 export async function retryRun(deps: ServiceDeps, tenantId: string, runId: string): Promise<RetryResult> {

@@ -1,10 +1,9 @@
-// What the API returns for a run.
-import { z } from "zod";
+// A run row as the API returns it (shared/contracts/runs.ts): the columns it selects and how it
+// maps them.
 import type { Prisma } from "@/generated/prisma/client";
-import { runWarning, runWarnings } from "@/server/domain/run-warnings";
+import type { RunView } from "@/shared/contracts/runs";
+import { runWarnings } from "@/shared/run-warnings";
 import type { QueueState } from "@/server/runs/run-slots";
-
-export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "NO_NEW_FILES", "FAILED", "CANCELLED"] as const;
 
 export const runSelect = {
   id: true,
@@ -34,40 +33,6 @@ export const runSelect = {
 } satisfies Prisma.RunSelect;
 
 type RunRow = Prisma.RunGetPayload<{ select: typeof runSelect }>;
-
-export const runView = z.object({
-  id: z.string(),
-  ingestionId: z.string(),
-  ingestionName: z.string(),
-  status: z.enum(RUN_STATUSES),
-  trigger: z.enum(["MANUAL", "SCHEDULE", "RETRY", "REFRESH"]),
-  method: z.enum(["DIRECT", "INNGEST"]),
-  eventId: z.string().nullable(),
-  retryOfRunId: z.string().nullable(),
-  currentStep: z.string().nullable(),
-  metrics: z.object({
-    filesDiscovered: z.number(),
-    filesLoaded: z.number(),
-    filesFailed: z.number(),
-    filesSkipped: z.number(),
-    rowsLoaded: z.number(),
-    bytesLoaded: z.number(),
-    durationMs: z.number().nullable(),
-  }),
-  /** Recorded when the run claims its files: bytes claimed and the duration the load rate predicts. */
-  estimate: z.object({ durationMs: z.number(), bytes: z.number() }).nullable(),
-  error: z.string().nullable(),
-  /** What the run noticed about the data without failing (e.g. a column that became JSON for one odd value). */
-  warnings: z.array(runWarning),
-  /** Set once runs.cancel asked a running run to stop (it does at its next batch boundary). */
-  cancelRequestedAt: z.date().nullable(),
-  /** A QUEUED run waiting for a slot: its place among all waiting runs (1 starts next) and why it waits. */
-  queue: z.object({ position: z.number(), reason: z.string() }).nullable(),
-  queuedAt: z.date(),
-  startedAt: z.date().nullable(),
-  finishedAt: z.date().nullable(),
-});
-export type RunView = z.infer<typeof runView>;
 
 export function toRunView(r: RunRow, queue: QueueState | null = null): RunView {
   return {
@@ -102,23 +67,3 @@ export function toRunView(r: RunRow, queue: QueueState | null = null): RunView {
     finishedAt: r.finishedAt,
   };
 }
-
-export const FILE_STATUSES = ["PENDING", "PROCESSING", "SUCCESS", "FAILED", "SKIPPED", "MISSING"] as const;
-
-export const fileOutcomeView = z.object({
-  id: z.string(),
-  path: z.string(),
-  status: z.enum(FILE_STATUSES),
-  size: z.number(),
-  rowCount: z.number().nullable(),
-  retryCount: z.number(),
-  error: z.string().nullable(),
-});
-
-/** A schema version a run made: its diff, and the warnings about the columns it created. */
-export const runSchemaVersionView = z.object({
-  version: z.number(),
-  diff: z.unknown(),
-  warnings: z.array(runWarning),
-  createdAt: z.date(),
-});

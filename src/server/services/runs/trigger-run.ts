@@ -1,15 +1,17 @@
-// Starts a run of an ingestion. The unique `activeIngestionId` index is the guard: of several
-// concurrent triggers exactly one creates a run; the others get CONFLICT naming it.
+// Starts a run of an ingestion. queueRun (runs/run-record.ts) takes the one-active-run guard: of
+// several concurrent triggers exactly one creates a run; the others, and any trigger while
+// maintenance holds the ingestion, get CONFLICT naming what holds it.
 import { DomainError } from "@/server/domain/errors";
-import type { ServiceDeps } from "../deps";
-import { activeWork, expireStaleRuns, MAINTENANCE_STEP } from "../ingestions/ingestion-guard";
-
-export { expireStaleRuns };
+import type { ServiceDeps } from "@/server/deps";
+import type { RunStarted } from "@/shared/contracts/run-started";
+import { activeWork, queueRun } from "@/server/runs/run-record";
+import { expireStaleRuns } from "@/server/runs/stopped-run";
 import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 
 export type RunTriggerKind = "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH";
 
-export type TriggerResult = { method: "direct"; runId: string } | { method: "inngest"; runId: string; eventId: string };
+/** What runs.trigger answers (shared/contracts/run-started.ts). */
+export type TriggerResult = RunStarted;
 
 export async function triggerRun(
   deps: ServiceDeps,
@@ -19,36 +21,19 @@ export async function triggerRun(
 ): Promise<TriggerResult> {
   const ingestion = await findOwnedIngestion(deps, tenantId, ingestionId);
   await expireStaleRuns(deps, { ingestionId });
-  let runId: string;
-  try {
-    const run = await deps.db.run.create({
-      data: {
-        ingestionId,
-        activeIngestionId: ingestionId,
-        status: "QUEUED",
-        trigger: options.trigger ?? "MANUAL",
-        method: "DIRECT",
-        retryOfRunId: options.retryOfRunId ?? null,
-        queuedAt: deps.clock(),
-      },
-      select: { id: true },
-    });
-    runId = run.id;
-  } catch (error) {
-    if ((error as { code?: string }).code !== "P2002") throw error;
-    const active = await deps.db.run.findFirst({
-      where: { activeIngestionId: ingestionId },
-      select: { id: true, status: true, currentStep: true },
-    });
+  const queued = await queueRun(deps, { ingestionId, trigger: options.trigger ?? "MANUAL", retryOfRunId: options.retryOfRunId ?? null });
+  if (!queued.queued) {
+    const active = queued.holder;
     throw new DomainError(
       "CONFLICT",
-      active?.currentStep?.startsWith(MAINTENANCE_STEP)
+      active?.kind === "maintenance"
         ? `Ingestion '${ingestion.name}' is busy: ${activeWork(active)}; try again when it finishes`
         : active
           ? `Ingestion '${ingestion.name}' already has an active run ${active.id} (${active.status.toLowerCase()}); wait for it to finish`
           : `Ingestion '${ingestion.name}' already has an active run; wait for it to finish`,
     );
   }
+  const runId = queued.runId;
   const launched = await deps.runs.launch({
     runId,
     ingestionId,
