@@ -21,7 +21,8 @@ const only = process.argv.slice(2);
 
 interface Step {
   name: string;
-  args: string[];
+  /** One command, or several run in order (each runs; the step fails if any fails). */
+  args: string[] | string[][];
   env?: Record<string, string>;
   /** Runs first; false fails the step without running it. */
   prepare?: () => Promise<boolean>;
@@ -40,7 +41,14 @@ async function chromiumReady(): Promise<boolean> {
 }
 
 const steps: Step[] = [
-  { name: "lint", args: [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."] },
+  {
+    name: "lint",
+    args: [
+      [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."],
+      // Import cycles, which a per-file linter cannot see (.dependency-cruiser.cjs).
+      [bin("dependency-cruiser/bin/dependency-cruise.mjs"), "src", "scripts", "e2e", "--config", ".dependency-cruiser.cjs", "--output-type", "err"],
+    ],
+  },
   { name: "typecheck", args: [bin("typescript/bin/tsc"), "--noEmit"] },
   {
     name: "unit",
@@ -65,8 +73,15 @@ for (const step of steps) {
   console.log(`\n━━ ${step.name} ━━`);
   const started = Date.now();
   const ready = step.prepare ? await step.prepare() : true;
-  const r = ready ? spawnSync(process.execPath, step.args, { stdio: "inherit", env: { ...env, ...step.env } }) : null;
-  outcome.push({ name: step.name, ok: r?.status === 0, seconds: (Date.now() - started) / 1000 });
+  const commands = (Array.isArray(step.args[0]) ? step.args : [step.args]) as string[][];
+  let ok = ready;
+  if (ready) {
+    for (const args of commands) {
+      const r = spawnSync(process.execPath, args, { stdio: "inherit", env: { ...env, ...step.env } });
+      ok = ok && r.status === 0;
+    }
+  }
+  outcome.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000 });
 }
 
 interface VitestJson {
@@ -74,13 +89,34 @@ interface VitestJson {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults?: {
+    name: string;
+    message?: string;
+    assertionResults: { fullName: string; status: string; failureMessages?: string[] }[];
+  }[];
 }
-interface PlaywrightJson {
+interface PlaywrightSuite {
+  suites?: PlaywrightSuite[];
+  specs?: { title: string; file: string; tests: { status: string; results: { error?: { message?: string } }[] }[] }[];
+}
+interface PlaywrightJson extends PlaywrightSuite {
   stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+}
+function playwrightFailures(suite: PlaywrightSuite): string[] {
+  const own = (suite.specs ?? []).flatMap((spec) =>
+    spec.tests
+      .filter((t) => t.status === "unexpected")
+      .map((t) => `e2e/${spec.file} › ${spec.title}: ${firstLine(t.results.at(-1)?.error?.message)}`),
+  );
+  return [...own, ...(suite.suites ?? []).flatMap(playwrightFailures)];
 }
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** Each failed test with the first line of its error, so the end of the log names what failed. */
+const failures: string[] = [];
+// eslint-disable-next-line no-control-regex -- removes the terminal colours from the message
+const firstLine = (m: string | undefined) => (m ?? "").replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n")[0]?.slice(0, 300) ?? "";
 for (const file of ["unit.json", "integration.json"]) {
   const p = path.join(results, file);
   if (!existsSync(p)) continue;
@@ -88,6 +124,13 @@ for (const file of ["unit.json", "integration.json"]) {
   passed += j.numPassedTests;
   failed += j.numFailedTests;
   skipped += j.numPendingTests + j.numTodoTests;
+  for (const suite of j.testResults ?? []) {
+    const file = path.relative(root, suite.name);
+    const failedTests = suite.assertionResults.filter((a) => a.status === "failed");
+    for (const a of failedTests) failures.push(`${file} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    // A file that fails outside any test (an import error, a hook) has no failed assertion.
+    if (failedTests.length === 0 && suite.message) failures.push(`${file}: ${firstLine(suite.message)}`);
+  }
 }
 const e2e = path.join(results, "e2e-results.json");
 if (existsSync(e2e)) {
@@ -95,11 +138,13 @@ if (existsSync(e2e)) {
   passed += j.stats.expected + j.stats.flaky;
   failed += j.stats.unexpected;
   skipped += j.stats.skipped;
+  failures.push(...playwrightFailures(j));
 }
 
 console.log("\n━━ summary ━━");
 for (const o of outcome) console.log(`${o.ok ? "✔" : "✘"} ${o.name.padEnd(12)} ${o.seconds.toFixed(1)} s`);
 const failedSteps = outcome.filter((o) => !o.ok).map((o) => o.name);
+for (const f of failures) console.log(`✘ ${f}`);
 if (failedSteps.length > 0) console.log(`failed steps: ${failedSteps.join(", ")}`);
 // Steps that fail without a test count (lint, typecheck, build) still count as a failure here.
 console.log(`tests: ${passed} passed, ${failed + (failedSteps.length > 0 && failed === 0 ? 1 : 0)} failed, ${skipped} skipped`);
