@@ -70,6 +70,8 @@ describe("the import-cycle check", () => {
     spawnSync(process.execPath, [path.join(root, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs"), target, "--config", ".dependency-cruiser.cjs", "--output-type", "err"], {
       cwd: root,
       encoding: "utf8",
+      // Plain text to compare (npm test forces colours for its steps).
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
     });
 
   it("fails on a cycle, even one made of a type-only import, naming its modules", () => {
