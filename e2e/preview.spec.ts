@@ -104,3 +104,31 @@ test("a preview says when nothing matches, and a refused source shows beside the
   await page.getByLabel("Path", { exact: true }).fill("preview-empty");
   await expect(page.locator("#source-path-error")).toHaveCount(0);
 });
+
+test("Preview, Estimate and Create wait until the tenant's connections have loaded, so they never go out without one", async ({ signedIn: page }) => {
+  const dir = `${localRoot}/preview-slow-connections`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/a.json`, '{"id":1}\n');
+  // The connection list answers late (a busy server): a click before it arrives must not send an empty connection.
+  let answered = false;
+  await page.route(
+    (url) => url.pathname.startsWith("/api/trpc/") && url.pathname.includes("connections.list"),
+    async (route) => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      answered = true;
+      await route.continue();
+    },
+  );
+  await page.goto("/ingestions/new");
+  await page.getByLabel("Path", { exact: true }).fill("preview-slow-connections");
+  await page.getByLabel("Glob").fill("*.json");
+  const previewButton = page.getByRole("button", { name: "Preview source" });
+  await expect(previewButton).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Estimate cost" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Create ingestion" })).toBeDisabled();
+  await previewButton.click();
+  expect(answered).toBe(true);
+  const preview = page.getByRole("region", { name: "Preview" });
+  await expect(preview.getByTestId("preview-summary")).toContainText("1 file");
+  await expect(page.getByRole("alert").filter({ hasText: "Could not preview the source" })).toHaveCount(0);
+});

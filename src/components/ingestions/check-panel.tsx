@@ -13,6 +13,7 @@ export function CheckPanel<D>({
   hint,
   loading,
   failure,
+  waiting = false,
   children,
 }: {
   check: { data: D | undefined; isFetching: boolean; errors: FieldErrors | null };
@@ -24,6 +25,8 @@ export function CheckPanel<D>({
   loading: string;
   /** The title of a refusal. */
   failure: string;
+  /** The form is not ready to send yet (its connections are loading): the button waits. */
+  waiting?: boolean;
   /** The result, shown when there is one and nothing newer is asked or refused. */
   children: (data: D) => ReactNode;
 }) {
@@ -31,7 +34,7 @@ export function CheckPanel<D>({
   return (
     <div className="check" aria-busy={isFetching || undefined}>
       <div className="check-actions">
-        <button type="button" className="button" onClick={onRun} disabled={isFetching}>
+        <button type="button" className="button" onClick={onRun} disabled={isFetching || waiting}>
           {action}
         </button>
         {hint ? <span className="hint">{hint}</span> : null}

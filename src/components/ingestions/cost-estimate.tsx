@@ -33,17 +33,21 @@ export function CostEstimate<S>({
   onEstimate,
   stale = false,
   hint = "Optional. Lists the source and prices the first load and a month of the schedule; nothing is loaded.",
+  waiting,
 }: {
   estimate: CostEstimateState<S>;
   onEstimate: () => void;
   /** What the estimate depends on changed since the one shown. */
   stale?: boolean;
   hint?: ReactNode;
+  /** Not ready to send yet (the connections are loading). */
+  waiting?: boolean;
 }) {
   return (
     <CheckPanel
       check={estimate}
       onRun={onEstimate}
+      waiting={waiting}
       action="Estimate cost"
       hint={hint}
       loading="Listing the source…"

@@ -96,6 +96,8 @@ export function CreateIngestionForm() {
       ? { ...formValues, sourceConnection: defaultConnectionName(connectionItems.map((c) => c.name)) }
       : formValues;
   const chosenConnection = connectionItems.find((c) => c.name === values.sourceConnection) ?? null;
+  // Until the connections arrive there is no connection to send: Preview, Estimate and Create wait.
+  const connectionsLoading = connections.isPending;
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
   const [attempt, setAttempt] = useState(0);
   /** Fields changed since the last attempt: their old errors no longer apply. */
@@ -300,7 +302,7 @@ export function CreateIngestionForm() {
 
       <fieldset>
         <legend>Preview</legend>
-        <SourcePreview preview={preview} onPreview={runPreview} stale={previewStale} />
+        <SourcePreview preview={preview} onPreview={runPreview} stale={previewStale} waiting={connectionsLoading} />
       </fieldset>
 
       <fieldset>
@@ -388,11 +390,11 @@ export function CreateIngestionForm() {
 
       <fieldset>
         <legend>Cost estimate</legend>
-        <CostEstimate estimate={estimate} onEstimate={runEstimate} stale={estimateStale} />
+        <CostEstimate estimate={estimate} onEstimate={runEstimate} stale={estimateStale} waiting={connectionsLoading} />
       </fieldset>
 
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy}>
+        <button type="submit" className="button button-primary" disabled={busy || connectionsLoading}>
           Create ingestion
         </button>
         {busy ? <span className="muted">Creating…</span> : null}

@@ -28,9 +28,12 @@ export function SourcePreview<S>({
   preview,
   onPreview,
   stale,
+  waiting,
 }: {
   preview: SourcePreviewState<S>;
   onPreview: () => void;
+  /** Not ready to send yet (the connections are loading). */
+  waiting?: boolean;
   /** The source, format or hints changed since the preview shown. */
   stale: boolean;
 }) {
@@ -38,6 +41,7 @@ export function SourcePreview<S>({
     <CheckPanel
       check={preview}
       onRun={onPreview}
+      waiting={waiting}
       action="Preview source"
       hint="Optional. Lists the source and reads the first matched files (at most 20 rows are shown); nothing is loaded."
       loading="Reading the first files…"
