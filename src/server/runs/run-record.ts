@@ -58,7 +58,9 @@ export async function holderOf(deps: Pick<ServiceDeps, "db">, ingestionId: strin
 const HOLD_TRANSACTION = { maxWait: 60_000, timeout: 60_000 };
 
 async function lockIngestion(tx: Prisma.TransactionClient, ingestionId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM "Ingestion" WHERE id = ${ingestionId} FOR UPDATE`;
+  // NO KEY UPDATE: the holders exclude each other, while inserts that only reference the
+  // ingestion (its files, schema versions: FOR KEY SHARE) do not wait for the lock, nor it for them.
+  await tx.$queryRaw`SELECT id FROM "Ingestion" WHERE id = ${ingestionId} FOR NO KEY UPDATE`;
 }
 
 export type QueueOutcome = { queued: true; runId: string } | { queued: false; holder: Holder | null };

@@ -144,6 +144,16 @@ describeEachDatabase("run slots", (kind) => {
     expect(e2.startedAt!.getTime()).toBeGreaterThanOrEqual(e1.finishedAt!.getTime());
   });
 
+  it("an older queued run whose launch was lost (undecided for over 30 s) does not hold a newer one back", async () => {
+    world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 4, maxConcurrentRunsPerTenant: 1 } } });
+    const [lost, newer] = [await ingestionWith(world, `lost_${kind}`, 1, 2), await ingestionWith(world, `after_lost_${kind}`, 1, 2)];
+    const queued = new Date(Date.now() - 60_000);
+    const r1 = await t.database.prisma.run.create({ data: { ingestionId: lost.id, activeIngestionId: lost.id, status: "QUEUED", trigger: "SCHEDULE", queuedAt: queued } });
+    const r2 = await t.database.prisma.run.create({ data: { ingestionId: newer.id, activeIngestionId: newer.id, status: "QUEUED", trigger: "MANUAL" } });
+    expect(await world.executor.runNow(r2.id)).toEqual({ status: "SUCCEEDED" });
+    expect(await runOf(r1.id)).toMatchObject({ status: "QUEUED", currentStep: null });
+  });
+
   it("under the global limit starts waiting runs oldest first, whichever tenant, and says why each waits", async () => {
     world = base.withConfig({ config: { runLimits: { maxConcurrentRuns: 1, maxConcurrentRunsPerTenant: 1 } } });
     const a = world;

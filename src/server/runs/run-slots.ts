@@ -32,20 +32,30 @@ interface Candidate extends PromotedRun {
 }
 
 /**
- * The runs in line for slots, oldest first: those waiting, the candidate, and the runs queued
- * before the candidate that no decision has seen yet. Those last are in flight (their trigger
- * launched them and their decision comes next); they keep their turn, so a run triggered later
- * never takes the slot of one triggered earlier because its decision happened to come first.
+ * How long a QUEUED run no decision has seen yet counts as being decided (its launch is on the
+ * way). One older than this lost its launch (a dropped event, a crash between queueing and
+ * launching): it no longer holds newer runs back, and stale-run expiry ends it.
+ */
+const DECIDING_MS = 30_000;
+
+/**
+ * The runs in line for a new run's slot decision, oldest first: those waiting, the candidate, and
+ * the runs queued before the candidate, within DECIDING_MS, that no decision has seen yet. Those
+ * last are in flight (their trigger launched them and their own decision comes next); they keep
+ * their turn, so a run triggered later does not take the slot of one triggered earlier because
+ * its decision happened to come first. (When a slot frees, startWaitingRuns promotes the waiting
+ * runs only: those in flight decide for themselves.)
  */
 async function slotQueue(
   db: Prisma.TransactionClient | ServiceDeps["db"],
-  opts: { candidate?: string; allUndecided?: boolean },
+  opts: { candidate?: string; allUndecided?: boolean; now: Date },
 ): Promise<Candidate[]> {
   const { candidate } = opts;
+  const since = new Date(opts.now.getTime() - DECIDING_MS);
   const undecided = opts.allUndecided
-    ? Prisma.sql`OR r."currentStep" IS NULL`
+    ? Prisma.sql`OR (r."currentStep" IS NULL AND r."queuedAt" >= ${since})`
     : candidate
-      ? Prisma.sql`OR (r."currentStep" IS NULL AND (r.id = ${candidate} OR (r."queuedAt", r.id) < (SELECT c."queuedAt", c.id FROM "Run" c WHERE c.id = ${candidate})))`
+      ? Prisma.sql`OR (r."currentStep" IS NULL AND (r.id = ${candidate} OR (r."queuedAt" >= ${since} AND (r."queuedAt", r.id) < (SELECT c."queuedAt", c.id FROM "Run" c WHERE c.id = ${candidate}))))`
       : Prisma.empty;
   return db.$queryRaw<Candidate[]>`
     SELECT r.id AS "runId", r."ingestionId", i."tenantId", r.method::text AS method, r."eventId", r."queuedAt",
@@ -81,7 +91,7 @@ export async function promoteWaitingRuns(
   return deps.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SLOT_LOCK}::bigint)`;
     const running = await runningByTenant(tx);
-    const queue = await slotQueue(tx, { candidate: opts.candidate });
+    const queue = await slotQueue(tx, { candidate: opts.candidate, now });
     let total = [...running.values()].reduce((n, k) => n + k, 0);
     const chosen: Candidate[] = [];
     for (const w of queue) {
@@ -159,7 +169,7 @@ export async function queueStates(deps: ServiceDeps, runIds: string[]): Promise<
   if (runIds.length === 0) return out;
   const limits = runLimitsOf(deps);
   const wanted = new Set(runIds);
-  const queue = await slotQueue(deps.db, { allUndecided: true });
+  const queue = await slotQueue(deps.db, { allUndecided: true, now: deps.clock() });
   if (!queue.some((w) => !w.deciding && wanted.has(w.runId))) return out;
   const running = await runningByTenant(deps.db);
   let total = [...running.values()].reduce((n, k) => n + k, 0);

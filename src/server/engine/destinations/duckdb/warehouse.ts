@@ -1,6 +1,6 @@
 // The embedded DuckDB warehouse: one database file per tenant under the warehouse directory
 // (`<tenant>.duckdb`), so tenants' tables can never meet, each holding the ledger of loaded
-// files in schema `_autoloader` (engine/ledger.ts).
+// files in schema `_autoloader` (engine/destinations/ledger.ts).
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
