@@ -518,12 +518,13 @@ export async function createRunWorld(db: Db, opts: RunWorldOptions = {}): Promis
  * Gives the calling suite a migrated PGlite database and a run world, torn down after it.
  * Read `.world` inside hooks and tests (it exists once the suite has started).
  */
-export function useRunWorld(opts?: RunWorldOptions): { readonly world: RunWorld } {
+export function useRunWorld(opts: RunWorldOptions & { kind?: DatabaseKind } = {}): { readonly world: RunWorld } {
   let t: TestDatabase | undefined;
   let world: RunWorld | undefined;
+  const { kind = "pglite", ...worldOpts } = opts;
   beforeAll(async () => {
-    t = await createTestDatabase("pglite");
-    world = await createRunWorld(t.database.prisma, opts);
+    t = await createTestDatabase(kind);
+    world = await createRunWorld(t.database.prisma, worldOpts);
   });
   afterAll(async () => {
     await world?.cleanup();

@@ -2,12 +2,11 @@
 // that named a source URI (and S3 options) before get a connection of their tenant, identical
 // sources share one, and every ingestion reads the same location afterwards.
 import { createHash } from "node:crypto";
-import { cp, readdir, rm } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectionName } from "@/shared/contracts/ingestions";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
+import { migrateUpTo } from "@/test/migration-fixtures";
 import { defaultMigrationsDir } from "./database";
 import { applyMigrations } from "./migrate";
 
@@ -27,13 +26,7 @@ describeEachDatabase("migration to connections", (kind) => {
 
   it("gives every existing ingestion a connection of its tenant, grouping identical sources", async () => {
     // The migrations before this one.
-    const before = path.join(tmp.path, "before");
-    await cp(defaultMigrationsDir(), before, { recursive: true });
-    const names = (await readdir(before, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    const mine = names.findIndex((n) => n.endsWith(`_${MIGRATION}`));
-    expect(mine).toBeGreaterThan(0);
-    for (const n of names.slice(mine)) await rm(path.join(before, n), { recursive: true });
-    await applyMigrations(t.database.sql, before);
+    await migrateUpTo(t, tmp.path, MIGRATION);
 
     const sql = t.database.sql;
     await sql.query(`INSERT INTO "Tenant" ("id", "slug", "name", "updatedAt") VALUES ('t1', 'acme', 'acme', now()), ('t2', 'beta', 'beta', now())`);

@@ -2,11 +2,10 @@
 // the fake QUEUED run rows that held ingestions for maintenance before (currentStep
 // "maintenance: …", left by a process that died mid-refresh) are removed, since nothing treats
 // them as guards any more and they would otherwise show and end as runs; real runs stay.
-import { cp, readdir, rm } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "@/test/world";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
+import { migrateUpTo } from "@/test/migration-fixtures";
 import { defaultMigrationsDir } from "./database";
 import { applyMigrations } from "./migrate";
 
@@ -25,13 +24,8 @@ describeEachDatabase("migration to the maintenance lock", (kind) => {
   });
 
   it("removes the old guard rows of maintenance and keeps every real run", async () => {
-    const before = path.join(tmp.path, "before");
-    await cp(defaultMigrationsDir(), before, { recursive: true });
-    const names = (await readdir(before, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    const mine = names.findIndex((n) => n.endsWith(`_${MIGRATION}`));
-    expect(mine).toBeGreaterThan(0);
-    for (const n of names.slice(mine)) await rm(path.join(before, n), { recursive: true });
-    await applyMigrations(t.database.sql, before);
+    // The migrations before this one.
+    await migrateUpTo(t, tmp.path, MIGRATION);
 
     const sql = t.database.sql;
     await sql.query(`INSERT INTO "Tenant" ("id", "slug", "name", "updatedAt") VALUES ('t1', 'acme', 'acme', now())`);

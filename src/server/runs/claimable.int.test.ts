@@ -1,10 +1,10 @@
 // The claim rule is written twice, as SQL (file-state.ts claimableSql, what claims run) and in
 // TypeScript (domain/file-selection.ts claimable, withinRunLimits): both on the same rows, on
 // PGlite and on PostgreSQL, must pick the same files.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { Prisma } from "@/generated/prisma/client";
 import { claimable, claimOrder, withinRunLimits, type ClaimState } from "@/server/domain/file-selection";
-import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld } from "@/test/world";
+import { describeEachDatabase, useRunWorld } from "@/test/world";
 import { makeIngestion } from "@/test/run-fixtures";
 import { claimableSql, claimFiles } from "./file-state";
 
@@ -39,29 +39,19 @@ function combinations(): (ClaimState & { path: string; size: number; lastModifie
 }
 
 describeEachDatabase("the claim rule, in SQL and in TypeScript", (kind) => {
-  let t: TestDatabase;
-  let world: RunWorld;
-
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    world = await createRunWorld(t.database.prisma);
-  });
-  afterAll(async () => {
-    await world.cleanup();
-    await t.destroy();
-  });
+  const suite = useRunWorld({ kind });
 
   async function seed() {
-    const ing = await makeIngestion(world);
+    const ing = await makeIngestion(suite.world);
     const rows = combinations();
-    await world.deps.db.processedFile.createMany({ data: rows.map((r) => ({ ...r, ingestionId: ing.id })) });
+    await suite.world.deps.db.processedFile.createMany({ data: rows.map((r) => ({ ...r, ingestionId: ing.id })) });
     return { ingestionId: ing.id, rows };
   }
 
   it("selects the same rows, for a run and for a retry of a run", async () => {
     const { ingestionId, rows } = await seed();
     for (const retry of [false, true]) {
-      const picked = await world.deps.db.$queryRaw<{ path: string }[]>(Prisma.sql`
+      const picked = await suite.world.deps.db.$queryRaw<{ path: string }[]>(Prisma.sql`
         SELECT path FROM "ProcessedFile"
         WHERE "ingestionId" = ${ingestionId} AND ${claimableSql({ now: NOW, maxRetries: MAX_RETRIES, retry })}`);
       const expected = rows.filter((r) => claimable(r, { now: NOW, maxRetries: MAX_RETRIES, retry })).map((r) => r.path);
@@ -80,8 +70,8 @@ describeEachDatabase("the claim rule, in SQL and in TypeScript", (kind) => {
     ];
     for (const l of limits) {
       const { ingestionId, rows } = await seed();
-      const run = await world.deps.db.run.create({ data: { ingestionId, status: "RUNNING", trigger: "MANUAL" }, select: { id: true } });
-      const claimed = await claimFiles(world.deps.db, {
+      const run = await suite.world.deps.db.run.create({ data: { ingestionId, status: "RUNNING", trigger: "MANUAL" }, select: { id: true } });
+      const claimed = await claimFiles(suite.world.deps.db, {
         ingestionId,
         runId: run.id,
         now: NOW,
