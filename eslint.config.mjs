@@ -9,6 +9,7 @@ export default tseslint.config(
       "node_modules/**",
       ".next/**",
       ".next-test/**",
+      ".next-load/**",
       ".data/**",
       "src/generated/**",
       "test-results/**",
