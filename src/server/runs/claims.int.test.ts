@@ -8,7 +8,8 @@ import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { SourceObject } from "@/server/sources/source";
 import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock } from "@/test/world";
 import { makeIngestion } from "@/test/run-fixtures";
-import { claimFiles, registerFiles } from "./file-state";
+import { claimFiles, registerFiles, REFRESH_STATISTICS_FROM_FILES } from "./file-state";
+import { claimForRun } from "./steps/claim";
 
 const MINUTE = 60_000;
 
@@ -51,6 +52,18 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
   async function runRow(ingestionId: string) {
     return world.deps.db.run.create({ data: { ingestionId, status: "FAILED", trigger: "MANUAL" }, select: { id: true } });
   }
+
+  it("a claim of many files gives the planner the file table's size (PGlite never samples it by itself)", async () => {
+    const ing = await makeIngestion(world);
+    const count = REFRESH_STATISTICS_FROM_FILES + 200;
+    await registerFiles(world.deps.db, ing.id, objects(count, "stats").map((o) => ({ ...o, size: 100 })));
+    const run = await world.deps.db.run.create({ data: { ingestionId: ing.id, status: "RUNNING", trigger: "MANUAL" }, select: { id: true } });
+    const claimed = await claimForRun(world.deps, { runId: run.id, ingestionId: ing.id, tenantKey: "t" });
+    expect(claimed.claimed).toBe(count);
+    // ANALYZE sets the row count the planner assumes (-1 or 0 before: never sampled, or sampled empty).
+    const [rel] = await world.deps.db.$queryRaw<{ n: number }[]>`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'ProcessedFile'`;
+    expect(rel?.n).toBeGreaterThanOrEqual(count);
+  });
 
   it("two racing claimers with different runs claim disjoint sets whose union is every claimable file (rounds of 200)", async () => {
     const ing = await makeIngestion(world);

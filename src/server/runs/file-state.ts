@@ -176,6 +176,21 @@ export async function claimFiles(
     .map((r) => ({ id: r.id, path: r.path, size: Number(r.size) }));
 }
 
+/** From this many files claimed at once, the file tables' planner statistics are refreshed (refreshFileStatistics). */
+export const REFRESH_STATISTICS_FROM_FILES = 1_000;
+
+/**
+ * Samples the file tables for the planner. PGlite runs no autovacuum, so without this its planner
+ * keeps assuming the sizes of the day the tables were created: a run's files by the hundred
+ * thousand were taken for a handful, and "its files without an attempt of it" (the run page's
+ * held files) ran as a nested loop of the run's files × its attempts, slower with every batch
+ * loaded (issue 12). PostgreSQL's autovacuum does the same a little later; here it costs one
+ * sample of each table.
+ */
+export async function refreshFileStatistics(db: Db): Promise<void> {
+  await db.$executeRawUnsafe(`ANALYZE "ProcessedFile", "FileAttempt"`);
+}
+
 /** Renews this run's claims so a long run keeps its files. */
 export async function renewLeases(db: Db, runId: string, until: Date): Promise<void> {
   await db.processedFile.updateMany({ where: { runId, status: "PROCESSING" }, data: { leaseExpiresAt: until } });

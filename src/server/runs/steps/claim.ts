@@ -3,7 +3,7 @@
 import type { ServiceDeps } from "@/server/deps";
 import { estimateLoadDurationMs } from "@/server/engine/calibration";
 import { partitionBatches } from "@/server/domain/run-outcome";
-import { claimFiles } from "../file-state";
+import { claimFiles, refreshFileStatistics, REFRESH_STATISTICS_FROM_FILES } from "../file-state";
 import { recordEstimate } from "../run-record";
 import { cancelRequested, loadIngestion, type RunContext } from "./context";
 
@@ -24,6 +24,8 @@ export async function claimForRun(
     maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
     onlyFilesOfRun: ctx.retryOf ?? null,
   });
+  // So many files changed state that the planner's picture of them is wrong (PGlite never updates it by itself).
+  if (claimed.length >= REFRESH_STATISTICS_FROM_FILES) await refreshFileStatistics(deps.db);
   // The estimate the run is later compared with: what it claimed (files and bytes), by the calibrated load model.
   const bytes = claimed.reduce((n, f) => n + f.size, 0);
   await recordEstimate(deps, ctx.runId, {

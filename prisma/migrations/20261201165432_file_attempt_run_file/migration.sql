@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "FileAttempt_runId_fileId_idx" ON "FileAttempt"("runId", "fileId");
