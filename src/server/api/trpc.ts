@@ -1,8 +1,8 @@
 // tRPC setup. Exports only the procedures we allow; the context is built by createContextInner
 // (tests call it directly) and, for HTTP requests, by ./request-context.ts.
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { ZodError } from "zod";
+import { apiTransformer } from "./transformer";
 import { DomainError } from "@/server/domain/errors";
 import { beginAuditEntry, finishAuditEntry, type AuditSpec } from "@/server/services/audit/record-audit-event";
 import { roleAllows, type AuthContext, type Role } from "@/server/services/auth/auth-context";
@@ -63,7 +63,8 @@ function messageOf(error: TRPCError): string {
 }
 
 const t = initTRPC.context<ContextInner>().meta<ProcedureMeta>().create({
-  transformer: superjson,
+  // superjson's wire format, written in one pass for plain outputs (./transformer.ts).
+  transformer: apiTransformer,
   errorFormatter({ shape, error }) {
     const fieldErrors = fieldErrorsOf(error.cause);
     return {

@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { describe, expect, it, vi } from "vitest";
 import { scheduleSchema } from "@/shared/contracts/ingestions";
 import { cronError, describeSchedule, isValidTimeZone, type Schedule } from "@/shared/schedule";
@@ -166,6 +167,20 @@ describe("nextFireTimes", () => {
       "2026-03-08T18:30:00.000Z",
       "2026-03-09T18:30:00.000Z",
     ]);
+  });
+
+  it("answers later instants from times computed earlier exactly as a fresh computation would", () => {
+    // Fire times are remembered per expression and zone; each answer must still be croner's from `from`.
+    const schedule: Schedule = { frequency: "CUSTOM", cron: "0 9-17 * * 1-5", timezone: "Europe/Berlin" };
+    const start = Date.parse("2026-03-27T06:00:00Z"); // a Friday, two days before Berlin's DST change
+    for (let minutes = 0; minutes <= 4 * 24 * 60; minutes += 37) {
+      const from = new Date(start + minutes * 60_000);
+      const fresh = new Cron("0 9-17 * * 1-5", { paused: true, timezone: "Europe/Berlin" }).nextRuns(7, from);
+      expect(iso(nextFireTimes(schedule, from, 7))).toEqual(iso(fresh));
+      expect(iso(nextFireTimes(schedule, from, 2))).toEqual(iso(fresh.slice(0, 2)));
+    }
+    // Back in time (a test clock, a replay): still the times after that instant.
+    expect(iso(nextFireTimes(schedule, new Date("2026-03-27T06:00:00Z"), 1))).toEqual(["2026-03-27T08:00:00.000Z"]);
   });
 
   it("returns fire times strictly after `from`", () => {

@@ -46,6 +46,9 @@ export type IngestionRow = Prisma.IngestionGetPayload<{ select: typeof ingestion
 /** How many upcoming fire times a view lists. */
 export const UPCOMING_RUNS = 5;
 
+/** Built once: a zod schema costs more to build than to run. */
+const storedHints = z.record(z.string(), z.string());
+
 /** `now` is the service clock's, for the upcoming fire times. */
 export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
   const schedule = {
@@ -72,7 +75,7 @@ export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
     destination: { schema: row.destinationSchema, table: row.destinationTable, partitionColumns: row.partitionColumns },
     schemaPolicy: {
       evolutionMode: row.evolutionMode,
-      hints: z.record(z.string(), z.string()).parse(row.schemaHints ?? {}),
+      hints: storedHints.parse(row.schemaHints ?? {}),
     },
     schedule: {
       ...schedule,

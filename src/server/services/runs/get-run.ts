@@ -61,7 +61,8 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
     error: a.error,
   }));
   return {
-    run: toRunView(row, (await queueStates(deps, [id])).get(id) ?? null),
+    // Only a QUEUED run has a place in the queue: the others skip reading it.
+    run: toRunView(row, row.status === "QUEUED" ? ((await queueStates(deps, [id])).get(id) ?? null) : null),
     files: [
       ...fromAttempts,
       ...held.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),

@@ -1,0 +1,94 @@
+// The API's wire format is superjson's ({ json, meta }); this encodes what procedures return in
+// one pass. superjson's own walker copies the path and the ancestors at every node and re-keys each
+// annotation at every level above it: 3.4 ms of CPU for one 50-item ingestions.list page, ten times
+// JSON.stringify's. Outputs are zod-checked plain data (objects, arrays, strings, finite numbers,
+// booleans, null, Dates, undefined), which this writes exactly as superjson would; anything else
+// (a bigint, a Map, an object met twice, NaN, a class instance, …) goes to superjson itself.
+import superjson from "superjson";
+
+type Annotation = ["Date"] | ["undefined"];
+type Annotations = Record<string, Annotation>;
+export interface SuperJsonResult {
+  json: unknown;
+  meta?: { values?: unknown; referentialEqualities?: unknown; v?: number };
+}
+
+/** Returned up the walk when a value needs superjson's full treatment. */
+const UNUSUAL: unique symbol = Symbol("unusual");
+
+/** superjson's escaping of a key in an annotation path. */
+function escapeKey(key: string): string {
+  return key.includes(".") || key.includes("\\") ? key.replace(/\\/g, "\\\\").replace(/\./g, "\\.") : key;
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** `path` is the value's annotation path; null for the root (its children's paths have no prefix). */
+function encode(value: unknown, path: string | null, values: Annotations, seen: Set<object>): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : UNUSUAL;
+    case "undefined":
+      if (path === null) return UNUSUAL;
+      values[path] = ["undefined"];
+      return null;
+    case "object":
+      break;
+    default:
+      return UNUSUAL;
+  }
+  if (value === null) return path === null ? UNUSUAL : null;
+  // superjson records an object met twice as a referential equality: leave those to it.
+  if (seen.has(value)) return UNUSUAL;
+  seen.add(value);
+  if (value instanceof Date) {
+    if (path === null || Number.isNaN(value.getTime())) return UNUSUAL;
+    values[path] = ["Date"];
+    return value.toISOString();
+  }
+  const prefix = path === null ? "" : `${path}.`;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return UNUSUAL;
+      const item = encode(value[i], prefix + i, values, seen);
+      if (item === UNUSUAL) return UNUSUAL;
+      out[i] = item;
+    }
+    return out;
+  }
+  if (!isPlainObject(value)) return UNUSUAL;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    // superjson refuses these (prototype pollution); let it say so.
+    if (key === "__proto__" || key === "constructor" || key === "prototype") return UNUSUAL;
+    const item = encode(value[key], prefix + escapeKey(key), values, seen);
+    if (item === UNUSUAL) return UNUSUAL;
+    out[key] = item;
+  }
+  return out;
+}
+
+/**
+ * What `superjson.serialize(value)` returns, computed in one pass for plain data (a root object or
+ * array); anything else is superjson's.
+ */
+export function serializeOutput(value: unknown): SuperJsonResult {
+  const values: Annotations = {};
+  const json = encode(value, null, values, new Set());
+  if (json === UNUSUAL) return superjson.serialize(value) as SuperJsonResult;
+  for (const _ in values) return { json, meta: { values, v: 1 } };
+  return { json };
+}
+
+/** tRPC's transformer: outputs encoded by serializeOutput, inputs read by superjson (the client's encoder). */
+export const apiTransformer = {
+  serialize: serializeOutput,
+  deserialize: (payload: unknown): unknown => superjson.deserialize(payload as Parameters<typeof superjson.deserialize>[0]),
+};
