@@ -6,7 +6,7 @@ import { openDatabase, type Db } from "@/server/db/database";
 import type { ServiceDeps } from "@/server/deps";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { SourceObject } from "@/server/sources/source";
-import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock } from "@/test/world";
+import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock, recordingLogger } from "@/test/world";
 import { makeIngestion } from "@/test/run-fixtures";
 import { claimFiles, registerFiles, REFRESH_STATISTICS_FROM_FILES } from "./file-state";
 import { claimForRun } from "./steps/claim";
@@ -63,6 +63,32 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     // ANALYZE sets the row count the planner assumes (-1 or 0 before: never sampled, or sampled empty).
     const [rel] = await world.deps.db.$queryRaw<{ n: number }[]>`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'ProcessedFile'`;
     expect(rel?.n).toBeGreaterThanOrEqual(count);
+  });
+
+  it("a claim whose statistics refresh fails keeps its files and says so", async () => {
+    const ing = await makeIngestion(world);
+    const count = REFRESH_STATISTICS_FROM_FILES;
+    await registerFiles(world.deps.db, ing.id, objects(count, "stats-fail").map((o) => ({ ...o, size: 100 })));
+    const run = await world.deps.db.run.create({ data: { ingestionId: ing.id, status: "RUNNING", trigger: "MANUAL" }, select: { id: true } });
+    const db = world.deps.db;
+    const refusing = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === "$executeRawUnsafe") {
+          return async (sql: string, ...args: unknown[]) => {
+            if (sql.startsWith("ANALYZE")) throw new Error("canceling statement due to lock timeout");
+            return db.$executeRawUnsafe(sql, ...args);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const log = recordingLogger();
+    const claimed = await claimForRun({ ...world.deps, db: refusing, log }, { runId: run.id, ingestionId: ing.id, tenantKey: "t" });
+    expect(claimed.claimed).toBe(count);
+    expect(await world.deps.db.processedFile.count({ where: { ingestionId: ing.id, runId: run.id, status: "PROCESSING" } })).toBe(count);
+    expect(log.lines.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([`[run ${run.id}] could not refresh the file tables' statistics: canceling statement due to lock timeout`]);
+    // It holds no slot for the tests after it.
+    await world.deps.db.run.update({ where: { id: run.id }, data: { status: "FAILED" } });
   });
 
   it("two racing claimers with different runs claim disjoint sets whose union is every claimable file (rounds of 200)", async () => {

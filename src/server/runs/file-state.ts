@@ -188,7 +188,8 @@ export const REFRESH_STATISTICS_FROM_FILES = 1_000;
  * sample of each table.
  */
 export async function refreshFileStatistics(db: Db): Promise<void> {
-  await db.$executeRawUnsafe(`ANALYZE "ProcessedFile", "FileAttempt"`);
+  // SKIP_LOCKED: never queue behind a vacuum or another claim's sampling of the same table.
+  await db.$executeRawUnsafe(`ANALYZE (SKIP_LOCKED) "ProcessedFile", "FileAttempt"`);
 }
 
 /** Renews this run's claims so a long run keeps its files. */

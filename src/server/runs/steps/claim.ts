@@ -25,7 +25,12 @@ export async function claimForRun(
     onlyFilesOfRun: ctx.retryOf ?? null,
   });
   // So many files changed state that the planner's picture of them is wrong (PGlite never updates it by itself).
-  if (claimed.length >= REFRESH_STATISTICS_FROM_FILES) await refreshFileStatistics(deps.db);
+  // Best effort: the files are claimed already, and a failed step would leave its retry none to take.
+  if (claimed.length >= REFRESH_STATISTICS_FROM_FILES) {
+    await refreshFileStatistics(deps.db).catch((error: unknown) =>
+      deps.log.warn(`[run ${ctx.runId}] could not refresh the file tables' statistics: ${(error as Error).message}`),
+    );
+  }
   // The estimate the run is later compared with: what it claimed (files and bytes), by the calibrated load model.
   const bytes = claimed.reduce((n, f) => n + f.size, 0);
   await recordEstimate(deps, ctx.runId, {
