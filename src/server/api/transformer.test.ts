@@ -61,3 +61,19 @@ describe("serializeOutput", () => {
     expect(() => serializeOutput(value)).toThrow(/prototype pollution/);
   });
 });
+
+describe("keys named constructor or prototype", () => {
+  // A column may be called that (a schema hint, a previewed row): superjson refuses any such key,
+  // so one ingestion's hint used to fail its tenant's whole list page. Plain JSON under the key
+  // needs no annotation, which is the only thing the client's superjson walks by path.
+  it("are written as plain JSON when nothing under them needs an annotation, and read back as sent", () => {
+    const value = { hints: { constructor: "VARCHAR", prototype: "INTEGER", id: "BIGINT" }, at: at("2026-01-01T00:00:00Z") };
+    const out = serializeOutput(value);
+    expect(out).toEqual({ json: { hints: { constructor: "VARCHAR", prototype: "INTEGER", id: "BIGINT" }, at: "2026-01-01T00:00:00.000Z" }, meta: { values: { at: ["Date"] }, v: 1 } });
+    expect(superjson.deserialize(out as Parameters<typeof superjson.deserialize>[0])).toEqual(value);
+  });
+
+  it("still go to superjson (which refuses them) when a value under them needs an annotation", () => {
+    expect(() => serializeOutput({ row: { constructor: at("2026-01-01T00:00:00Z") } })).toThrow(/prototype pollution/);
+  });
+});

@@ -66,10 +66,15 @@ function encode(value: unknown, path: string | null, values: Annotations, seen: 
   if (!isPlainObject(value)) return UNUSUAL;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    // superjson refuses these (prototype pollution); let it say so.
-    if (key === "__proto__" || key === "constructor" || key === "prototype") return UNUSUAL;
+    // superjson refuses these keys anywhere (prototype pollution). `__proto__` stays refused; a
+    // column may well be called constructor or prototype, and plain JSON under it is harmless:
+    // only an annotation path through it would reach the client's walker, so then superjson decides.
+    if (key === "__proto__") return UNUSUAL;
+    const guarded = key === "constructor" || key === "prototype";
+    const annotated = guarded ? Object.keys(values).length : 0;
     const item = encode(value[key], prefix + escapeKey(key), values, seen);
     if (item === UNUSUAL) return UNUSUAL;
+    if (guarded && Object.keys(values).length > annotated) return UNUSUAL;
     out[key] = item;
   }
   return out;
