@@ -88,6 +88,11 @@ export async function openRuntime(
   // PGlite lays out a new database with its archive's modes (0666): tightened once it exists.
   if (!config.databaseUrl) await protectDataFiles(config);
   if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
+  // PGlite runs no autovacuum, so nothing else tells its planner how big the tables have grown
+  // (a tenant-wide runs.list took 37 ms of SQL instead of 0.4 ms). One sample of each table.
+  if (database.kind === "pglite") {
+    await database.prisma.$executeRawUnsafe("ANALYZE").catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
+  }
   log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
   // Connection secrets: refuses to start when stored ones cannot be decrypted with the key given.
