@@ -161,6 +161,14 @@ export class LocalSource implements Source {
     return now.dev === opened.dev && now.ino === opened.ino ? real : null;
   }
 
+  /** What the kernel opened for `full` (its real path) must lie under a granted root. */
+  private async assertInsideRoots(real: string, full: string): Promise<void> {
+    const roots = await this.realRootsOf();
+    if (!roots.some((r) => isWithin(real, r))) {
+      throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
+    }
+  }
+
   async localize(relPath: string, stagingDir: string): Promise<string> {
     const full = this.resolve(relPath);
     if (hasProcFd()) return this.localizeByDescriptor(full, relPath, stagingDir);
@@ -168,20 +176,14 @@ export class LocalSource implements Source {
     try {
       fh = await open(full, OPEN_FLAGS);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") throw new SourceError("NOT_FOUND", `File ${full} no longer exists`, { cause: e });
-      if (code === "ELOOP") throw new SourceError("STORAGE", `File ${full} cannot be resolved: its symlinks form a loop`, { cause: e });
-      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+      throw openFailure(full, e);
     }
     try {
       const opened = await fh.stat();
       if (!opened.isFile()) throw new SourceError("STORAGE", `${full} is not a regular file`);
       const real = await this.openedPath(fh, full, opened);
       if (real === null) throw new SourceError("STORAGE", `${full} changed while it was being opened; it loads on a later run`);
-      const roots = await this.realRootsOf();
-      if (!roots.some((r) => isWithin(real, r))) {
-        throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
-      }
+      await this.assertInsideRoots(real, full);
       await this.stagingReady(stagingDir);
       const staged = path.join(stagingDir, stagedName(relPath));
       await rm(staged, { force: true });
@@ -208,19 +210,13 @@ export class LocalSource implements Source {
     try {
       fd = openSync(full, OPEN_FLAGS);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") throw new SourceError("NOT_FOUND", `File ${full} no longer exists`, { cause: e });
-      if (code === "ELOOP") throw new SourceError("STORAGE", `File ${full} cannot be resolved: its symlinks form a loop`, { cause: e });
-      throw new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
+      throw openFailure(full, e);
     }
     try {
       if (!fstatSync(fd).isFile()) throw new SourceError("STORAGE", `${full} is not a regular file`);
       // The kernel's answer: every symlink, in the name or a directory, already resolved.
       const real = readlinkSync(`${PROC_FD}/${fd}`).replace(/ \(deleted\)$/, "");
-      const roots = await this.realRootsOf();
-      if (!roots.some((r) => isWithin(real, r))) {
-        throw new SourceError("OUTSIDE_ROOTS", `${full} resolves through a symlink to outside the allowed roots; it loads once it is a file inside them`);
-      }
+      await this.assertInsideRoots(real, full);
       // DuckDB opens the descriptor's entry, the kernel the descriptor's file: the inode checked
       // above. A file whose compression DuckDB tells by its extension gets a staged link that keeps
       // the extension; the others are read through the entry itself (no link to write and remove:
@@ -268,4 +264,12 @@ export class LocalSource implements Source {
   uriOf(relPath: string): string {
     return (this.uri.endsWith("/") ? this.uri : `${this.uri}/`) + relPath;
   }
+}
+
+/** Why opening a file to load it failed, as the run records it: gone (NOT_FOUND) or unreadable. */
+function openFailure(full: string, e: unknown): SourceError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new SourceError("NOT_FOUND", `File ${full} no longer exists`, { cause: e });
+  if (code === "ELOOP") return new SourceError("STORAGE", `File ${full} cannot be resolved: its symlinks form a loop`, { cause: e });
+  return new SourceError("STORAGE", `Cannot read ${full}: ${(e as Error).message}`, { cause: e });
 }
