@@ -34,6 +34,7 @@ export async function makeIngestion(
     destination: draft.destination ?? { schema: "raw", table: `t_${Math.random().toString(36).slice(2, 8)}` },
     ...(draft.schemaPolicy ? { schemaPolicy: draft.schemaPolicy } : {}),
     ...(draft.limits ? { limits: draft.limits } : {}),
+    ...(draft.listing ? { listing: draft.listing } : {}),
   });
   return createIngestion(world.deps, world.tenant.id, input);
 }

@@ -257,6 +257,26 @@ export function CreateIngestionForm() {
           spellCheck={false}
           placeholder="**/*.json"
         />
+        <div className="grid-2">
+          <SelectField
+            {...bind("listingMode")}
+            label="Listing"
+            hint="Ordered: for keys that arrive in lexical order (date-partitioned paths); each run lists only the keys after the last one it saw, so listing costs follow the new files, not the size of the source."
+          >
+            <option value="FULL">FULL — list the whole source every run</option>
+            <option value="ORDERED">ORDERED — list only after the last key seen</option>
+          </SelectField>
+          {values.listingMode === "ORDERED" ? (
+            <TextField
+              {...bind("fullListingEveryHours")}
+              label="Full listing every (hours)"
+              hint="A full listing this often catches files that land under an earlier key (a late partition)."
+              type="number"
+              min={1}
+              step={1}
+            />
+          ) : null}
+        </div>
       </fieldset>
 
       <fieldset>

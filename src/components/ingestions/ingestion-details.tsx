@@ -11,7 +11,7 @@ import { Property, PropertiesCard } from "@/components/properties";
 import { IngestionRuns } from "@/components/runs/ingestion-runs";
 import { IngestionStatusBadge, RunStatusBadge } from "@/components/status-badge";
 import type { AppRouter } from "@/server/api/root";
-import { formatBytes, formatCount } from "@/shared/format";
+import { formatBytes, formatCount, plural } from "@/shared/format";
 import { useTRPC } from "@/trpc/react";
 import { IngestionActions } from "./ingestion-actions";
 import { LastRun } from "./last-run";
@@ -72,7 +72,7 @@ function LastRunSummary({ ingestion }: { ingestion: Ingestion }) {
 const none = <span className="muted">—</span>;
 
 function SourceCard({ ingestion }: { ingestion: Ingestion }) {
-  const { source } = ingestion;
+  const { source, listing } = ingestion;
   return (
     <PropertiesCard title="Source">
       <Property name="Location">
@@ -88,6 +88,27 @@ function SourceCard({ ingestion }: { ingestion: Ingestion }) {
         {source.path ? <code data-testid="source-path">{source.path}</code> : <span className="muted">The connection&apos;s root</span>}
       </Property>
       <Property name="Glob">{source.glob ? <code>{source.glob}</code> : <span className="muted">All files</span>}</Property>
+      <Property name="Listing">
+        {listing.mode === "ORDERED" ? (
+          <>
+            Ordered: after <code data-testid="listing-high-water">{listing.highWaterPath ?? "—"}</code>
+            <span className="muted">
+              {" "}
+              (full listing every {plural(listing.fullListingEveryHours, "hour")}
+              {listing.lastFullListingAt ? (
+                <>
+                  , last <DateTime value={listing.lastFullListingAt} />
+                </>
+              ) : (
+                ", the next run lists everything"
+              )}
+              )
+            </span>
+          </>
+        ) : (
+          "Full: the whole source every run"
+        )}
+      </Property>
       {source.modifiedAfter ? (
         <Property name="Modified after">
           <DateTime value={source.modifiedAfter} />

@@ -15,6 +15,7 @@ export type EstimateCostDraft = z.input<typeof costDraftInput>;
 export type FormatType = "JSON" | "CSV" | "PARQUET";
 export type JsonLayout = "AUTO" | "NEWLINE_DELIMITED" | "ARRAY";
 export type EvolutionMode = (typeof EVOLUTION_MODES)[number];
+export type ListingModeValue = "FULL" | "ORDERED";
 
 /** One schema hint as the form edits it: a column and the SQL type it should load as. */
 export interface HintRow {
@@ -32,6 +33,10 @@ export interface IngestionFormValues {
   /** A path inside the connection ("" for its root). */
   sourcePath: string;
   glob: string;
+  /** FULL lists the whole source each run; ORDERED only what sorts after the last key seen. */
+  listingMode: ListingModeValue;
+  /** ORDERED: hours between full listings (late arrivals), as typed. */
+  fullListingEveryHours: string;
   format: FormatType;
   jsonLayout: JsonLayout;
   csvDelimiter: string;
@@ -62,6 +67,8 @@ export const INITIAL_INGESTION_FORM: IngestionFormValues = {
   sourceConnection: "",
   sourcePath: "",
   glob: "",
+  listingMode: "FULL",
+  fullListingEveryHours: "24",
   format: "JSON",
   jsonLayout: "AUTO",
   csvDelimiter: "",
@@ -90,6 +97,8 @@ export const FIELD_PATHS: Record<keyof IngestionFormValues, string> = {
   sourceConnection: "source.connection",
   sourcePath: "source.path",
   glob: "source.glob",
+  listingMode: "listing.mode",
+  fullListingEveryHours: "listing.fullListingEveryHours",
   format: "format.type",
   jsonLayout: "format.options.layout",
   csvDelimiter: "format.options.delimiter",
@@ -156,6 +165,11 @@ export function toCreateIngestionDraft(v: IngestionFormValues, defaultTimeZone: 
       path: v.sourcePath,
       glob: orNull(v.glob),
     },
+    listing: {
+      mode: v.listingMode,
+      // FULL ignores the interval: the default keeps a hidden field from failing validation.
+      ...(v.listingMode === "ORDERED" ? { fullListingEveryHours: numberOrNull(v.fullListingEveryHours) ?? Number.NaN } : {}),
+    },
     format: formatOf(v),
     destination: { schema: v.destinationSchema, table: v.destinationTable, partitionColumns: [] },
     adoptExistingTable: v.adoptExistingTable,
@@ -179,6 +193,8 @@ export function visibleFieldPaths(v: IngestionFormValues): string[] {
     "source.connection",
     "source.path",
     "source.glob",
+    "listing.mode",
+    ...(v.listingMode === "ORDERED" ? ["listing.fullListingEveryHours"] : []),
     "format.type",
     ...(v.format === "JSON" ? ["format.options.layout"] : []),
     ...(v.format === "CSV"
@@ -247,10 +263,10 @@ export function toPreviewDraft(v: IngestionFormValues): PreviewDraft {
 
 export const PREVIEW_SAMPLE_ROWS = 20;
 
-/** What the cost estimate needs: the draft's source, format, schedule and limits. */
+/** What the cost estimate needs: the draft's source, listing, format, schedule and limits. */
 export function toCostDraft(v: IngestionFormValues, defaultTimeZone: string): EstimateCostDraft {
   const draft = toCreateIngestionDraft(v, defaultTimeZone);
-  return { source: draft.source, format: draft.format, schedule: draft.schedule, limits: draft.limits };
+  return { source: draft.source, format: draft.format, schedule: draft.schedule, limits: draft.limits, listing: draft.listing };
 }
 
 /** The form value a dotted input path belongs to ("schemaPolicy.hints.amount" → hints), if any. */

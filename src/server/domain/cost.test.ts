@@ -479,3 +479,52 @@ describe("price settings (AUTOLOADER_PRICE_*)", () => {
     );
   });
 });
+
+describe("LIST requests by listing mode", () => {
+  const listed = { objects: 100_000, files: 100_000, bytes: GIB, emptyFiles: 0, sampled: false, limit: 1_000_000 };
+  const hourly = sched({ frequency: "HOURLY" });
+  const hourlyRuns = runsPerMonth(hourly, new Date("2026-11-22T12:00:00Z"));
+
+  it("FULL: every one of the 744 hourly runs of December 2026 lists all 100,000 objects (100 requests each)", () => {
+    const { monthly } = estimateCosts(inputs({ listing: listed, schedule: hourly, runs: hourlyRuns }));
+    expect(monthly.listRequests).toBe(744 * 100);
+  });
+
+  it("ORDERED: each run lists its new keys (at least one request), and the whole source once a day", () => {
+    const { monthly, assumptions } = estimateCosts(
+      inputs({ listing: listed, schedule: hourly, runs: hourlyRuns, listingMode: { mode: "ORDERED", fullListingEveryHours: 24 } }),
+    );
+    // 310 new files a month over 744 runs: under one a run, so one request each. 30 full listings
+    // (720 h ÷ 24 h) × 100 + (744 − 30) × 1 = 3,000 + 714 = 3,714.
+    expect(monthly.listRequests).toBe(3_714);
+    expect(assumptions).toContain("LIST requests in December 2026: 30 full listings × 100 + 714 ordered runs × 1 = 3,714.");
+    expect(assumptions.find((a) => a.startsWith("S3 requests: ordered listing"))).toContain("the whole source once every 24 hours to catch late arrivals");
+  });
+
+  it("ORDERED with a weekly full listing and many new keys a run: the new keys' pages, and 5 full listings", () => {
+    const { monthly } = estimateCosts(
+      inputs({
+        listing: listed,
+        arrivals: { files: 30 * 24 * 2_500, bytes: GIB, windowDays: 30, basis: "LISTING" },
+        schedule: hourly,
+        runs: hourlyRuns,
+        listingMode: { mode: "ORDERED", fullListingEveryHours: 168 },
+      }),
+    );
+    // 2,500 new keys an hour: 3 requests a run; ceil(720 ÷ 168) = 5 full listings of 100.
+    expect(monthly.listRequests).toBe(5 * 100 + (744 - 5) * 3);
+  });
+
+  it("ORDERED backfill split by the per-run limits: one full listing, then one request per later run", () => {
+    const { backfill } = estimateCosts(
+      inputs({ limits: { maxFilesPerRun: 5, maxBytesPerRun: null }, listingMode: { mode: "ORDERED", fullListingEveryHours: 24 } }),
+    );
+    // 480 runs: 3 pages for the first, 1 for each of the 479 after it (FULL: 480 × 3 = 1,440).
+    expect(backfill).toMatchObject({ runsNeeded: 480, listRequests: 3 + 479 });
+  });
+
+  it("a local source has no LIST charges in either mode", () => {
+    const { monthly } = estimateCosts(inputs({ sourceType: "LOCAL", listingMode: { mode: "ORDERED", fullListingEveryHours: 24 } }));
+    expect(monthly.listRequests).toBe(0);
+  });
+});

@@ -10,6 +10,7 @@ import { Cron } from "croner";
 import { describeSchedule, isValidTimeZone, type Schedule } from "@/shared/schedule";
 import { scheduleToCron } from "./schedule";
 import { formatBytes, formatCount, formatUsd, joinAnd, plural } from "@/shared/format";
+import { listRequestsPerMonth, type ListingModeValue } from "./listing-plan";
 
 export type CostFormat = "JSON" | "CSV" | "PARQUET";
 export const COST_FORMATS = ["JSON", "CSV", "PARQUET"] as const satisfies readonly CostFormat[];
@@ -232,6 +233,11 @@ export interface CostInputs {
   prices: CostPrices;
   priceOrigins?: Partial<Record<keyof CostPrices, PriceOrigin>>;
   warehouseBytesPerSourceByte: number;
+  /**
+   * How its runs list the source (domain/listing-plan.ts); FULL when left out. ORDERED lists
+   * the new keys each run, and all of them once every `fullListingEveryHours`.
+   */
+  listingMode?: { mode: ListingModeValue; fullListingEveryHours: number };
   /** An existing ingestion that is paused runs nothing until resumed. */
   paused?: boolean;
   /** Sentences the caller adds (appended to the assumptions). */
@@ -463,7 +469,11 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
   const bfRuns = runsNeededFor(bf.files, bf.bytes, limits);
   const load = inputs.load;
   const bfSeconds = loadSeconds({ runs: bfRuns, files: bf.files, bytes: bf.bytes }, load);
-  const bfList = s3 && bf.files > 0 ? bfRuns * listRequestsPerRun(listing.objects) : 0;
+  const listingMode = inputs.listingMode ?? { mode: "FULL" as const, fullListingEveryHours: 24 };
+  const ordered = listingMode.mode === "ORDERED";
+  // The backfill's first run lists everything; after it an ordered run lists what sorts after
+  // the last key seen (the files it registered are claimed by later runs without listing them again).
+  const bfList = s3 && bf.files > 0 ? (ordered ? listRequestsPerRun(listing.objects) + (bfRuns - 1) : bfRuns * listRequestsPerRun(listing.objects)) : 0;
   const bfGet = s3 ? bf.files : 0;
   const bfListCost = (bfList / 1000) * prices.s3ListPer1000;
   const bfGetCost = (bfGet / 1000) * prices.s3GetPer1000;
@@ -485,7 +495,11 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
       : `Backfill now: the ${atLeast}${plural(bf.files, "matching file")} (${formatBytes(bf.bytes)}) this ingestion has not loaded yet${bf.alreadyLoaded ? `; ${plural(bf.alreadyLoaded, "file")} it already loaded are not counted` : ""}.`,
   );
   if (bfRuns > 1) {
-    assumptions.push(`The per-run limits split the backfill into ${atLeast}${plural(bfRuns, "run")}; each lists the whole source.`);
+    assumptions.push(
+      ordered
+        ? `The per-run limits split the backfill into ${atLeast}${plural(bfRuns, "run")}; the first lists the whole source, each later one (ordered listing) only what sorts after the last key seen.`
+        : `The per-run limits split the backfill into ${atLeast}${plural(bfRuns, "run")}; each lists the whole source.`,
+    );
   }
   assumptions.push(
     `Load time for ${inputs.format} = ${significant(load.runOverheadMs)} ms per run + ${significant(load.perFileMs)} ms per file + bytes ÷ ${significant(load.mbPerSecond)} MB/s (MB = 10^6 bytes; ${load.origin}). The per-file cost is listing, claiming, reading and recording each file, which is what makes many small files slow; S3 downloads are not counted.`,
@@ -496,7 +510,11 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
   assumptions.push(
     `Compute is billed for load time only, at ${formatUsd(prices.computePerHour)} per hour (${origin("computePerHour")}).`,
   );
-  if (s3) {
+  if (s3 && ordered) {
+    assumptions.push(
+      `S3 requests: ordered listing — each run lists only the keys after the last one it saw, 1 LIST per ${count(S3_KEYS_PER_LIST)} new keys (at least 1 a run), and the whole source once every ${plural(listingMode.fullListingEveryHours, "hour")} to catch late arrivals (${atLeast}${plural(listRequestsPerRun(listing.objects), "LIST request")} for its ${atLeast}${plural(listing.objects, "object")} today); each file loaded is one GET. LIST ${formatUsd(prices.s3ListPer1000)} per 1,000 (${origin("s3ListPer1000")}); GET ${formatUsd(prices.s3GetPer1000)} per 1,000 (${origin("s3GetPer1000")}). The full listing grows as files land; today's count is used.`,
+    );
+  } else if (s3) {
     assumptions.push(
       `S3 requests: every run lists the whole source, 1 LIST per ${count(S3_KEYS_PER_LIST)} objects (${atLeast}${plural(listing.objects, "object")} today: ${atLeast}${plural(listRequestsPerRun(listing.objects), "LIST request")} per run), and each file loaded is one GET. LIST ${formatUsd(prices.s3ListPer1000)} per 1,000 (${origin("s3ListPer1000")}); GET ${formatUsd(prices.s3GetPer1000)} per 1,000 (${origin("s3GetPer1000")}). The listing grows as files land; today's count is used.`,
     );
@@ -517,7 +535,14 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
   const monthlyWork = { runs: loadingRuns, files: loadedFiles, bytes: loadedBytes };
   const mSeconds = loadSeconds(monthlyWork, load);
   const mCompute = (mSeconds / 3600) * prices.computePerHour;
-  const mList = s3 ? runs.runs * listRequestsPerRun(listing.objects) : 0;
+  const monthlyListing = listRequestsPerMonth({
+    ...listingMode,
+    objects: listing.objects,
+    newObjectsPerRun: runs.runs > 0 ? newFiles / runs.runs : 0,
+    runsPerMonth: runs.runs,
+    keysPerRequest: S3_KEYS_PER_LIST,
+  });
+  const mList = s3 ? monthlyListing.requests : 0;
   const mGet = s3 ? loadedFiles : 0;
   const mListCost = (mList / 1000) * prices.s3ListPer1000;
   const mGetCost = (mGet / 1000) * prices.s3GetPer1000;
@@ -547,10 +572,15 @@ export function estimateCosts(inputs: CostInputs): CostBreakdown {
     );
   } else if (inputs.schedule.frequency === "NONE") {
     assumptions.push(
-      `Manual only: no scheduled runs, so the monthly figure is storage alone. Each run you trigger lists the source${s3 ? ` (${plural(listRequestsPerRun(listing.objects), "LIST request")})` : ""} and loads what landed since the last one, at the rate above.`,
+      `Manual only: no scheduled runs, so the monthly figure is storage alone. Each run you trigger lists the source${s3 ? (ordered ? ` after the last key it saw (1 LIST request per ${count(S3_KEYS_PER_LIST)} new keys; the whole source, ${plural(listRequestsPerRun(listing.objects), "LIST request")}, once every ${plural(listingMode.fullListingEveryHours, "hour")})` : ` (${plural(listRequestsPerRun(listing.objects), "LIST request")})`) : ""} and loads what landed since the last one, at the rate above.`,
     );
   } else {
     assumptions.push(`The schedule has no fire times in ${month.name} (${zone}): no scheduled runs that month.`);
+  }
+  if (s3 && scheduled && ordered) {
+    assumptions.push(
+      `LIST requests in ${month.name}: ${plural(monthlyListing.fullListings, "full listing")} × ${count(monthlyListing.requestsPerFullListing)} + ${plural(runs.runs - monthlyListing.fullListings, "ordered run")} × ${count(monthlyListing.requestsPerRun)} = ${count(monthlyListing.requests)}.`,
+    );
   }
   const windowText = `the last ${inputs.arrivals.windowDays} days`;
   assumptions.push(

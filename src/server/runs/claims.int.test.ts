@@ -214,19 +214,13 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
 
     const first = await registerFiles(counted, ing.id, listed);
     expect(first).toEqual({ registered: 5_000, skipped: 10 });
-    // Chunks of 2,000: one lookup and one insert per chunk, never one statement per file.
-    expect(operations).toEqual([
-      "ProcessedFile.findMany",
-      "$executeRaw",
-      "ProcessedFile.findMany",
-      "$executeRaw",
-      "ProcessedFile.findMany",
-      "$executeRaw",
-    ]);
+    // Chunks of 2,000: one statement per chunk that joins it against the history (no known row
+    // comes back to the process), never one statement per file.
+    expect(operations).toEqual(["$queryRaw", "$queryRaw", "$queryRaw"]);
 
     operations.length = 0;
     expect(await registerFiles(counted, ing.id, listed)).toEqual({ registered: 0, skipped: 0 });
-    expect(operations).toEqual(["ProcessedFile.findMany", "ProcessedFile.findMany", "ProcessedFile.findMany"]);
+    expect(operations).toEqual(["$queryRaw", "$queryRaw", "$queryRaw"]);
 
     const byStatus = await world.deps.db.processedFile.groupBy({ by: ["status"], where: { ingestionId: ing.id }, _count: { _all: true }, orderBy: { status: "asc" } });
     expect(byStatus.map((s) => [s.status, s._count._all])).toEqual([
@@ -235,6 +229,51 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
     ]);
     const skipped = await world.deps.db.processedFile.findFirstOrThrow({ where: { ingestionId: ing.id, path: "f/00500.jsonl" } });
     expect(skipped).toMatchObject({ status: "SKIPPED", size: 0n, error: "Empty file (0 bytes): nothing to load", etag: "e500" });
+  });
+
+  it("registering a listing against the history: new files, a rewritten PENDING one, requeued FAILED and MISSING ones, the rest left alone", async () => {
+    const ing = await makeIngestion(world);
+    const at = new Date("2026-01-01T00:00:00.000Z");
+    const later = new Date("2026-01-02T00:00:00.123Z");
+    const v = (p: string, size = 10, lastModified = at, etag: string | null = "e1"): SourceObject => ({ path: p, size, lastModified, etag });
+    const known = ["pending", "pending-same", "failed", "failed-same", "missing", "missing-empty", "loaded"].map((p) => v(`${p}.jsonl`));
+    await registerFiles(world.deps.db, ing.id, known);
+    const status = (paths: string[], data: { status: "FAILED" | "MISSING" | "SUCCESS"; retryCount?: number; failureKind?: "DATA" }) =>
+      world.deps.db.processedFile.updateMany({ where: { ingestionId: ing.id, path: { in: paths.map((p) => `${p}.jsonl`) } }, data });
+    await status(["failed", "failed-same"], { status: "FAILED", retryCount: 3, failureKind: "DATA" });
+    await status(["missing", "missing-empty"], { status: "MISSING" });
+    await status(["loaded"], { status: "SUCCESS" });
+
+    const r = await registerFiles(world.deps.db, ing.id, [
+      v("new.jsonl"),
+      v("new-empty.jsonl", 0),
+      v("pending.jsonl", 20, later),
+      v("pending-same.jsonl"),
+      v("failed.jsonl", 10, at, "e2"),
+      v("failed-same.jsonl"),
+      v("missing.jsonl"),
+      v("missing-empty.jsonl", 0),
+      v("loaded.jsonl", 99, later, "e9"),
+    ]);
+    // Registered: the two new rows (the empty one too) and the requeued non-empty FAILED and MISSING
+    // ones; skipped: the empty new one and the requeued empty one.
+    expect(r).toEqual({ registered: 4, skipped: 2 });
+    const rows = await world.deps.db.processedFile.findMany({
+      where: { ingestionId: ing.id },
+      select: { path: true, status: true, size: true, etag: true, lastModified: true, retryCount: true, failureKind: true },
+      orderBy: { path: "asc" },
+    });
+    expect(Object.fromEntries(rows.map(({ path, ...rest }) => [path, rest]))).toEqual({
+      "failed-same.jsonl": { status: "FAILED", size: 10n, etag: "e1", lastModified: at, retryCount: 3, failureKind: "DATA" },
+      "failed.jsonl": { status: "PENDING", size: 10n, etag: "e2", lastModified: at, retryCount: 0, failureKind: null },
+      "loaded.jsonl": { status: "SUCCESS", size: 10n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "missing-empty.jsonl": { status: "SKIPPED", size: 0n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "missing.jsonl": { status: "PENDING", size: 10n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "new-empty.jsonl": { status: "SKIPPED", size: 0n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "new.jsonl": { status: "PENDING", size: 10n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "pending-same.jsonl": { status: "PENDING", size: 10n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
+      "pending.jsonl": { status: "PENDING", size: 20n, etag: "e1", lastModified: later, retryCount: 0, failureKind: null },
+    });
   });
 
   it("two concurrent registrations of overlapping listings record each file once", async () => {

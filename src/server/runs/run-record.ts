@@ -259,10 +259,20 @@ export async function touchRun(deps: RecordDeps, runId: string, now: Date): Prom
 }
 
 /** The discover step's counts. */
-export async function recordDiscovered(deps: RecordDeps, runId: string, counts: { registered: number; skipped: number }): Promise<void> {
+export async function recordDiscovered(
+  deps: RecordDeps,
+  runId: string,
+  counts: { registered: number; skipped: number; listRequests: number; listedAfter: string | null },
+): Promise<void> {
   await deps.db.run.update({
     where: { id: runId },
-    data: { filesDiscovered: counts.registered, filesSkipped: counts.skipped, updatedAt: deps.clock() },
+    data: {
+      filesDiscovered: counts.registered,
+      filesSkipped: counts.skipped,
+      listRequests: counts.listRequests,
+      listedAfter: counts.listedAfter,
+      updatedAt: deps.clock(),
+    },
   });
 }
 

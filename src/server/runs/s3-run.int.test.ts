@@ -36,8 +36,8 @@ function probedFactory(inner: SourceFactory, probe: SourceProbe): SourceFactory 
     const probed: Source = {
       type: source.type,
       uri: source.uri,
-      async list(cursor, pageSize) {
-        const page = await source.list(cursor, probe.pageSize ?? pageSize);
+      async list(cursor, pageSize, startAfter) {
+        const page = await source.list(cursor, probe.pageSize ?? pageSize, startAfter);
         probe.pages += 1;
         if (page.nextCursor === null && probe.afterListing) await probe.afterListing();
         return page;
@@ -83,7 +83,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
    */
   async function s3Ingestion(
     prefix: string,
-    extra: { endpoint?: string; bucket?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string },
+    extra: { endpoint?: string; bucket?: string; table: string; format?: "JSON" | "CSV"; credentialsRef?: string; listing?: { mode: "FULL" | "ORDERED" } },
   ) {
     const endpoint = extra.endpoint ?? s3.endpoint;
     // From now on the suite's world is granted the endpoint (and the reference).
@@ -106,6 +106,7 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
       source: { connection: name, path: prefix },
       format: { type: extra.format ?? "JSON" },
       destination: { schema: "raw", table: extra.table },
+      ...(extra.listing ? { listing: extra.listing } : {}),
     });
   }
 
@@ -174,6 +175,25 @@ describe("runs over S3 (PGlite + s3rver + DuckDB)", () => {
     expect(third.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 1, rowsLoaded: 1n });
     expect(await tableRows(world.deps.engine.warehouse, world.tenant.slug, "raw.events", "id")).toHaveLength(5);
     expect(existsSync(third.staging)).toBe(false);
+  });
+
+  it("ORDERED listing asks S3 only for the keys after the last one seen (StartAfter): LIST requests follow the new keys", async () => {
+    const keys = Array.from({ length: 9 }, (_, i) => `ordered/dt=2026-01-0${Math.floor(i / 3) + 1}/part-${i % 3}.jsonl`);
+    await s3.seed(BUCKET, Object.fromEntries(keys.map((k, i) => [k, jsonl([{ id: i }])])));
+    const ing = await s3Ingestion("ordered", { table: "ordered_keys", listing: { mode: "ORDERED" } });
+    probe.pageSize = 2;
+
+    const first = await runToEnd(ing.id);
+    // Nine keys in pages of two: five requests, from the start of the prefix.
+    expect(first.run).toMatchObject({ status: "SUCCEEDED", filesLoaded: 9, listRequests: 5, listedAfter: null });
+
+    await s3.seed(BUCKET, { "ordered/dt=2026-01-04/part-0.jsonl": jsonl([{ id: 10 }]), "ordered/dt=2026-01-04/part-1.jsonl": jsonl([{ id: 11 }]) });
+    probe.pages = 0;
+    const next = await runToEnd(ing.id);
+    // Two new keys: one request (a page of two, and S3 says there is no more), not five.
+    expect(next.run).toMatchObject({ status: "SUCCEEDED", filesDiscovered: 2, filesLoaded: 2, listRequests: 1, listedAfter: "dt=2026-01-03/part-2.jsonl" });
+    expect(probe.pages).toBe(1);
+    expect(next.files.filter((f) => f.status === "SUCCESS")).toHaveLength(11);
   });
 
   it("loads CSV objects with their header", async () => {

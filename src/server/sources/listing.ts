@@ -5,11 +5,34 @@ import type { ListPage, Source, SourceObject } from "./source";
 /** Objects asked for per page. */
 const PAGE = 1000;
 
-/** Lists every object, page by page. */
-export async function* listAll(source: Source, pageSize?: number): AsyncGenerator<SourceObject[]> {
+/** What a listing has done so far: filled in as its pages arrive. */
+export interface ListingTally {
+  /** Pages asked of the source: LIST requests on S3 (an empty answer is one too). */
+  requests: number;
+  /** The last path listed (the greatest: pages come in path order), or null before any. */
+  lastPath: string | null;
+}
+
+export function newTally(): ListingTally {
+  return { requests: 0, lastPath: null };
+}
+
+/**
+ * Lists every object, page by page (one page in memory at a time), or, with `startAfter`, every
+ * object whose path sorts after it. `tally` counts the requests and keeps the last path.
+ */
+export async function* listAll(
+  source: Source,
+  pageSize?: number,
+  options: { startAfter?: string | null; tally?: ListingTally } = {},
+): AsyncGenerator<SourceObject[]> {
+  const tally = options.tally ?? newTally();
   let cursor: string | null = null;
   do {
-    const page: ListPage = await source.list(cursor, pageSize);
+    const page: ListPage = await source.list(cursor, pageSize, cursor === null ? (options.startAfter ?? null) : null);
+    tally.requests += 1;
+    const last = page.objects[page.objects.length - 1];
+    if (last) tally.lastPath = last.path;
     if (page.objects.length > 0) yield page.objects;
     cursor = page.nextCursor;
   } while (cursor !== null);

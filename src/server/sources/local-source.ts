@@ -70,7 +70,9 @@ export class LocalSource implements Source {
     return this.uri;
   }
 
-  async list(cursor: string | null, pageSize = DEFAULT_PAGE): Promise<ListPage> {
+  async list(listCursor: string | null, pageSize = DEFAULT_PAGE, startAfter: string | null = null): Promise<ListPage> {
+    // The cursor is the last path listed, so starting after a path is the same walk.
+    const cursor = listCursor ?? startAfter;
     const root = await this.root();
     const realRoots = await Promise.all(this.roots.map((r) => realpath(r).catch(() => r)));
     const objects: SourceObject[] = [];

@@ -146,14 +146,15 @@ export class S3Source implements Source {
     );
   }
 
-  async list(cursor: string | null, pageSize = 1000): Promise<ListPage> {
+  async list(cursor: string | null, pageSize = 1000, startAfter: string | null = null): Promise<ListPage> {
     try {
       const res = await this.s3().send(
         new ListObjectsV2Command({
           Bucket: this.options.bucket,
           Prefix: this.prefix,
           MaxKeys: pageSize,
-          ...(cursor ? { ContinuationToken: cursor } : {}),
+          // StartAfter only opens a listing; its continuation token carries on from there.
+          ...(cursor ? { ContinuationToken: cursor } : startAfter ? { StartAfter: this.prefix + startAfter } : {}),
         }),
       );
       const objects: SourceObject[] = [];

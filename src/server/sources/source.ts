@@ -19,8 +19,13 @@ export interface Source {
   readonly type: "LOCAL" | "S3";
   /** The source as users wrote it, e.g. s3://bucket/prefix or /data/landing. */
   readonly uri: string;
-  /** One page of objects, in a stable order, after `cursor`. */
-  list(cursor: string | null, pageSize?: number): Promise<ListPage>;
+  /**
+   * One page of objects after `cursor`, in the lexical order of their paths (S3's key order; a
+   * local source walks its directories sorted the same way). Without a cursor the listing starts
+   * after the path `startAfter` when one is given, so an ordered listing (see runs/steps/discover.ts)
+   * asks only for what sorts after the last path it saw, not for the whole prefix.
+   */
+  list(cursor: string | null, pageSize?: number, startAfter?: string | null): Promise<ListPage>;
   /** The object at `path`, or null when there is none. */
   stat(path: string): Promise<SourceObject | null>;
   /**

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { IngestionStatus, SourceFormat, SourceType } from "@/generated/prisma/enums";
 import { SCHEDULE_FREQUENCIES } from "@/shared/schedule";
-import { formatSchema, ingestionId, limitsSchema, scheduleSchema, sourceSchema } from "./ingestions";
+import { FULL_LISTING_EVERY_HOURS_DEFAULT, formatSchema, ingestionId, limitsSchema, listingSchema, scheduleSchema, sourceSchema } from "./ingestions";
 
 const price = (what: string) =>
   z
@@ -26,6 +26,7 @@ export const costDraftInput = z.object({
   format: formatSchema,
   schedule: scheduleSchema.default({ frequency: "NONE", time: null, weekday: null, cron: null, timezone: "UTC" }),
   limits: limitsSchema.default({ maxFilesPerRun: null, maxBytesPerRun: null }),
+  listing: listingSchema.default({ mode: "FULL", fullListingEveryHours: FULL_LISTING_EVERY_HOURS_DEFAULT }),
 });
 
 export const estimateCostInput = z

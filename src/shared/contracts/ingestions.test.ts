@@ -7,6 +7,7 @@ import {
   ingestionId,
   limitsSchema,
   listIngestionsInput,
+  listingSchema,
   MAX_BYTES_PER_RUN,
   scheduleSchema,
   schemaPolicySchema,
@@ -47,6 +48,7 @@ describe("createIngestionInput", () => {
     expect(createIngestionInput.parse(minimal)).toEqual({
       name: "Orders",
       source: { connection: "files", path: "", glob: null },
+      listing: { mode: "FULL", fullListingEveryHours: 24 },
       format: { type: "JSON", options: { layout: "AUTO", compression: "AUTO" } },
       destination: { schema: "raw", table: "orders", partitionColumns: [] },
       schemaPolicy: { evolutionMode: "ADD_NEW_COLUMNS", hints: {} },
@@ -67,6 +69,7 @@ describe("createIngestionInput", () => {
         glob: " **/*.csv.gz ",
         modifiedAfter: "2026-01-01T00:00:00Z",
       },
+      listing: { mode: "ORDERED", fullListingEveryHours: 6 },
       format: { type: "CSV", options: { delimiter: ";", header: false, quote: "'", escape: "\\", nullString: "NULL", compression: "GZIP" } },
       destination: { schema: " analytics ", table: "orders", partitionColumns: ["order_date", "region"] },
       schemaPolicy: { evolutionMode: "RESCUE", hints: { amount: "decimal(18, 2)", created_at: "timestamptz" } },
@@ -83,6 +86,7 @@ describe("createIngestionInput", () => {
         glob: "**/*.csv.gz",
         modifiedAfter: new Date("2026-01-01T00:00:00Z"),
       },
+      listing: { mode: "ORDERED", fullListingEveryHours: 6 },
       format: { type: "CSV", options: { delimiter: ";", header: false, quote: "'", escape: "\\", nullString: "NULL", compression: "GZIP" } },
       destination: { schema: "analytics", table: "orders", partitionColumns: ["order_date", "region"] },
       schemaPolicy: { evolutionMode: "RESCUE", hints: { amount: "DECIMAL(18,2)", created_at: "TIMESTAMPTZ" } },
@@ -692,5 +696,29 @@ describe("listIngestionsInput", () => {
     [{ limit: 101 }, "limit", "Limit must be 1–100"],
   ])("rejects %j", (input, path, message) => {
     expect(issues(listIngestionsInput, input)).toEqual([{ path, message }]);
+  });
+});
+
+describe("listingSchema", () => {
+  const EVERY = "Full listing interval must be a whole number of hours from 1 to 8,760 (a year)";
+
+  it("defaults to a FULL listing, and an ORDERED one lists everything once a day unless told otherwise", () => {
+    expect(listingSchema.parse({})).toEqual({ mode: "FULL", fullListingEveryHours: 24 });
+    expect(listingSchema.parse({ mode: "ORDERED" })).toEqual({ mode: "ORDERED", fullListingEveryHours: 24 });
+    expect(listingSchema.parse({ mode: "ORDERED", fullListingEveryHours: 168 })).toEqual({ mode: "ORDERED", fullListingEveryHours: 168 });
+  });
+
+  it("says what a listing mode and an interval must be", () => {
+    expect(issues(listingSchema, { mode: "SORTED" })).toEqual([{ path: "mode", message: "Listing mode must be one of FULL, ORDERED" }]);
+    for (const bad of [0, -1, 1.5, 8_761, "24", Number.NaN]) {
+      expect(issues(listingSchema, { mode: "ORDERED", fullListingEveryHours: bad })).toEqual([{ path: "fullListingEveryHours", message: EVERY }]);
+    }
+  });
+
+  it("in an update each part is optional on its own, and errors carry their full path", () => {
+    expect(updateIngestionInput.parse({ id: "x", patch: { listing: { mode: "ORDERED" } } }).patch.listing).toEqual({ mode: "ORDERED" });
+    expect(issues(updateIngestionInput, { id: "x", patch: { listing: { fullListingEveryHours: 0 } } })).toEqual([
+      { path: "patch.listing.fullListingEveryHours", message: EVERY },
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // and as it answers. Shared by the tRPC procedures and the dashboard's create form, so both
 // validate the same way. Preview and cost estimate are in ingestions-preview.ts and ingestions-cost.ts.
 import { z } from "zod";
-import { EvolutionMode, IngestionStatus, RunStatus, SourceType } from "@/generated/prisma/enums";
+import { EvolutionMode, IngestionStatus, ListingMode, RunStatus, SourceType } from "@/generated/prisma/enums";
 import { runStarted } from "./run-started";
 import { cronError, HH_MM, isValidTimeZone, SCHEDULE_FREQUENCIES } from "@/shared/schedule";
 
@@ -55,6 +55,29 @@ export const sourceSchema = z.object({
     .transform((g) => (g ? g : null)),
   modifiedAfter: z.coerce.date({ error: "Modified-after must be a date" }).optional().nullable(),
 });
+
+export const LISTING_MODES = Object.values(ListingMode);
+/** An ORDERED listing lists everything at least once a day unless told otherwise (the column's default too). */
+export const FULL_LISTING_EVERY_HOURS_DEFAULT = 24;
+/** A year: a full listing at least this often, so a late file is loaded some day. */
+export const FULL_LISTING_EVERY_HOURS_MAX = 8_760;
+const everyHoursMessage = `Full listing interval must be a whole number of hours from 1 to ${FULL_LISTING_EVERY_HOURS_MAX.toLocaleString("en-US")} (a year)`;
+
+/**
+ * How discovery lists the source. FULL: everything, every run. ORDERED: for keys that arrive in
+ * lexical order (date-partitioned paths): a run lists only what sorts after the last path it
+ * saw, and lists everything once every `fullListingEveryHours` to catch late arrivals.
+ */
+export const listingSchema = z.object({
+  mode: z.enum(ListingMode, { error: `Listing mode must be one of ${LISTING_MODES.join(", ")}` }).default("FULL"),
+  fullListingEveryHours: z
+    .number({ error: everyHoursMessage })
+    .int(everyHoursMessage)
+    .min(1, everyHoursMessage)
+    .max(FULL_LISTING_EVERY_HOURS_MAX, everyHoursMessage)
+    .default(FULL_LISTING_EVERY_HOURS_DEFAULT),
+});
+export type ListingInput = z.infer<typeof listingSchema>;
 
 const compression = z.enum(["AUTO", "NONE", "GZIP", "ZSTD"], {
   error: "Compression must be one of AUTO, NONE, GZIP, ZSTD",
@@ -232,6 +255,7 @@ export const createIngestionInput = z.object({
   name: ingestionName,
   description: z.string().trim().max(500, "Description must be at most 500 characters").optional().nullable(),
   source: sourceSchema,
+  listing: listingSchema.default({ mode: "FULL", fullListingEveryHours: FULL_LISTING_EVERY_HOURS_DEFAULT }),
   format: formatSchema,
   destination: destinationSchema,
   schemaPolicy: schemaPolicySchema.default({ evolutionMode: "ADD_NEW_COLUMNS", hints: {} }),
@@ -260,6 +284,11 @@ export const updateIngestionInput = z.object({
       name: ingestionName,
       description: z.string().trim().max(500, "Description must be at most 500 characters").nullable(),
       source: sourceSchema,
+      // Each part optional on its own: changing the interval keeps the mode.
+      listing: z.object({
+        mode: listingSchema.shape.mode.unwrap().optional(),
+        fullListingEveryHours: listingSchema.shape.fullListingEveryHours.unwrap().optional(),
+      }),
       format: formatSchema,
       destination: destinationSchema,
       // Each part optional on its own: patching the mode keeps the hints, and the other way round.
@@ -322,6 +351,13 @@ export const ingestionView = z.object({
     uri: z.string(),
     glob: z.string().nullable(),
     modifiedAfter: z.date().nullable(),
+  }),
+  listing: z.object({
+    mode: z.enum(ListingMode),
+    fullListingEveryHours: z.number(),
+    /** Where the next ORDERED listing starts after: the last path of the last completed discovery. */
+    highWaterPath: z.string().nullable(),
+    lastFullListingAt: z.date().nullable(),
   }),
   format: formatSchema,
   destination: z.object({ schema: z.string(), table: z.string(), partitionColumns: z.array(z.string()) }),

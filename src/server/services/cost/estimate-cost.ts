@@ -42,6 +42,7 @@ interface Target {
   format: CostFormat;
   schedule: Schedule;
   limits: { maxFilesPerRun: number | null; maxBytesPerRun: number | null };
+  listingMode: { mode: "FULL" | "ORDERED"; fullListingEveryHours: number };
   /** Set for an existing ingestion. */
   ingestionId: string | null;
 }
@@ -62,6 +63,7 @@ async function resolveTarget(deps: ServiceDeps, tenantId: string, input: Estimat
         maxFilesPerRun: row.maxFilesPerRun,
         maxBytesPerRun: row.maxBytesPerRun === null ? null : Number(row.maxBytesPerRun),
       },
+      listingMode: { mode: row.listingMode, fullListingEveryHours: row.fullListingEveryHours },
       ingestionId: row.id,
     };
   }
@@ -79,6 +81,7 @@ async function resolveTarget(deps: ServiceDeps, tenantId: string, input: Estimat
     format: draft.format.type,
     schedule: draft.schedule,
     limits: draft.limits,
+    listingMode: draft.listing,
     ingestionId: null,
   };
 }
@@ -252,6 +255,7 @@ export async function estimateCost(deps: ServiceDeps, tenantId: string, input: E
     schedule: target.schedule,
     runs,
     limits: target.limits,
+    listingMode: target.listingMode,
     prices,
     priceOrigins: origins,
     warehouseBytesPerSourceByte: ratio,

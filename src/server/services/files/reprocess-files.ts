@@ -11,6 +11,7 @@ import { findOwnedIngestion } from "../ingestions/ingestion-rules";
 import type { IngestionRow } from "../ingestions/ingestion-view";
 import type { clearFilesInput, clearFilesOutput, reprocessFilesInput, reprocessFilesOutput } from "@/shared/contracts/files";
 import { fileFilter } from "./list-files";
+import { RESET_LISTING_STATE } from "@/server/runs/listing-state";
 
 const CHUNK = 2_000;
 
@@ -108,7 +109,11 @@ export async function clearFiles(
     // Metadata first, as for reprocess: a crash in between leaves the ledger to rebuild from.
     await assertLineage(deps, tenantId, ingestion);
     await guard.assertHeld();
-    const { count } = await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
+    // With its history the high-water path goes: an ORDERED listing would skip every file before it.
+    const [{ count }] = await deps.db.$transaction([
+      deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } }),
+      deps.db.ingestion.update({ where: { id: ingestion.id }, data: RESET_LISTING_STATE, select: { id: true } }),
+    ]);
     await guard.assertHeld();
     const removed = await forget(deps, tenantId, ingestion, null);
     deps.log.info(`[files] cleared ${count} file(s) of '${ingestion.name}' (${ingestion.id}): ${removed.rowsDeleted} row(s) removed`);

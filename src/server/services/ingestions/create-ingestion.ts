@@ -36,6 +36,8 @@ export async function createIngestion(
         ...source,
         sourceGlob: input.source.glob ?? null,
         sourceModifiedAfter: input.source.modifiedAfter ?? null,
+        listingMode: input.listing.mode,
+        fullListingEveryHours: input.listing.fullListingEveryHours,
         format: input.format.type,
         formatOptions: input.format.options,
         destinationSchema: input.destination.schema,

@@ -16,6 +16,7 @@ import { NEXT_RUN_LIST_LIMIT, nextRunFiles } from "./next-run-files";
 import { runLoadMs } from "@/server/domain/cost";
 import { resolvePrices } from "../cost/estimate-cost";
 import { loadModel } from "@/server/engine/calibration";
+import { RESET_LISTING_STATE } from "@/server/runs/listing-state";
 
 /** What NEW_ONLY marks SKIPPED: files not loaded yet, and missing ones (their paths were seen). */
 const SKIPPED_BY_NEW_ONLY = [...UNFINISHED, "MISSING"] as const;
@@ -91,7 +92,11 @@ export async function refreshIngestion(deps: ServiceDeps, tenantId: string, inpu
     // Metadata first: a crash before the warehouse change leaves the table and its ledger, and
     // the next run rebuilds the history from the ledger (nothing lost, nothing loaded twice).
     if (input.mode === "FULL") {
-      await deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } });
+      // With its history the high-water path goes: an ORDERED listing would skip every file before it.
+      await deps.db.$transaction([
+        deps.db.processedFile.deleteMany({ where: { ingestionId: ingestion.id } }),
+        deps.db.ingestion.update({ where: { id: ingestion.id }, data: RESET_LISTING_STATE, select: { id: true } }),
+      ]);
     } else {
       await deps.db.processedFile.updateMany({
         where: { ingestionId: ingestion.id, status: { in: [...SKIPPED_BY_NEW_ONLY] } },

@@ -19,7 +19,19 @@ import {
   scheduleColumns,
   withUniqueGuard,
 } from "./ingestion-rules";
-import { ingestionSelect, toIngestionView } from "./ingestion-view";
+import { ingestionSelect, toIngestionView, type IngestionRow } from "./ingestion-view";
+import { RESET_LISTING_STATE } from "@/server/runs/listing-state";
+
+/** Whether a patch changes what the ingestion lists: its glob, modified-after or listing mode. */
+function listingReset(
+  current: IngestionRow,
+  source: { sourceGlob: string | null; sourceModifiedAfter: Date | null } | undefined,
+  mode: IngestionRow["listingMode"] | undefined,
+): boolean {
+  if (mode !== undefined && mode !== current.listingMode) return true;
+  if (!source) return false;
+  return source.sourceGlob !== current.sourceGlob || source.sourceModifiedAfter?.getTime() !== current.sourceModifiedAfter?.getTime();
+}
 
 /** Stable JSON for comparing option objects regardless of key order. */
 function canonical(value: unknown): string {
@@ -82,6 +94,12 @@ export async function updateIngestion(
     sourceModifiedAfter: patch.source.modifiedAfter ?? null,
   };
   if (sourcePatch) Object.assign(data, sourcePatch);
+  if (patch.listing?.mode !== undefined) data.listingMode = patch.listing.mode;
+  if (patch.listing?.fullListingEveryHours !== undefined) data.fullListingEveryHours = patch.listing.fullListingEveryHours;
+  // The high-water path is where the last listing of *these* files ended: another glob or
+  // modified-after selects other files (some sorting before it), and a new mode starts afresh.
+  // The next run lists everything once.
+  if (listingReset(current, sourcePatch, patch.listing?.mode)) Object.assign(data, RESET_LISTING_STATE);
   // What the ingestion reads once patched: adopting in the same patch takes the files of its new glob and modified-after.
   const reads: AdoptingSource = { ...current, ...sourcePatch };
   if (patch.destination) {
