@@ -8,6 +8,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "@/generated/prisma/client";
 import { applyMigrations } from "./migrate";
+import { registerReadSql } from "./read-sql";
 import { pgliteRunner, pgPoolRunner, type SqlRunner } from "./sql-runner";
 
 export type Db = PrismaClient;
@@ -43,9 +44,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     // An idle client that loses its server must not crash the process.
     pool.on("error", (error) => console.error("[db] idle PostgreSQL client error:", error.message));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const sql = pgPoolRunner(pool);
+    registerReadSql(prisma, sql);
     return {
       prisma,
-      sql: pgPoolRunner(pool),
+      sql,
       kind: "postgres",
       location: redactUrl(config.url),
       async close() {
@@ -65,9 +68,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   }
   await pglite.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const sql = pgliteRunner(pglite);
+  registerReadSql(prisma, sql);
   return {
     prisma,
-    sql: pgliteRunner(pglite),
+    sql,
     kind: "pglite",
     location: config.dataDir === null ? "memory" : path.join(config.dataDir, "pglite"),
     dumpDataDir: () => pglite.dumpDataDir("none"),
