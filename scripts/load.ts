@@ -24,7 +24,8 @@ const USAGE = `Usage: npm run load [-- --quick] [-- --duration S] [-- --db pglit
   --db           which metadata database (default both; postgres uses TEST_POSTGRES_URL, default ${TEST_POSTGRES_URL})
   --case NAME    only this case (repeatable); health always runs, as the floor the ratios need
   --rebuild      build even if ${".next-load"} holds a build of the current sources
-  --keep         keep the data directories (and the server logs in them)`;
+  --keep         keep the data directories (and the server logs in them)
+  --profile DIR  write the server's V8 CPU profile into DIR/<database>/ (open it in Chrome's DevTools)`;
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     rebuild: { type: "boolean", default: false },
     port: { type: "string" },
     keep: { type: "boolean", default: false },
+    profile: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -361,6 +363,7 @@ async function runDatabase(kind: DatabaseKind, selected: Set<string> | null): Pr
     root,
     port,
     logFile: path.join(dataDir, "server.log"),
+    profileDir: values.profile ? path.resolve(values.profile, kind) : undefined,
     env: {
       ...env,
       AUTOLOADER_DATA_DIR: dataDir,

@@ -26,8 +26,24 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** `path` is the value's annotation path; null for the root (its children's paths have no prefix). */
-function encode(value: unknown, path: string | null, values: Annotations, seen: Set<object>): unknown {
+/**
+ * The walk's state: the annotation path as a stack of escaped keys (joined only when a value is
+ * annotated, which few are), the annotations so far and the objects met.
+ */
+interface Walk {
+  keys: string[];
+  values: Annotations;
+  annotated: number;
+  seen: Set<object>;
+}
+
+function annotate(walk: Walk, annotation: Annotation): void {
+  walk.values[walk.keys.join(".")] = annotation;
+  walk.annotated++;
+}
+
+/** `root`: the value is the whole output (superjson annotates a root Date or undefined differently). */
+function encode(value: unknown, walk: Walk, root: boolean): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -35,29 +51,31 @@ function encode(value: unknown, path: string | null, values: Annotations, seen: 
     case "number":
       return Number.isFinite(value) && !Object.is(value, -0) ? value : UNUSUAL;
     case "undefined":
-      if (path === null) return UNUSUAL;
-      values[path] = ["undefined"];
+      if (root) return UNUSUAL;
+      annotate(walk, ["undefined"]);
       return null;
     case "object":
       break;
     default:
       return UNUSUAL;
   }
-  if (value === null) return path === null ? UNUSUAL : null;
+  if (value === null) return root ? UNUSUAL : null;
   // superjson records an object met twice as a referential equality: leave those to it.
-  if (seen.has(value)) return UNUSUAL;
-  seen.add(value);
+  if (walk.seen.has(value)) return UNUSUAL;
+  walk.seen.add(value);
   if (value instanceof Date) {
-    if (path === null || Number.isNaN(value.getTime())) return UNUSUAL;
-    values[path] = ["Date"];
+    if (root || Number.isNaN(value.getTime())) return UNUSUAL;
+    annotate(walk, ["Date"]);
     return value.toISOString();
   }
-  const prefix = path === null ? "" : `${path}.`;
+  const { keys } = walk;
   if (Array.isArray(value)) {
     const out: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) return UNUSUAL;
-      const item = encode(value[i], prefix + i, values, seen);
+      keys.push(String(i));
+      const item = encode(value[i], walk, false);
+      keys.pop();
       if (item === UNUSUAL) return UNUSUAL;
       out[i] = item;
     }
@@ -65,16 +83,19 @@ function encode(value: unknown, path: string | null, values: Annotations, seen: 
   }
   if (!isPlainObject(value)) return UNUSUAL;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     // superjson refuses these keys anywhere (prototype pollution). `__proto__` stays refused; a
     // column may well be called constructor or prototype, and plain JSON under it is harmless:
     // only an annotation path through it would reach the client's walker, so then superjson decides.
     if (key === "__proto__") return UNUSUAL;
     const guarded = key === "constructor" || key === "prototype";
-    const annotated = guarded ? Object.keys(values).length : 0;
-    const item = encode(value[key], prefix + escapeKey(key), values, seen);
+    const before = walk.annotated;
+    keys.push(escapeKey(key));
+    const item = encode(value[key], walk, false);
+    keys.pop();
     if (item === UNUSUAL) return UNUSUAL;
-    if (guarded && Object.keys(values).length > annotated) return UNUSUAL;
+    if (guarded && walk.annotated > before) return UNUSUAL;
     out[key] = item;
   }
   return out;
@@ -85,11 +106,10 @@ function encode(value: unknown, path: string | null, values: Annotations, seen: 
  * array); anything else is superjson's.
  */
 export function serializeOutput(value: unknown): SuperJsonResult {
-  const values: Annotations = {};
-  const json = encode(value, null, values, new Set());
+  const walk: Walk = { keys: [], values: {}, annotated: 0, seen: new Set() };
+  const json = encode(value, walk, true);
   if (json === UNUSUAL) return superjson.serialize(value) as SuperJsonResult;
-  for (const _ in values) return { json, meta: { values, v: 1 } };
-  return { json };
+  return walk.annotated > 0 ? { json, meta: { values: walk.values, v: 1 } } : { json };
 }
 
 /** tRPC's transformer: outputs encoded by serializeOutput, inputs read by superjson (the client's encoder). */

@@ -382,7 +382,14 @@ export const ingestionView = z.object({
 });
 export type IngestionView = z.infer<typeof ingestionView>;
 
-export const listIngestionsOutput = z.object({ items: z.array(ingestionView), nextCursor: z.string().nullable() });
+/**
+ * An ingestion as the list shows it: the view without the upcoming fire times (five dates per
+ * item, computed per item, that no list shows); `nextRunAt` is there, and ingestions.get has the rest.
+ */
+export const ingestionListItem = ingestionView.extend({ schedule: ingestionView.shape.schedule.omit({ upcoming: true }) });
+export type IngestionListItem = z.infer<typeof ingestionListItem>;
+
+export const listIngestionsOutput = z.object({ items: z.array(ingestionListItem), nextCursor: z.string().nullable() });
 
 /** What create and update did to tables: one adopted, one left behind. */
 export const destinationChangeView = z.object({

@@ -101,6 +101,19 @@ describeEachDatabase("ingestions router", (kind) => {
     expect(created.updatedAt).toBeInstanceOf(Date);
 
     expect(await api.ingestions.get({ id: created.id })).toEqual(created);
+    // The list reads its rows on the driver, not through Prisma: its item is the detail's view, every
+    // date, big number, JSON and array column included (a modified-after date and a run too).
+    await deps.db.ingestion.update({
+      where: { id: created.id },
+      data: { sourceModifiedAfter: new Date("2026-01-02T03:04:05.678Z"), lastRunAt: new Date("2026-11-21T10:00:00.123Z"), lastRunStatus: "PARTIAL" },
+    });
+    const listed = (await api.ingestions.list({ limit: 100 })).items.find((i) => i.id === created.id);
+    const detail = await api.ingestions.get({ id: created.id });
+    // The list leaves out only the upcoming fire times (the detail has them).
+    const { upcoming, ...schedule } = detail.schedule;
+    expect(upcoming).toHaveLength(5);
+    expect(listed).toEqual({ ...detail, schedule });
+    expect(listed?.source.modifiedAfter).toEqual(new Date("2026-01-02T03:04:05.678Z"));
   });
 
   it("creates an S3 ingestion through a connection with its options, and defaults for everything optional", async () => {

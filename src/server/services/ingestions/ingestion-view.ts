@@ -3,8 +3,9 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { nextFireTimes } from "@/server/domain/schedule";
-import { formatSchema, type IngestionView } from "@/shared/contracts/ingestions";
+import { formatSchema, type IngestionListItem, type IngestionView } from "@/shared/contracts/ingestions";
 import { describeSchedule } from "@/shared/schedule";
+import { rowFromSql, sqlColumns, type ColumnKinds } from "@/server/db/read-sql";
 
 export const ingestionSelect = {
   id: true,
@@ -53,8 +54,8 @@ export const UPCOMING_RUNS = 5;
 /** Built once: a zod schema costs more to build than to run. */
 const storedHints = z.record(z.string(), z.string());
 
-/** `now` is the service clock's, for the upcoming fire times. */
-export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
+/** The list's item: the view without the upcoming fire times. */
+export function toIngestionListItem(row: IngestionRow): IngestionListItem {
   const schedule = {
     frequency: row.scheduleFrequency ?? ("NONE" as const),
     time: row.scheduleTime,
@@ -91,8 +92,6 @@ export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
       ...schedule,
       description: describeSchedule(schedule),
       nextRunAt: row.nextRunAt,
-      // Silent on a bad stored value: the scheduler warns when it computes the real next run.
-      upcoming: row.status === "ACTIVE" ? nextFireTimes(schedule, now, UPCOMING_RUNS, () => {}) : [],
     },
     limits: {
       maxFilesPerRun: row.maxFilesPerRun,
@@ -104,4 +103,70 @@ export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** `now` is the service clock's, for the upcoming fire times. */
+export function toIngestionView(row: IngestionRow, now: Date): IngestionView {
+  const item = toIngestionListItem(row);
+  const schedule = { frequency: item.schedule.frequency, time: row.scheduleTime, weekday: row.scheduleWeekday, cron: row.scheduleCron, timezone: row.scheduleTimezone };
+  return {
+    ...item,
+    schedule: {
+      ...item.schedule,
+      // Silent on a bad stored value: the scheduler warns when it computes the real next run.
+      upcoming: row.status === "ACTIVE" ? nextFireTimes(schedule, now, UPCOMING_RUNS, () => {}) : [],
+    },
+  };
+}
+
+// ── The same rows on the driver (the list's hot path; see server/db/read-sql.ts) ─────────────
+
+type IngestionScalar = Exclude<keyof typeof ingestionSelect, "connection">;
+
+const INGESTION_COLUMNS: ColumnKinds<IngestionRow, IngestionScalar> = {
+  id: "value",
+  name: "value",
+  description: "value",
+  status: "value",
+  tenantId: "value",
+  sourceType: "value",
+  connectionId: "value",
+  sourcePath: "value",
+  sourceUri: "value",
+  sourceGlob: "value",
+  sourceModifiedAfter: "date",
+  listingMode: "value",
+  fullListingEveryHours: "value",
+  listingHighWaterPath: "value",
+  lastFullListingAt: "date",
+  format: "value",
+  formatOptions: "value",
+  destinationSchema: "value",
+  destinationTable: "value",
+  partitionColumns: "value",
+  evolutionMode: "value",
+  schemaHints: "value",
+  scheduleFrequency: "value",
+  scheduleTime: "value",
+  scheduleWeekday: "value",
+  scheduleCron: "value",
+  scheduleTimezone: "value",
+  nextRunAt: "date",
+  maxFilesPerRun: "value",
+  maxBytesPerRun: "bigint",
+  alertRecipients: "value",
+  lastRunAt: "date",
+  lastRunStatus: "value",
+  createdAt: "date",
+  updatedAt: "date",
+};
+
+/** The select list of `ingestionSelect` over "Ingestion" i and "Connection" c, JSON-safe. */
+export const INGESTION_SQL_COLUMNS = `${sqlColumns("i", INGESTION_COLUMNS)}, c.id AS "connection.id", c.name AS "connection.name", c.type::text AS "connection.type"`;
+
+/** A row of INGESTION_SQL_COLUMNS as Prisma would have returned it for `ingestionSelect`. */
+export function ingestionRowFromSql(raw: Record<string, unknown>): IngestionRow {
+  const row = rowFromSql(raw, INGESTION_COLUMNS);
+  row.connection = { id: raw["connection.id"], name: raw["connection.name"], type: raw["connection.type"] };
+  return row as unknown as IngestionRow;
 }

@@ -2,9 +2,9 @@ import { notFound } from "@/server/domain/errors";
 import type { ServiceDeps } from "@/server/deps";
 import { runWarnings } from "@/shared/run-warnings";
 import { queueStates } from "@/server/runs/run-slots";
-import type { FileStatus } from "@/generated/prisma/enums";
 import type { RunDetail } from "@/shared/contracts/runs";
-import { runSelect, toRunView } from "./run-view";
+import { readSql } from "@/server/db/read-sql";
+import { RUN_SQL_COLUMNS, runRowFromSql, toRunView } from "./run-view";
 
 const FILES_SHOWN = 500;
 
@@ -14,60 +14,63 @@ const FILES_SHOWN = 500;
  * (in progress, or given back when it failed) follow.
  */
 export async function getRun(deps: ServiceDeps, tenantId: string, id: string): Promise<RunDetail> {
-  const row = await deps.db.run.findFirst({ where: { id, ingestion: { tenantId } }, select: runSelect });
-  if (!row) throw notFound("run", id);
-  const attemptSelect = {
-    outcome: true,
-    rowCount: true,
-    error: true,
-    file: { select: { id: true, path: true, size: true, retryCount: true } },
-  } as const;
-  // Failures first, whatever the enum order: they are what a reader of a run looks for.
-  const failed = await deps.db.fileAttempt.findMany({
-    where: { runId: id, outcome: "FAILED" },
-    orderBy: { file: { path: "asc" } },
-    take: FILES_SHOWN,
-    select: attemptSelect,
-  });
-  const loaded = await deps.db.fileAttempt.findMany({
-    where: { runId: id, outcome: { not: "FAILED" } },
-    orderBy: { file: { path: "asc" } },
-    take: FILES_SHOWN - failed.length,
-    select: attemptSelect,
-  });
-  const heldWhere = { runId: id, status: { in: ["PENDING", "PROCESSING"] as FileStatus[] }, attempts: { none: { runId: id } } };
-  const [held, attemptsTotal, heldTotal, versions] = await Promise.all([
-    deps.db.processedFile.findMany({
-      where: heldWhere,
-      orderBy: { path: "asc" },
-      take: FILES_SHOWN - failed.length - loaded.length,
-      select: { id: true, path: true, status: true, size: true, rowCount: true, retryCount: true, error: true },
-    }),
-    deps.db.fileAttempt.count({ where: { runId: id } }),
-    deps.db.processedFile.count({ where: heldWhere }),
+  const sql = readSql(deps.db);
+  // Four statements at once (the dashboard polls this every 1.5 s while a run is open). The
+  // run's own row decides whether the tenant sees anything; the others only read by its id.
+  const [rows, attempts, held, versions] = await Promise.all([
+    sql.query<Record<string, unknown>>(
+      `SELECT ${RUN_SQL_COLUMNS} FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId" WHERE r.id = $1 AND i."tenantId" = $2`,
+      [id, tenantId],
+    ),
+    // Failures first, whatever the enum order: they are what a reader of a run looks for.
+    sql.query<ShownFile & { total: number }>(
+      `SELECT f.id, f.path, a.outcome::text AS status, f.size::float8 AS size, a."rowCount"::float8 AS "rowCount", f."retryCount", a.error,
+              (count(*) OVER ())::float8 AS total
+       FROM "FileAttempt" a JOIN "ProcessedFile" f ON f.id = a."fileId"
+       WHERE a."runId" = $1
+       ORDER BY a.outcome <> 'FAILED', f.path
+       LIMIT $2`,
+      [id, FILES_SHOWN],
+    ),
+    // Files it holds without an outcome of its own yet.
+    sql.query<ShownFile & { total: number }>(
+      `SELECT f.id, f.path, f.status::text AS status, f.size::float8 AS size, f."rowCount"::float8 AS "rowCount", f."retryCount", f.error,
+              (count(*) OVER ())::float8 AS total
+       FROM "ProcessedFile" f
+       WHERE f."runId" = $1 AND f.status IN ('PENDING', 'PROCESSING')
+         AND NOT EXISTS (SELECT 1 FROM "FileAttempt" a WHERE a."runId" = $1 AND a."fileId" = f.id)
+       ORDER BY f.path
+       LIMIT $2`,
+      [id, FILES_SHOWN],
+    ),
     deps.db.schemaVersion.findMany({
       where: { runId: id },
       orderBy: { version: "asc" },
       select: { version: true, diff: true, warnings: true, createdAt: true },
     }),
   ]);
-  const fromAttempts = [...failed, ...loaded].map((a) => ({
-    id: a.file.id,
-    path: a.file.path,
-    status: a.outcome,
-    size: Number(a.file.size),
-    rowCount: a.rowCount === null ? null : Number(a.rowCount),
-    retryCount: a.file.retryCount,
-    error: a.error,
-  }));
+  const raw = rows[0];
+  if (!raw) throw notFound("run", id);
+  const row = runRowFromSql(raw);
+  // count(*) OVER () counts every row the statement matched, before its LIMIT.
+  const attemptsTotal = attempts[0]?.total ?? 0;
+  const heldTotal = held[0]?.total ?? 0;
+  const shown = [...attempts, ...held.slice(0, Math.max(0, FILES_SHOWN - attempts.length))];
   return {
     // Only a QUEUED run has a place in the queue: the others skip reading it.
     run: toRunView(row, row.status === "QUEUED" ? ((await queueStates(deps, [id])).get(id) ?? null) : null),
-    files: [
-      ...fromAttempts,
-      ...held.map((f) => ({ ...f, size: Number(f.size), rowCount: f.rowCount === null ? null : Number(f.rowCount) })),
-    ],
+    files: shown.map(({ total: _total, ...f }) => f),
     filesTotal: attemptsTotal + heldTotal,
     schemaVersions: versions.map((v) => ({ ...v, warnings: runWarnings.parse(v.warnings) })),
   };
+}
+
+interface ShownFile {
+  id: string;
+  path: string;
+  status: RunDetail["files"][number]["status"];
+  size: number;
+  rowCount: number | null;
+  retryCount: number;
+  error: string | null;
 }

@@ -1,24 +1,41 @@
-import type { Prisma } from "@/generated/prisma/client";
 import type { ServiceDeps } from "@/server/deps";
-import { findOwnedIngestion } from "../ingestions/ingestion-rules";
+import { readSql } from "@/server/db/read-sql";
+import { notFound } from "@/server/domain/errors";
 import { queueStates } from "@/server/runs/run-slots";
 import type { ListRunsInput, ListRunsOutput } from "@/shared/contracts/runs";
-import { runSelect, toRunView } from "./run-view";
+import { RUN_SQL_COLUMNS, runRowFromSql, toRunView } from "./run-view";
 
+/**
+ * A tenant's runs (or one ingestion's), newest first, a page at a time: one statement on the
+ * driver, and beside it, for one ingestion, the check that the tenant owns it (another tenant's
+ * is NOT_FOUND, not an empty page).
+ */
 export async function listRuns(
   deps: ServiceDeps,
   tenantId: string,
   input: ListRunsInput,
 ): Promise<ListRunsOutput> {
-  if (input.ingestionId) await findOwnedIngestion(deps, tenantId, input.ingestionId);
-  const where: Prisma.RunWhereInput = {
-    ingestion: { tenantId },
-    ...(input.ingestionId ? { ingestionId: input.ingestionId } : {}),
-    ...(input.since ? { queuedAt: { gte: input.since } } : {}),
-    // Ids are UUIDv7: newest first, the cursor is the last id seen.
-    ...(input.cursor ? { id: { lt: input.cursor } } : {}),
-  };
-  const rows = await deps.db.run.findMany({ where, orderBy: { id: "desc" }, take: input.limit + 1, select: runSelect });
+  const sql = readSql(deps.db);
+  const [owned, raw] = await Promise.all([
+    input.ingestionId
+      ? sql.query(`SELECT 1 FROM "Ingestion" WHERE id = $1 AND "tenantId" = $2`, [input.ingestionId, tenantId])
+      : Promise.resolve([{}]),
+    sql.query<Record<string, unknown>>(
+      `SELECT ${RUN_SQL_COLUMNS}
+       FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+       WHERE i."tenantId" = $1
+         AND ($2::text IS NULL OR r."ingestionId" = $2)
+         AND ($3::timestamp IS NULL OR r."queuedAt" >= $3::timestamp)
+         -- Ids are UUIDv7: newest first, the cursor is the last id seen.
+         AND ($4::text IS NULL OR r.id < $4)
+       ORDER BY r.id DESC
+       LIMIT $5`,
+      // A timestamp column holds the UTC wall time: the bound is given as such.
+      [tenantId, input.ingestionId ?? null, input.since ? input.since.toISOString().replace("Z", "") : null, input.cursor ?? null, input.limit + 1],
+    ),
+  ]);
+  if (owned.length === 0) throw notFound("ingestion", input.ingestionId ?? "");
+  const rows = raw.map(runRowFromSql);
   const page = rows.slice(0, input.limit);
   const queue = await queueStates(
     deps,

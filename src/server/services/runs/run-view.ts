@@ -4,6 +4,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import type { RunView } from "@/shared/contracts/runs";
 import { runWarnings } from "@/shared/run-warnings";
 import type { QueueState } from "@/server/runs/run-slots";
+import { rowFromSql, sqlColumns, type ColumnKinds } from "@/server/db/read-sql";
 
 export const runSelect = {
   id: true,
@@ -66,4 +67,44 @@ export function toRunView(r: RunRow, queue: QueueState | null = null): RunView {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
   };
+}
+
+// ── The same rows on the driver (runs.list and runs.get; see server/db/read-sql.ts) ───────────
+
+type RunScalar = Exclude<keyof typeof runSelect, "ingestion">;
+
+const RUN_COLUMNS: ColumnKinds<RunRow, RunScalar> = {
+  id: "value",
+  ingestionId: "value",
+  status: "value",
+  trigger: "value",
+  method: "value",
+  eventId: "value",
+  retryOfRunId: "value",
+  currentStep: "value",
+  filesDiscovered: "value",
+  filesLoaded: "value",
+  filesFailed: "value",
+  filesSkipped: "value",
+  rowsLoaded: "bigint",
+  bytesLoaded: "bigint",
+  durationMs: "value",
+  estimatedDurationMs: "value",
+  estimatedBytes: "bigint",
+  error: "value",
+  warnings: "value",
+  cancelRequestedAt: "date",
+  queuedAt: "date",
+  startedAt: "date",
+  finishedAt: "date",
+};
+
+/** The select list of `runSelect` over "Run" r and "Ingestion" i, JSON-safe. */
+export const RUN_SQL_COLUMNS = `${sqlColumns("r", RUN_COLUMNS)}, i.name AS "ingestion.name"`;
+
+/** A row of RUN_SQL_COLUMNS as Prisma would have returned it for `runSelect`. */
+export function runRowFromSql(raw: Record<string, unknown>): RunRow {
+  const row = rowFromSql(raw, RUN_COLUMNS);
+  row.ingestion = { name: raw["ingestion.name"] };
+  return row as unknown as RunRow;
 }
