@@ -5,6 +5,7 @@
 // a run (recordRunEnd, cancelQueuedRun) gives it back. Maintenance takes the ingestion's lock
 // (its maintenance columns) instead; both take the ingestion's row lock first, so each excludes the other.
 import { randomUUID } from "node:crypto";
+import { uuid7 } from "@/server/db/uuid7";
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/database";
 import type { ServiceDeps } from "@/server/deps";
@@ -74,19 +75,30 @@ export async function queueRun(
   deps: RecordDeps,
   request: { ingestionId: string; trigger: "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH"; retryOfRunId?: string | null },
 ): Promise<QueueOutcome> {
+  // One statement, no interactive transaction (on the embedded database that would hold its one
+  // connection across round trips while every other request waits): the CTE takes the ingestion's
+  // row lock as takeMaintenance does, and skips the row when maintenance holds it (re-checked on
+  // the row's newest version after waiting for the lock); the unique activeIngestionId decides
+  // between runs. No row back: something holds the ingestion, named by holderOf.
+  const now = new Date();
+  const data = runData(deps, request);
   try {
-    return await deps.db.$transaction(async (tx) => {
-      await lockIngestion(tx, request.ingestionId);
-      const holder = await holderIn(tx, request.ingestionId);
-      if (holder) return { queued: false as const, holder };
-      const row = await tx.run.create({ data: runData(deps, request), select: { id: true } });
-      return { queued: true as const, runId: row.id };
-    }, HOLD_TRANSACTION);
+    const created = await deps.db.$queryRaw<{ id: string }[]>`
+      WITH ing AS (
+        SELECT id FROM "Ingestion" WHERE id = ${request.ingestionId} AND "maintenanceToken" IS NULL FOR NO KEY UPDATE
+      )
+      INSERT INTO "Run" (id, "ingestionId", "activeIngestionId", status, trigger, method, "retryOfRunId", "queuedAt", "createdAt", "updatedAt")
+      SELECT ${uuid7(now.getTime())}, ing.id, ing.id, 'QUEUED', ${data.trigger}::"RunTrigger", 'DIRECT', ${data.retryOfRunId}, ${data.queuedAt}, ${now}, ${now}
+      FROM ing
+      ON CONFLICT ("activeIngestionId") DO NOTHING
+      RETURNING id`;
+    const row = created[0];
+    if (row) return { queued: true, runId: row.id };
   } catch (error) {
     // The unique index is the last word (a row written without the lock, say).
-    if ((error as { code?: string }).code !== "P2002") throw error;
-    return { queued: false, holder: await holderOf(deps, request.ingestionId) };
+    if ((error as { code?: string }).code !== "P2002" && !String((error as Error).message).includes("23505")) throw error;
   }
+  return { queued: false, holder: await holderOf(deps, request.ingestionId) };
 }
 
 function runData(deps: RecordDeps, request: { ingestionId: string; trigger: "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH"; retryOfRunId?: string | null }) {

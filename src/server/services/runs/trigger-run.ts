@@ -1,12 +1,12 @@
 // Starts a run of an ingestion. queueRun (runs/run-record.ts) takes the one-active-run guard: of
 // several concurrent triggers exactly one creates a run; the others, and any trigger while
 // maintenance holds the ingestion, get CONFLICT naming what holds it.
-import { DomainError } from "@/server/domain/errors";
+import { DomainError, notFound } from "@/server/domain/errors";
 import type { ServiceDeps } from "@/server/deps";
 import type { RunStarted } from "@/shared/contracts/run-started";
 import { activeWork, queueRun } from "@/server/runs/run-record";
 import { expireStaleRuns } from "@/server/runs/stopped-run";
-import { findOwnedIngestion } from "../ingestions/ingestion-rules";
+import { readSql } from "@/server/db/read-sql";
 
 export type RunTriggerKind = "MANUAL" | "SCHEDULE" | "RETRY" | "REFRESH";
 
@@ -19,9 +19,14 @@ export async function triggerRun(
   ingestionId: string,
   options: { trigger?: RunTriggerKind; retryOfRunId?: string; eventId?: string } = {},
 ): Promise<TriggerResult> {
-  const ingestion = await findOwnedIngestion(deps, tenantId, ingestionId);
-  await expireStaleRuns(deps, { ingestionId });
-  const queued = await queueRun(deps, { ingestionId, trigger: options.trigger ?? "MANUAL", retryOfRunId: options.retryOfRunId ?? null });
+  // Scoped by tenant in the statement: another tenant's ingestion is indistinguishable from none.
+  const [ingestion] = await readSql(deps.db).query<{ name: string }>(`SELECT name FROM "Ingestion" WHERE id = $1 AND "tenantId" = $2`, [ingestionId, tenantId]);
+  if (!ingestion) throw notFound("ingestion", ingestionId);
+  const request = { ingestionId, trigger: options.trigger ?? "MANUAL", retryOfRunId: options.retryOfRunId ?? null } as const;
+  let queued = await queueRun(deps, request);
+  // Held: by a run (or maintenance) whose process died, the guard is freed and the run queued;
+  // the check costs only the triggers that meet a holder.
+  if (!queued.queued && (await expireStaleRuns(deps, { ingestionId })) > 0) queued = await queueRun(deps, request);
   if (!queued.queued) {
     const active = queued.holder;
     throw new DomainError(
