@@ -9,13 +9,18 @@ import { connectionUri } from "@/server/sources/source-factory";
 import { findStoredConnection, sourceErrorField } from "../connections/connection-rules";
 import type { ServiceDeps } from "@/server/deps";
 import { activeWork, holderOf } from "@/server/runs/run-record";
-import { ingestionSelect, type IngestionRow } from "./ingestion-view";
+import { readSql } from "@/server/db/read-sql";
+import { INGESTION_SQL_COLUMNS, ingestionRowFromSql, type IngestionRow } from "./ingestion-view";
 
 export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id: string): Promise<IngestionRow> {
   // Scoped by tenant in the query itself: another tenant's ingestion is indistinguishable from none.
-  const row = await deps.db.ingestion.findFirst({ where: { id, tenantId }, select: ingestionSelect });
-  if (!row) throw notFound("ingestion", id);
-  return row;
+  // On the driver: every ingestions.get and most writes start here (server/db/read-sql.ts).
+  const [raw] = await readSql(deps.db).query<Record<string, unknown>>(
+    `SELECT ${INGESTION_SQL_COLUMNS} FROM "Ingestion" i JOIN "Connection" c ON c.id = i."connectionId" WHERE i.id = $1 AND i."tenantId" = $2`,
+    [id, tenantId],
+  );
+  if (!raw) throw notFound("ingestion", id);
+  return ingestionRowFromSql(raw);
 }
 
 export async function assertActiveRunFree(deps: ServiceDeps, ingestion: { id: string; name: string }, doing: string) {
