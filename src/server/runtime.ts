@@ -5,6 +5,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig, type AppConfig } from "@/env";
 import { migrateDatabase, openDatabase, type Database } from "@/server/db/database";
+import { analyzeAll, refreshStatisticsPeriodically } from "@/server/db/statistics";
 import type { LegacyDestinations } from "@/server/engine/destinations/ledger";
 import { Warehouse } from "@/server/engine/destinations/duckdb/warehouse";
 import { createDirectExecutor, type DirectExecutor } from "@/server/runs/executors/direct";
@@ -88,11 +89,8 @@ export async function openRuntime(
   // PGlite lays out a new database with its archive's modes (0666): tightened once it exists.
   if (!config.databaseUrl) await protectDataFiles(config);
   if (applied.length > 0) log.info(`[db] applied migrations: ${applied.join(", ")}`);
-  // PGlite runs no autovacuum, so nothing else tells its planner how big the tables have grown
-  // (a tenant-wide runs.list took 37 ms of SQL instead of 0.4 ms). One sample of each table.
-  if (database.kind === "pglite") {
-    await database.prisma.$executeRawUnsafe("ANALYZE").catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
-  }
+  // PGlite runs no autovacuum: its tables are sampled now and hourly (server/db/statistics.ts).
+  const statistics = database.kind === "pglite" ? (await analyzeAll(database.prisma, log), refreshStatisticsPeriodically(database.prisma, log)) : null;
   log.info(`[db] ${database.kind === "pglite" ? "embedded PGlite at" : "PostgreSQL"} ${database.location}`);
   await mkdir(config.localRoots[0] ?? config.dataDir, { recursive: true }).catch(() => undefined);
   // Connection secrets: refuses to start when stored ones cannot be decrypted with the key given.
@@ -104,6 +102,7 @@ export async function openRuntime(
       log,
     );
   } catch (error) {
+    statistics?.stop();
     await database.close();
     await unlock();
     throw error;
@@ -193,6 +192,7 @@ export async function openRuntime(
     async close() {
       if (closed) return;
       closed = true;
+      statistics?.stop();
       await warehouse.close();
       await database.close();
       await unlock();
