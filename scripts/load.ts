@@ -426,6 +426,14 @@ process.on("SIGTERM", onSignal);
 const casesWithErrors: string[] = [];
 let exitCode = 0;
 try {
+  // Load goes to this machine only: the seeded database's server must be on loopback too.
+  if (databases.includes("postgres")) {
+    const host = new URL(TEST_POSTGRES_URL).hostname.replace(/^\[|\]$/g, "");
+    if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
+      console.error(`TEST_POSTGRES_URL must name a PostgreSQL server on this machine (127.0.0.1, localhost or ::1), not '${host}': the load runs on loopback only`);
+      process.exit(2);
+    }
+  }
   if (databases.includes("postgres") && !(await postgresReachable())) {
     throw new Error(`PostgreSQL does not answer at ${TEST_POSTGRES_URL} (set TEST_POSTGRES_URL, or --db pglite)`);
   }
