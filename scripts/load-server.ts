@@ -105,7 +105,7 @@ export interface RunningServer {
 }
 
 /**
- * `next start` on 127.0.0.1:port with `env` (data directory, database), in a process group of its
+ * The production server (scripts/serve.ts, as `npm start` runs it) on 127.0.0.1:port with `env` (data directory, database), in a process group of its
  * own. It watches this process (AUTOLOADER_SUPERVISOR_PID), so it stops even if this one is killed.
  * Resolves once /api/health answers 200.
  */
@@ -124,7 +124,17 @@ export async function startServer(options: {
   const recent: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []), nextBin, "start", "-p", String(port), "-H", "127.0.0.1"],
+    [
+      ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
+      // What `npm start` runs (scripts/start.ts): Next behind Node's server, the API answered first.
+      "--import",
+      "tsx",
+      path.join(root, "scripts", "serve.ts"),
+      "-p",
+      String(port),
+      "-H",
+      "127.0.0.1",
+    ],
     {
     cwd: root,
     detached: true,

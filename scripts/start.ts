@@ -37,7 +37,9 @@ console.log(
 // SIGKILL) reaches it too; and it watches this process (AUTOLOADER_SUPERVISOR_PID), so it stops
 // when this process dies alone, even by SIGKILL.
 const host = config.host ? ["-H", config.host] : [];
-const child = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "-p", String(config.port), ...host], {
+// Production: scripts/serve.ts (Next's handler behind Node's server, the API answered first).
+const serve = ["--import", "tsx", path.join(import.meta.dirname, "serve.ts")];
+const child = spawn(process.execPath, [...(dev ? [nextBin, "dev"] : serve), "-p", String(config.port), ...host], {
   stdio: "inherit",
   env: { ...env, AUTOLOADER_SUPERVISOR_PID: String(process.pid) },
 });

@@ -6,7 +6,15 @@
 import type { Db } from "./database";
 import type { SqlSession } from "./sql-runner";
 
-const runners = new WeakMap<object, SqlSession>();
+const RUNNERS = Symbol.for("autoloader.readSqlRunners");
+
+/**
+ * Per process, not per module copy: under `npm start` the runtime (and its database) is opened by
+ * Next's bundle of this module and read by scripts/serve.ts's own copy, which must find it too
+ * (else every statement here went through Prisma's raw queries).
+ */
+const holder = globalThis as unknown as { [RUNNERS]?: WeakMap<object, SqlSession> };
+const runners = (holder[RUNNERS] ??= new WeakMap<object, SqlSession>());
 
 /** Called by openDatabase: `prisma`'s own driver connection, for `readSql`. */
 export function registerReadSql(prisma: Db, sql: SqlSession): void {
