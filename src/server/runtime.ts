@@ -102,7 +102,7 @@ export async function openRuntime(
       log,
     );
   } catch (error) {
-    statistics?.stop();
+    await statistics?.stop();
     await database.close();
     await unlock();
     throw error;
@@ -192,7 +192,7 @@ export async function openRuntime(
     async close() {
       if (closed) return;
       closed = true;
-      statistics?.stop();
+      await statistics?.stop();
       await warehouse.close();
       await database.close();
       await unlock();

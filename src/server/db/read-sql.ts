@@ -36,7 +36,8 @@ export function readSql(db: Db): SqlSession {
 
 /** A timestamp column as epoch milliseconds (a float8, so drivers return a number). */
 export function epochMs(column: string): string {
-  return `(extract(epoch from ${column}) * 1000)::float8`;
+  // Rounded: before PostgreSQL 14 extract() answers a float8 that can fall just short of the millisecond.
+  return `round(extract(epoch from ${column}) * 1000)::float8`;
 }
 
 export function dateOf(ms: number | null): Date | null {

@@ -10,18 +10,34 @@ import type { Logger } from "@/server/deps";
 /** How often a long-running embedded server samples its tables. */
 export const ANALYZE_EVERY_MS = 60 * 60_000;
 
-/** One sample of every table; a failure is logged, never thrown (the statistics are a hint). */
-export async function analyzeAll(db: Db, log: Pick<Logger, "warn">): Promise<void> {
+/** One sample of `tables` (default: every table); a failure is logged, never thrown (the statistics are a hint). */
+export async function analyzeAll(db: Db, log: Pick<Logger, "warn">, tables: readonly string[] = []): Promise<void> {
   // SKIP_LOCKED: a table a run holds is sampled next time rather than waited for.
-  await db.$executeRawUnsafe("ANALYZE (SKIP_LOCKED)").catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
+  await db
+    .$executeRawUnsafe(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t}"`).join(", ")}`)
+    .catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
 }
 
-/** Samples the tables every `everyMs` until stopped (the timer does not keep the process alive). */
-export function refreshStatisticsPeriodically(db: Db, log: Pick<Logger, "warn">, everyMs = ANALYZE_EVERY_MS): { stop(): void } {
+/**
+ * The tables that grow with use, sampled hourly: each sample holds PGlite's one connection, so
+ * the small tables (tenants, keys, connections) keep their sample from the start.
+ */
+export const GROWING_TABLES = ["ProcessedFile", "FileAttempt", "Run", "Ingestion", "IngestionFileCount", "AuditEvent"] as const;
+
+/**
+ * Samples the growing tables every `everyMs` until stopped (the timer does not keep the process
+ * alive); `stop` resolves once a sample under way has ended, so the database can close after it.
+ */
+export function refreshStatisticsPeriodically(db: Db, log: Pick<Logger, "warn">, everyMs = ANALYZE_EVERY_MS): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
-    running ??= analyzeAll(db, log).finally(() => (running = null));
+    running ??= analyzeAll(db, log, GROWING_TABLES).finally(() => (running = null));
   }, everyMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

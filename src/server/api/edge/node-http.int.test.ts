@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "@/env";
 import { openRuntime, type Runtime } from "@/server/runtime";
 import { recordingLogger } from "@/test/world";
@@ -142,10 +142,25 @@ describe("the API served from Node's HTTP server", () => {
     expect((await signIn({ "x-forwarded-for": "203.0.113.9" })).status).toBe(401);
   });
 
+  it("shares the sign-in counter and the driver registry between copies of the modules (serve.ts's and Next's bundle)", async () => {
+    const first = await import("./trpc-http");
+    const firstSql = await import("@/server/db/read-sql");
+    vi.resetModules();
+    const second = await import("./trpc-http");
+    const secondSql = await import("@/server/db/read-sql");
+    expect(second).not.toBe(first);
+    expect(second.edgeOf(runtime)).toBe(first.edgeOf(runtime));
+    // The runtime's database was registered by the first copy; the second finds its driver session.
+    expect(secondSql.readSql(runtime.database.prisma)).toBe(firstSql.readSql(runtime.database.prisma));
+  });
+
   it("answers 400 to a request whose Host cannot make a URL", async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${base}/api/health`, { headers: { host: "bad host:x" } }, (res) => {
         res.resume();
+        // Refusals carry the API's security headers too.
+        expect(res.headers["x-content-type-options"]).toBe("nosniff");
+        expect(res.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
         resolve(res.statusCode ?? 0);
       });
       req.on("error", reject);

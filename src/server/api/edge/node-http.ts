@@ -78,10 +78,15 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
-/** Writes a Web Response to Node's response, with the API's security headers. */
-export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+/** The security headers next.config.mjs gives every /api response. */
+function setSecurityHeaders(res: ServerResponse): void {
   for (const { key, value } of STATIC_SECURITY_HEADERS) res.setHeader(key, value);
   res.setHeader("Content-Security-Policy", API_CONTENT_SECURITY_POLICY);
+}
+
+/** Writes a Web Response to Node's response, with the API's security headers. */
+export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  setSecurityHeaders(res);
   response.headers.forEach((value, key) => {
     if (key !== "set-cookie") res.setHeader(key, value);
   });
@@ -106,6 +111,7 @@ export async function serveOutsideNext(
       request = webRequestOf(req, res);
     } catch {
       // An unparseable Host header or URL.
+      setSecurityHeaders(res);
       res.statusCode = 400;
       res.end();
       return;
@@ -120,6 +126,7 @@ export async function serveOutsideNext(
   } catch (error) {
     console.error("[http] request failed:", error);
     if (!res.headersSent) {
+      setSecurityHeaders(res);
       res.statusCode = 500;
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ error: "internal error" }));

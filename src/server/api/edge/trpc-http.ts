@@ -6,7 +6,14 @@ import type { Runtime } from "@/server/runtime";
 import { createRequestContext } from "../request-context";
 import { createTrpcEdge, type TrpcEdge } from "./trpc-edge";
 
-const edges = new WeakMap<Runtime, TrpcEdge>();
+/**
+ * Per process, not per module copy: under `npm start` both scripts/serve.ts's copy and Next's
+ * bundled route can answer /api/trpc (Next takes a request whose target is a full URL), and one
+ * sign-in counter must count both.
+ */
+const EDGES = Symbol.for("autoloader.trpcEdges");
+const holder = globalThis as unknown as { [EDGES]?: WeakMap<Runtime, TrpcEdge> };
+const edges = (holder[EDGES] ??= new WeakMap<Runtime, TrpcEdge>());
 
 export function edgeOf(runtime: Runtime): TrpcEdge {
   let edge = edges.get(runtime);

@@ -8,6 +8,9 @@ import { RUN_SQL_COLUMNS, runRowFromSql, toRunView } from "./run-view";
 
 const FILES_SHOWN = 500;
 
+/** Run $1 is the tenant $3's: every statement of getRun reads only the caller's tenant's rows. */
+const OWNED = `EXISTS (SELECT 1 FROM "Run" o JOIN "Ingestion" oi ON oi.id = o."ingestionId" WHERE o.id = $1 AND oi."tenantId" = $3)`;
+
 /**
  * A run and what it did to each file. Outcomes come from the run's attempts, so they stay as they
  * were after a later run (a retry) takes a file over; files it holds without an outcome yet
@@ -15,8 +18,8 @@ const FILES_SHOWN = 500;
  */
 export async function getRun(deps: ServiceDeps, tenantId: string, id: string): Promise<RunDetail> {
   const sql = readSql(deps.db);
-  // Four statements at once (the dashboard polls this every 1.5 s while a run is open). The
-  // run's own row decides whether the tenant sees anything; the others only read by its id.
+  // Four statements at once (the dashboard polls this every 1.5 s while a run is open), each
+  // scoped by the caller's tenant; the run's own row decides NOT_FOUND.
   const [rows, attempts, held, versions] = await Promise.all([
     sql.query<Record<string, unknown>>(
       `SELECT ${RUN_SQL_COLUMNS} FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId" WHERE r.id = $1 AND i."tenantId" = $2`,
@@ -27,10 +30,10 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
       `SELECT f.id, f.path, a.outcome::text AS status, f.size::float8 AS size, a."rowCount"::float8 AS "rowCount", f."retryCount", a.error,
               (count(*) OVER ())::float8 AS total
        FROM "FileAttempt" a JOIN "ProcessedFile" f ON f.id = a."fileId"
-       WHERE a."runId" = $1
+       WHERE a."runId" = $1 AND ${OWNED}
        ORDER BY a.outcome <> 'FAILED', f.path
        LIMIT $2`,
-      [id, FILES_SHOWN],
+      [id, FILES_SHOWN, tenantId],
     ),
     // Files it holds without an outcome of its own yet.
     sql.query<ShownFile & { total: number }>(
@@ -39,12 +42,13 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
        FROM "ProcessedFile" f
        WHERE f."runId" = $1 AND f.status IN ('PENDING', 'PROCESSING')
          AND NOT EXISTS (SELECT 1 FROM "FileAttempt" a WHERE a."runId" = $1 AND a."fileId" = f.id)
+         AND ${OWNED}
        ORDER BY f.path
        LIMIT $2`,
-      [id, FILES_SHOWN],
+      [id, FILES_SHOWN, tenantId],
     ),
     deps.db.schemaVersion.findMany({
-      where: { runId: id },
+      where: { runId: id, run: { ingestion: { tenantId } } },
       orderBy: { version: "asc" },
       select: { version: true, diff: true, warnings: true, createdAt: true },
     }),
