@@ -2,7 +2,7 @@
 // same DuckDB transaction as the file's rows. It is the truth about what a table holds: runs
 // reconcile from it after a crash, maintenance removes rows by it, adoption rebuilds a history
 // from it. Every statement here is scoped to a table, and to an ingestion unless it says not.
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { BIGINT, LIST, listValue, VARCHAR, type DuckDBConnection } from "@duckdb/node-api";
 import { literal } from "@/server/engine/sql";
 import type { LedgerRecord, LedgerScope, LedgerSummary, TableRef } from "./destination";
 import { countOf } from "./duckdb/catalog";
@@ -85,7 +85,12 @@ function scopeSql(s: LedgerScope): string {
   return `${tableScope(s.schema, s.table)} AND ingestion_id = ${literal(s.ingestionId)}`;
 }
 
-const CHUNK = 1000;
+/**
+ * The batch's paths (and whatever else goes with them) travel as list parameters of one prepared
+ * statement: parsing and binding thousands of literals (IN lists, VALUES rows) cost more than
+ * the work itself (5,000 ledger rows: 0.2 s as VALUES, a few ms as lists).
+ */
+const TEXT_LIST = LIST(VARCHAR);
 
 /** The ledger rows of these files (by path), for the scope's ingestion and table. */
 export async function ledgerRowsOf(
@@ -94,34 +99,58 @@ export async function ledgerRowsOf(
   paths: string[],
 ): Promise<Map<string, LedgerRecord>> {
   const out = new Map<string, LedgerRecord>();
-  for (let i = 0; i < paths.length; i += CHUNK) {
-    const chunk = paths.slice(i, i + CHUNK);
-    const r = await c.runAndReadAll(
-      `SELECT path, row_count, run_id FROM ${LEDGER} WHERE ${scopeSql(scope)}
-       AND path IN (${chunk.map(literal).join(", ")})`,
-    );
-    for (const row of r.getRowObjectsJson() as { path: string; row_count: string; run_id: string }[]) {
-      out.set(row.path, { rows: Number(row.row_count), runId: row.run_id });
-    }
+  if (paths.length === 0) return out;
+  const r = await c.runAndReadAll(
+    `SELECT path, row_count, run_id FROM ${LEDGER} WHERE ${scopeSql(scope)}
+     AND path IN (SELECT unnest($1::VARCHAR[]))`,
+    [listValue(paths)],
+    [TEXT_LIST],
+  );
+  for (const row of r.getRowObjectsJson() as { path: string; row_count: string; run_id: string }[]) {
+    out.set(row.path, { rows: Number(row.row_count), runId: row.run_id });
   }
   return out;
 }
 
 /** Records loaded files; call inside the transaction that wrote their rows. */
 export async function recordLoaded(c: DuckDBConnection, scope: LedgerScope, entries: LedgerEntry[], at: Date): Promise<void> {
-  const when = literal(at.toISOString());
-  for (let i = 0; i < entries.length; i += CHUNK) {
-    const values = entries
-      .slice(i, i + CHUNK)
-      .map(
-        (e) =>
-          `(${literal(scope.ingestionId)}, ${literal(scope.schema)}, ${literal(scope.table)}, ${literal(e.path)}, ${literal(e.sourceFile)}, ${literal(e.runId)}, ${e.rows}, ${when})`,
-      )
-      .join(", ");
-    await c.run(
-      `INSERT INTO ${LEDGER} (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at) VALUES ${values}`,
-    );
-  }
+  if (entries.length === 0) return;
+  await c.run(
+    `INSERT INTO ${LEDGER} (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at)
+     SELECT ${literal(scope.ingestionId)}, ${literal(scope.schema)}, ${literal(scope.table)},
+            unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), unnest($4::BIGINT[]), ${literal(at.toISOString())}::TIMESTAMP`,
+    [listValue(entries.map((e) => e.path)), listValue(entries.map((e) => e.sourceFile)), listValue(entries.map((e) => e.runId)), listValue(entries.map((e) => BigInt(e.rows)))],
+    [TEXT_LIST, TEXT_LIST, TEXT_LIST, LIST(BIGINT)],
+  );
+}
+
+/**
+ * Records a batch's files as loaded by `runId`, each with the rows `rowsSql` counts for its
+ * `_source_file` (a relation of `source_file`, `n`; none: 0 rows), in one statement; call inside
+ * the transaction that wrote their rows. Returns the rows recorded per path.
+ */
+export async function recordBatchLoaded(
+  c: DuckDBConnection,
+  scope: LedgerScope,
+  runId: string,
+  files: { path: string; sourceFile: string }[],
+  rowsSql: string,
+  at: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (files.length === 0) return out;
+  const r = await c.runAndReadAll(
+    `INSERT INTO ${LEDGER} (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at)
+     SELECT ${literal(scope.ingestionId)}, ${literal(scope.schema)}, ${literal(scope.table)}, m.path, m.source_file,
+            ${literal(runId)}, coalesce(n.n, 0), ${literal(at.toISOString())}::TIMESTAMP
+     FROM (SELECT unnest($1::VARCHAR[]) AS path, unnest($2::VARCHAR[]) AS source_file) AS m
+     LEFT JOIN (${rowsSql}) AS n ON n.source_file = m.source_file
+     RETURNING path, row_count`,
+    [listValue(files.map((f) => f.path)), listValue(files.map((f) => f.sourceFile))],
+    [TEXT_LIST, TEXT_LIST],
+  );
+  for (const row of r.getRowObjectsJson() as { path: string; row_count: string | number }[]) out.set(row.path, Number(row.row_count));
+  return out;
 }
 
 /** How many files the ledger records for the scope's ingestion in its table. */

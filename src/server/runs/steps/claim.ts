@@ -12,12 +12,8 @@ export async function claimForRun(
   ctx: RunContext,
 ): Promise<{ batches: string[][]; claimed: number; cancelled?: true }> {
   // Cancelled before it held a file: it claims none.
-  const __p: (l: string) => void = (globalThis as any).__prof ?? ((globalThis as any).__prof = (() => { let last = performance.now(); return (l: string) => { const n = performance.now(); if (process.env.PROF) console.error(`[prof] ${l}: ${(n - last).toFixed(1)} ms`); last = n; }; })());
-  const __t = (l: string) => __p(`claim ${l}`);
-  __t("(start)");
   if (await cancelRequested(deps, ctx.runId)) return { batches: [], claimed: 0, cancelled: true };
   const ingestion = await loadIngestion(deps, ctx.ingestionId);
-  __t("cancel+ingestion");
   const claimed = await claimFiles(deps.db, {
     ingestionId: ctx.ingestionId,
     runId: ctx.runId,
@@ -28,7 +24,6 @@ export async function claimForRun(
     maxBytes: ingestion.maxBytesPerRun === null ? null : Number(ingestion.maxBytesPerRun),
     onlyFilesOfRun: ctx.retryOf ?? null,
   });
-  __t("claimFiles");
   // So many files changed state that the planner's picture of them is wrong (PGlite never updates it by itself).
   // Best effort: the files are claimed already, and a failed step would leave its retry none to take.
   if (claimed.length >= REFRESH_STATISTICS_FROM_FILES) {
@@ -36,14 +31,12 @@ export async function claimForRun(
       deps.log.warn(`[run ${ctx.runId}] could not refresh the file tables' statistics: ${(error as Error).message}`),
     );
   }
-  __t("analyze");
   // The estimate the run is later compared with: what it claimed (files and bytes), by the calibrated load model.
   const bytes = claimed.reduce((n, f) => n + f.size, 0);
   await recordEstimate(deps, ctx.runId, {
     bytes,
     durationMs: Math.min(await estimateLoadDurationMs(deps, ingestion.format, { files: claimed.length, bytes }), 2_147_483_647),
   });
-  __t("estimate");
   const { batchMaxFiles, batchMaxBytes } = deps.engine.settings;
   const batches = partitionBatches(claimed, batchMaxFiles, batchMaxBytes).map((b) => b.map((f) => f.id));
   return { batches, claimed: claimed.length };

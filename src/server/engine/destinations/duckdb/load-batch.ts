@@ -16,7 +16,7 @@ import {
 } from "@/server/domain/schema-evolution";
 import { openRows, type BatchRows } from "@/server/engine/batch-rows";
 import type { BatchFile, BatchOutcome, LoadHooks, LoadTarget, LoadWarning } from "../destination";
-import { ledgerRowsOf, recordLoaded } from "../ledger";
+import { ledgerRowsOf, recordBatchLoaded } from "../ledger";
 import { catalogOf, tableColumns } from "./catalog";
 import { doesNotConvert, roundsAway } from "@/server/engine/casts";
 import { engineMessage, ident, literal, qualified } from "@/server/engine/sql";
@@ -183,25 +183,31 @@ async function driftWarnings(
         example: odd.e.v,
       });
     } else if (t.format.type === "CSV" && col.type.toUpperCase() === "VARCHAR") {
+      // Counted first; the example is looked for only when the column warns (mostly numbers):
+      // a column of text (the usual VARCHAR) costs one cast per value, not three and a min.
       const r = await c.runAndReadAll(
-        `SELECT count(*) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NOT NULL) AS num,
-                count(*) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NULL) AS other,
-                min({'f': ${sourceFile}, 'v': __al_v}) FILTER (WHERE TRY_CAST(__al_v AS DOUBLE) IS NULL) AS e
-         FROM (SELECT ${v} AS __al_v, ${sourceFile} FROM ${target} WHERE ${newRows} LIMIT ${DRIFT_ROWS}) WHERE __al_v IS NOT NULL`,
+        `SELECT count(*) FILTER (WHERE __al_num) AS num, count(*) FILTER (WHERE NOT __al_num) AS other
+         FROM (SELECT TRY_CAST(${v} AS DOUBLE) IS NOT NULL AS __al_num FROM ${target} WHERE ${newRows} AND ${v} IS NOT NULL LIMIT ${DRIFT_ROWS})`,
       );
-      const x = r.getRowObjectsJson()[0] as { num: string | number; other: string | number; e: { f: string; v: string } | null };
+      const x = r.getRowObjectsJson()[0] as { num: string | number; other: string | number };
       const num = Number(x.num);
       const other = Number(x.other);
       // Mostly numbers: a few values of text made the whole column text.
-      if (other === 0 || num === 0 || num < 9 * other || !x.e) continue;
+      if (other === 0 || num === 0 || num < 9 * other) continue;
+      const example = await c.runAndReadAll(
+        `SELECT min({'f': ${sourceFile}, 'v': ${v}}) AS e FROM ${target}
+         WHERE ${newRows} AND ${v} IS NOT NULL AND TRY_CAST(${v} AS DOUBLE) IS NULL`,
+      );
+      const e = (example.getRowObjectsJson()[0] as { e: { f: string; v: string } | null }).e;
+      if (!e) continue;
       warnings.push({
         code: "TYPE_DRIFT",
         message:
           `Column '${col.name}' became VARCHAR: ${num.toLocaleString("en-US")} of ${(num + other).toLocaleString("en-US")} values are numbers, ` +
-          `the other ${rowsWord(other)} text (e.g. ${JSON.stringify(x.e.v)} in ${x.e.f})`,
+          `the other ${rowsWord(other)} text (e.g. ${JSON.stringify(e.v)} in ${e.f})`,
         column: col.name,
-        file: x.e.f,
-        example: x.e.v,
+        file: e.f,
+        example: e.v,
       });
     }
   }
@@ -240,20 +246,17 @@ async function writeRows(
       newRows = `rowid > ${String((before.getRowObjectsJson()[0] as { m: string | number }).m)}`;
     }
     await c.run(`INSERT INTO ${target} BY NAME SELECT\n  ${projectionSql(t, plan, rows)}\nFROM ${rows.sql} AS __al_rows`);
-    const counts = await c.runAndReadAll(
-      `SELECT ${ident(SOURCE_FILE_COLUMN)} AS f, count(*) AS n FROM ${target} WHERE ${newRows} GROUP BY 1`,
-    );
-    const rowsByUri = new Map(
-      (counts.getRowObjectsJson() as { f: string; n: string }[]).map((row) => [row.f, Number(row.n)]),
-    );
-    const loaded = files.map((f) => ({ id: f.id, path: f.path, rows: rowsByUri.get(t.uriPrefix + f.path) ?? 0 }));
     const warnings = commit ? await driftWarnings(c, t, target, plan, rows, newRows) : [];
-    await recordLoaded(
+    // The ledger entries and each file's row count, in one statement over the rows just appended.
+    const rowsByPath = await recordBatchLoaded(
       c,
       { ingestionId: t.ingestionId, schema: t.schema, table: t.table },
-      loaded.map((l) => ({ path: l.path, sourceFile: t.uriPrefix + l.path, runId: t.runId, rows: l.rows })),
+      t.runId,
+      files.map((f) => ({ path: f.path, sourceFile: t.uriPrefix + f.path })),
+      `SELECT ${ident(SOURCE_FILE_COLUMN)} AS source_file, count(*) AS n FROM ${target} WHERE ${newRows} GROUP BY 1`,
       new Date(),
     );
+    const loaded = files.map((f) => ({ id: f.id, path: f.path, rows: rowsByPath.get(f.path) ?? 0 }));
     await c.run(commit ? "COMMIT" : "ROLLBACK");
     return { loaded, warnings };
   } catch (error) {
