@@ -45,6 +45,16 @@ export function RunTimeline({ run }: { run: Run }) {
     <PropertiesCard title="How it ran" headingId="run-timeline-title">
       <Property name="Trigger">{TRIGGER_LABELS[run.trigger]}</Property>
       <Property name="Method">{METHOD_LABELS[run.method]}</Property>
+      <Property name="Listing">
+        {run.listing.requests === null ? (
+          <span className="muted">Not listed</span>
+        ) : (
+          <>
+            {formatCount(run.listing.requests)} LIST request{run.listing.requests === 1 ? "" : "s"}
+            {run.listing.startedAfter === null ? ", everything" : <>, after <code>{run.listing.startedAfter}</code></>}
+          </>
+        )}
+      </Property>
       {isActiveRun(run) ? (
         <Property name="Current step">{run.currentStep ? <code>{run.currentStep}</code> : <span className="muted">—</span>}</Property>
       ) : null}

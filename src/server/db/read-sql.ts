@@ -3,7 +3,7 @@
 // (`npm run load` and its `--profile`). Statements here return only JSON-safe scalars — numbers
 // (bigints and timestamps as float8: epoch milliseconds), text (enums cast), json and arrays — so
 // every driver answers them alike, and the mapping to views is the code's, not a driver's.
-import type { Db } from "./database";
+import type { PrismaClient as Db } from "@/generated/prisma/client";
 import type { SqlSession } from "./sql-runner";
 
 const RUNNERS = Symbol.for("autoloader.readSqlRunners");

@@ -8,6 +8,7 @@ import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { SourceObject } from "@/server/sources/source";
 import { createTestDatabase, describeEachDatabase, type TestDatabase, createRunWorld, type RunWorld, testClock, type TestClock, recordingLogger } from "@/test/world";
 import { makeIngestion } from "@/test/run-fixtures";
+import { requeuedByListing } from "@/server/domain/file-retry";
 import { claimFiles, registerFiles, REFRESH_STATISTICS_FROM_FILES } from "./file-state";
 import { claimForRun } from "./steps/claim";
 
@@ -274,6 +275,19 @@ describeEachDatabase("claims and the active-run guard", (kind) => {
       "pending-same.jsonl": { status: "PENDING", size: 10n, etag: "e1", lastModified: at, retryCount: 0, failureKind: null },
       "pending.jsonl": { status: "PENDING", size: 20n, etag: "e1", lastModified: later, retryCount: 0, failureKind: null },
     });
+    // The rule in TypeScript (domain/file-retry.ts) says the same of every known file as the statement did.
+    const before: Record<string, "PENDING" | "FAILED" | "MISSING" | "SUCCESS"> = {
+      pending: "PENDING", "pending-same": "PENDING", failed: "FAILED", "failed-same": "FAILED", missing: "MISSING", "missing-empty": "MISSING", loaded: "SUCCESS",
+    };
+    const listedAgain = { pending: v("pending.jsonl", 20, later), "pending-same": v("pending-same.jsonl"), failed: v("failed.jsonl", 10, at, "e2"), "failed-same": v("failed-same.jsonl"), missing: v("missing.jsonl"), "missing-empty": v("missing-empty.jsonl", 0), loaded: v("loaded.jsonl", 99, later, "e9") };
+    const after = Object.fromEntries(rows.map((row) => [row.path.replace(/\.jsonl$/, ""), row.status]));
+    for (const [name, status] of Object.entries(before)) {
+      const requeued = requeuedByListing({ ...v(`${name}.jsonl`), status }, listedAgain[name as keyof typeof listedAgain]);
+      expect({ name, requeued }).toEqual({ name, requeued: status !== "PENDING" && after[name] !== status });
+    }
+    // And the kept counts follow the statement's inserts and updates.
+    const counts = await world.deps.db.ingestionFileCount.findMany({ where: { ingestionId: ing.id, files: { not: 0 } }, select: { status: true, files: true } });
+    expect(Object.fromEntries(counts.map((c) => [c.status, Number(c.files)]))).toEqual({ PENDING: 5, FAILED: 1, SKIPPED: 2, SUCCESS: 1 });
   });
 
   it("two concurrent registrations of overlapping listings record each file once", async () => {

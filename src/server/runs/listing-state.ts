@@ -21,10 +21,12 @@ export interface ListedAs {
  * bring the old high-water back. Returns whether it was recorded.
  */
 export async function recordListingCompleted(
-  deps: Pick<ServiceDeps, "db" | "clock">,
+  deps: Pick<ServiceDeps, "db">,
   as: ListedAs,
   plan: ListingPlan,
   lastListed: string | null,
+  /** When the discovery planned its listing: the next plan compares against it (not the end, or the interval drifts by a discovery each time). */
+  plannedAt: Date,
 ): Promise<boolean> {
   const { count } = await deps.db.ingestion.updateMany({
     where: {
@@ -36,7 +38,7 @@ export async function recordListingCompleted(
     },
     data: {
       listingHighWaterPath: nextHighWater(plan, lastListed),
-      ...(plan.startAfter === null ? { lastFullListingAt: deps.clock() } : {}),
+      ...(plan.startAfter === null ? { lastFullListingAt: plannedAt } : {}),
     },
   });
   return count === 1;

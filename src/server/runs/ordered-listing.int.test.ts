@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { refreshIngestion } from "@/server/services/ingestions/refresh-ingestion";
 import { updateIngestion } from "@/server/services/ingestions/update-ingestion";
+import { getRun } from "@/server/services/runs/get-run";
 import { triggerRun } from "@/server/services/runs/trigger-run";
 import type { Source } from "@/server/sources/source";
 import type { SourceFactory } from "@/server/sources/source-factory";
@@ -95,6 +96,9 @@ describeEachDatabase("ORDERED listing (local source)", (kind) => {
 
     const idle = await run(ing.id);
     expect(idle).toMatchObject({ status: "NO_NEW_FILES", listRequests: 1, listedAfter: "dt=2026-01-02/a.jsonl", startAfter: ["dt=2026-01-02/a.jsonl"] });
+    // The API's run view says the same.
+    expect((await getRun(world.deps, world.tenant.id, first.id)).run.listing).toEqual({ requests: 2, startedAfter: null });
+    expect((await getRun(world.deps, world.tenant.id, idle.id)).run.listing).toEqual({ requests: 1, startedAfter: "dt=2026-01-02/a.jsonl" });
     // Nothing after it: the high-water path stays.
     expect((await state(ing.id)).listingHighWaterPath).toBe("dt=2026-01-02/a.jsonl");
 

@@ -49,6 +49,12 @@ export const runView = z.object({
     bytesLoaded: z.number(),
     durationMs: z.number().nullable(),
   }),
+  /**
+   * What its discovery listed: the pages it asked of the source (LIST requests on S3; null before
+   * it listed, and for a retry, which lists nothing) and the path an ORDERED listing started after
+   * (null for a full listing).
+   */
+  listing: z.object({ requests: z.number().nullable(), startedAfter: z.string().nullable() }),
   /** Recorded when the run claims its files: bytes claimed and the duration the load rate predicts. */
   estimate: z.object({ durationMs: z.number(), bytes: z.number() }).nullable(),
   error: z.string().nullable(),

@@ -28,7 +28,8 @@ export async function discoverFiles(deps: ServiceDeps, ctx: RunContext): Promise
   const source = await deps.engine.sources({ tenantId: ingestion.tenantId, connectionId: ingestion.connectionId, sourcePath: ingestion.sourcePath });
   // Empty files are registered too: registerFiles records them SKIPPED.
   const selected = candidate({ glob: ingestion.sourceGlob, modifiedAfter: ingestion.sourceModifiedAfter }, { emptyFiles: "include" });
-  const plan = planListing(ingestion, deps.clock());
+  const plannedAt = deps.clock();
+  const plan = planListing(ingestion, plannedAt);
   const tally = newTally();
   let listed = 0;
   let registered = 0;
@@ -53,7 +54,7 @@ export async function discoverFiles(deps: ServiceDeps, ctx: RunContext): Promise
     skipped += r.skipped;
   }
   // Every listed page is registered: only now may the next ordered listing start after them.
-  await recordListingCompleted(deps, { ingestionId: ingestion.id, ...ingestion }, plan, tally.lastPath);
+  await recordListingCompleted(deps, { ingestionId: ingestion.id, ...ingestion }, plan, tally.lastPath, plannedAt);
   await recordDiscovered(deps, ctx.runId, { registered, skipped, listRequests: tally.requests, listedAfter: plan.startAfter });
   if (plan.fullBecause === "PERIODIC") deps.log.info(`[run ${ctx.runId}] periodic full listing (every ${ingestion.fullListingEveryHours} h) of an ordered source`);
   return { listed, registered, skipped, listRequests: tally.requests, listedAfter: plan.startAfter };

@@ -16,6 +16,8 @@ export const runSelect = {
   retryOfRunId: true,
   currentStep: true,
   filesDiscovered: true,
+  listRequests: true,
+  listedAfter: true,
   filesLoaded: true,
   filesFailed: true,
   filesSkipped: true,
@@ -55,6 +57,7 @@ export function toRunView(r: RunRow, queue: QueueState | null = null): RunView {
       bytesLoaded: Number(r.bytesLoaded),
       durationMs: r.durationMs,
     },
+    listing: { requests: r.listRequests, startedAfter: r.listedAfter },
     estimate:
       r.estimatedDurationMs === null || r.estimatedBytes === null
         ? null
@@ -83,6 +86,8 @@ const RUN_COLUMNS: ColumnKinds<RunRow, RunScalar> = {
   retryOfRunId: "value",
   currentStep: "value",
   filesDiscovered: "value",
+  listRequests: "value",
+  listedAfter: "value",
   filesLoaded: "value",
   filesFailed: "value",
   filesSkipped: "value",
