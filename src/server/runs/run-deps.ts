@@ -60,8 +60,9 @@ export const DEFAULT_RUN_SETTINGS: Omit<RunSettings, "stagingDir"> = {
   leaseMs: 15 * 60_000,
   staleRunMs: 5 * 60_000,
   batchMaxFiles: 5_000,
-  // One statement reads a whole batch; DuckDB's footprint grows with the batch, so this bounds it
-  // (1 GB of JSON Lines: ≈ 0.8 of raw DuckDB's speed under 1 GiB peak RSS; see npm run bench).
-  batchMaxBytes: 640 * 1024 * 1024,
+  // One statement reads a whole batch; DuckDB's footprint grows with the batch, so this bounds it.
+  // 1 GB of JSON Lines peaked at 982–1,056 MiB with 640 MiB batches and 884–887 MiB with 512
+  // (npm run bench, issue 12): the bound of 1 GiB holds with 512.
+  batchMaxBytes: 512 * 1024 * 1024,
   downloadConcurrency: 8,
 };
