@@ -9,40 +9,31 @@ import { applyMigrations } from "@/server/db/migrate";
 import { migrateUpTo } from "@/test/migration-fixtures";
 import { makeIngestion } from "@/test/run-fixtures";
 import { makeTempDir, type TempDir } from "@/test/temp-dirs";
-import { createRunWorld, createTestDatabase, describeEachDatabase, type RunWorld, type TestDatabase } from "@/test/world";
+import { createTestDatabase, describeEachDatabase, useRunWorld, type TestDatabase } from "@/test/world";
 
 describeEachDatabase("file counts", (kind) => {
-  let t: TestDatabase;
-  let world: RunWorld;
-  beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    world = await createRunWorld(t.database.prisma);
-  });
-  afterAll(async () => {
-    await world?.cleanup();
-    await t?.destroy();
-  });
+  const suite = useRunWorld({ kind });
 
   /** The kept counts and the counts of the files, per ingestion and status (zero counts left out). */
   async function both() {
-    const kept = await world.deps.db.$queryRaw<{ k: string; s: string; n: bigint }[]>`
+    const kept = await suite.world.deps.db.$queryRaw<{ k: string; s: string; n: bigint }[]>`
       SELECT "ingestionId" AS k, status::text AS s, files AS n FROM "IngestionFileCount" WHERE files <> 0 ORDER BY 1, 2`;
-    const actual = await world.deps.db.$queryRaw<{ k: string; s: string; n: bigint }[]>`
+    const actual = await suite.world.deps.db.$queryRaw<{ k: string; s: string; n: bigint }[]>`
       SELECT "ingestionId" AS k, status::text AS s, count(*) AS n FROM "ProcessedFile" GROUP BY 1, 2 ORDER BY 1, 2`;
     const shape = (rows: { k: string; s: string; n: bigint }[]) => rows.map((r) => `${r.k} ${r.s} ${Number(r.n)}`);
     return { kept: shape(kept), actual: shape(actual) };
   }
 
   async function insertFiles(ingestionId: string, prefix: string, count: number, status = "PENDING") {
-    await world.deps.db.$executeRaw`
+    await suite.world.deps.db.$executeRaw`
       INSERT INTO "ProcessedFile" (id, "ingestionId", path, size, "lastModified", status, "updatedAt")
       SELECT gen_random_uuid()::text, ${ingestionId}, ${prefix} || g, 10, now(), ${status}::"FileStatus", now()
       FROM generate_series(1, ${count}::int) AS g`;
   }
 
   it("follow inserts, status changes, updates without a status change and deletes, per ingestion", async () => {
-    const a = await makeIngestion(world);
-    const b = await makeIngestion(world);
+    const a = await makeIngestion(suite.world);
+    const b = await makeIngestion(suite.world);
     await insertFiles(a.id, "a/", 500);
     await insertFiles(a.id, "a-empty/", 3, "SKIPPED");
     await insertFiles(b.id, "b/", 40);
@@ -51,33 +42,33 @@ describeEachDatabase("file counts", (kind) => {
     expect(s.kept).toContain(`${a.id} PENDING 500`);
 
     // One statement moving files between statuses (as a batch's marks do), and one moving them back.
-    await world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = 'PROCESSING' WHERE "ingestionId" = ${a.id} AND path < 'a/3'`;
-    await world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = CASE WHEN path < 'a/2' THEN 'SUCCESS'::"FileStatus" ELSE 'FAILED'::"FileStatus" END
+    await suite.world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = 'PROCESSING' WHERE "ingestionId" = ${a.id} AND path < 'a/3'`;
+    await suite.world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = CASE WHEN path < 'a/2' THEN 'SUCCESS'::"FileStatus" ELSE 'FAILED'::"FileStatus" END
       WHERE "ingestionId" = ${a.id} AND status = 'PROCESSING'`;
     // Statements that change no status (a lease renewal) and one that changes it for one file only.
-    await world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET "leaseExpiresAt" = now() WHERE "ingestionId" = ${a.id}`;
-    const one = await world.deps.db.processedFile.findFirstOrThrow({ where: { ingestionId: b.id }, select: { id: true } });
-    await world.deps.db.processedFile.update({ where: { id: one.id }, data: { status: "MISSING" } });
+    await suite.world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET "leaseExpiresAt" = now() WHERE "ingestionId" = ${a.id}`;
+    const one = await suite.world.deps.db.processedFile.findFirstOrThrow({ where: { ingestionId: b.id }, select: { id: true } });
+    await suite.world.deps.db.processedFile.update({ where: { id: one.id }, data: { status: "MISSING" } });
     s = await both();
     expect(s.kept).toEqual(s.actual);
     expect(s.kept).toContain(`${b.id} MISSING 1`);
 
     // Deletes of some files, then of the other ingestion with all of its files.
-    await world.deps.db.$executeRaw`DELETE FROM "ProcessedFile" WHERE "ingestionId" = ${a.id} AND status = 'FAILED'`;
-    await world.deps.db.ingestion.delete({ where: { id: b.id } });
+    await suite.world.deps.db.$executeRaw`DELETE FROM "ProcessedFile" WHERE "ingestionId" = ${a.id} AND status = 'FAILED'`;
+    await suite.world.deps.db.ingestion.delete({ where: { id: b.id } });
     s = await both();
     expect(s.kept).toEqual(s.actual);
     expect(s.kept.some((line) => line.startsWith(b.id))).toBe(false);
-    const left = await world.deps.db.ingestionFileCount.findMany({ where: { ingestionId: b.id } });
+    const left = await suite.world.deps.db.ingestionFileCount.findMany({ where: { ingestionId: b.id } });
     expect(left).toEqual([]);
   });
 
   it("follow a run's files when the run is deleted (its files keep their status, runId becomes NULL)", async () => {
-    const ing = await makeIngestion(world);
+    const ing = await makeIngestion(suite.world);
     await insertFiles(ing.id, "r/", 20);
-    const run = await world.deps.db.run.create({ data: { ingestionId: ing.id, status: "SUCCEEDED", trigger: "MANUAL" } });
-    await world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = 'SUCCESS', "runId" = ${run.id} WHERE "ingestionId" = ${ing.id}`;
-    await world.deps.db.run.delete({ where: { id: run.id } });
+    const run = await suite.world.deps.db.run.create({ data: { ingestionId: ing.id, status: "SUCCEEDED", trigger: "MANUAL" } });
+    await suite.world.deps.db.$executeRaw`UPDATE "ProcessedFile" SET status = 'SUCCESS', "runId" = ${run.id} WHERE "ingestionId" = ${ing.id}`;
+    await suite.world.deps.db.run.delete({ where: { id: run.id } });
     const s = await both();
     expect(s.kept).toEqual(s.actual);
     expect(s.kept).toContain(`${ing.id} SUCCESS 20`);

@@ -41,7 +41,10 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
               (count(*) OVER ())::float8 AS total
        FROM "ProcessedFile" f
        WHERE f."runId" = $1 AND f.status IN ('PENDING', 'PROCESSING')
-         AND NOT EXISTS (SELECT 1 FROM "FileAttempt" a WHERE a."runId" = $1 AND a."fileId" = f.id)
+         -- NOT IN, not NOT EXISTS: a hashed subplan of the run's attempts, linear whatever the
+         -- planner believes of the table's size (as an anti join it became a nested loop over
+         -- stale statistics mid-backfill: one poll took 33 s on PostgreSQL).
+         AND f.id NOT IN (SELECT a."fileId" FROM "FileAttempt" a WHERE a."runId" = $1)
          AND ${OWNED}
        ORDER BY f.path
        LIMIT $2`,
