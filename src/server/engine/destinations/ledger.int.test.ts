@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { writeFirstLayoutWarehouse } from "@/test/duckdb-files";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { countLedger, forgetTable, ledgerRowsOf, recordLoaded, tableLedgerSummary } from "./ledger";
+import { countLedger, forgetTable, ledgerRowsOf, recordBatchLoaded, tableLedgerSummary } from "./ledger";
 import { Warehouse } from "./duckdb/warehouse";
 
 let dir: string;
@@ -82,9 +82,11 @@ describe("warehouse ledger", () => {
     try {
       await warehouse.withConnection("acme", async (c) => {
         const at = new Date("2026-11-22T12:00:00Z");
-        await recordLoaded(c, { ingestionId: "a", schema: "raw", table: "old" }, [{ path: "f.jsonl", sourceFile: "/in/f.jsonl", runId: "r1", rows: 2 }], at);
-        await recordLoaded(c, { ingestionId: "a", schema: "raw", table: "new" }, [{ path: "f.jsonl", sourceFile: "/in/f.jsonl", runId: "r2", rows: 2 }], at);
-        await recordLoaded(c, { ingestionId: "b", schema: "raw", table: "old" }, [{ path: "g.jsonl", sourceFile: "/in2/g.jsonl", runId: "r3", rows: 7 }], at);
+        // Row counts per source file, as a batch's insert would give them.
+        const rows = (sourceFile: string, n: number) => `SELECT '${sourceFile}' AS source_file, ${n} AS n`;
+        await recordBatchLoaded(c, { ingestionId: "a", schema: "raw", table: "old" }, "r1", [{ path: "f.jsonl", sourceFile: "/in/f.jsonl" }], rows("/in/f.jsonl", 2), at);
+        await recordBatchLoaded(c, { ingestionId: "a", schema: "raw", table: "new" }, "r2", [{ path: "f.jsonl", sourceFile: "/in/f.jsonl" }], rows("/in/f.jsonl", 2), at);
+        await recordBatchLoaded(c, { ingestionId: "b", schema: "raw", table: "old" }, "r3", [{ path: "g.jsonl", sourceFile: "/in2/g.jsonl" }], rows("/in2/g.jsonl", 7), at);
         expect(await tableLedgerSummary(c, "raw", "old")).toEqual([
           { ingestionId: "a", files: 1, rows: 2 },
           { ingestionId: "b", files: 1, rows: 7 },

@@ -2,21 +2,12 @@
 // same DuckDB transaction as the file's rows. It is the truth about what a table holds: runs
 // reconcile from it after a crash, maintenance removes rows by it, adoption rebuilds a history
 // from it. Every statement here is scoped to a table, and to an ingestion unless it says not.
-import { BIGINT, LIST, listValue, VARCHAR, type DuckDBConnection } from "@duckdb/node-api";
+import { LIST, listValue, VARCHAR, type DuckDBConnection } from "@duckdb/node-api";
 import { literal } from "@/server/engine/sql";
 import type { LedgerRecord, LedgerScope, LedgerSummary, TableRef } from "./destination";
 import { countOf } from "./duckdb/catalog";
 
 export const LEDGER = "_autoloader.loaded_files";
-
-export interface LedgerEntry {
-  /** The file's path relative to the ingestion's source, as in the file history. */
-  path: string;
-  /** What the file's rows carry in `_source_file`. */
-  sourceFile: string;
-  runId: string;
-  rows: number;
-}
 
 const LEDGER_DDL = `
 CREATE SCHEMA IF NOT EXISTS _autoloader;
@@ -110,18 +101,6 @@ export async function ledgerRowsOf(
     out.set(row.path, { rows: Number(row.row_count), runId: row.run_id });
   }
   return out;
-}
-
-/** Records loaded files; call inside the transaction that wrote their rows. */
-export async function recordLoaded(c: DuckDBConnection, scope: LedgerScope, entries: LedgerEntry[], at: Date): Promise<void> {
-  if (entries.length === 0) return;
-  await c.run(
-    `INSERT INTO ${LEDGER} (ingestion_id, table_schema, table_name, path, source_file, run_id, row_count, loaded_at)
-     SELECT ${literal(scope.ingestionId)}, ${literal(scope.schema)}, ${literal(scope.table)},
-            unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), unnest($4::BIGINT[]), ${literal(at.toISOString())}::TIMESTAMP`,
-    [listValue(entries.map((e) => e.path)), listValue(entries.map((e) => e.sourceFile)), listValue(entries.map((e) => e.runId)), listValue(entries.map((e) => BigInt(e.rows)))],
-    [TEXT_LIST, TEXT_LIST, TEXT_LIST, LIST(BIGINT)],
-  );
 }
 
 /**
