@@ -44,9 +44,14 @@ export function dateOf(ms: number | null): Date | null {
   return ms === null ? null : new Date(ms);
 }
 
-/** LIKE's wildcards in a search taken literally (as the list filters' `contains` did). */
+/** A search with LIKE's wildcards (and its escape) taken literally. */
+export function escapeLike(search: string): string {
+  return search.replace(/[\\%_]/g, "\\$&");
+}
+
+/** The LIKE pattern of paths or names containing `search` literally. */
 export function containsPattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, "\\$&")}%`;
+  return `%${escapeLike(search)}%`;
 }
 
 /**

@@ -10,12 +10,15 @@ import type { Logger } from "@/server/deps";
 /** How often a long-running embedded server samples its tables. */
 export const ANALYZE_EVERY_MS = 60 * 60_000;
 
-/** One sample of `tables` (default: every table); a failure is logged, never thrown (the statistics are a hint). */
+/** One sample of `tables` (none: every table). */
+export async function analyzeTables(db: Db, tables: readonly string[] = []): Promise<void> {
+  // SKIP_LOCKED: a table being vacuumed or sampled by another claim is sampled next time rather than waited for.
+  await db.$executeRawUnsafe(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t}"`).join(", ")}`);
+}
+
+/** analyzeTables, a failure logged, never thrown (the statistics are a hint). */
 export async function analyzeAll(db: Db, log: Pick<Logger, "warn">, tables: readonly string[] = []): Promise<void> {
-  // SKIP_LOCKED: a table a run holds is sampled next time rather than waited for.
-  await db
-    .$executeRawUnsafe(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t}"`).join(", ")}`)
-    .catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
+  await analyzeTables(db, tables).catch((error: unknown) => log.warn(`[db] could not refresh the planner's statistics: ${(error as Error).message}`));
 }
 
 /**

@@ -3,6 +3,7 @@ import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/database";
 import { retryBackoffMs, type FailureKindValue } from "@/server/domain/file-retry";
 import type { SourceObject } from "@/server/sources/source";
+import { analyzeTables } from "@/server/db/statistics";
 import { uuid7 } from "@/server/db/uuid7";
 import type { RunSettings } from "./run-deps";
 
@@ -183,8 +184,7 @@ export const REFRESH_STATISTICS_FROM_FILES = 1_000;
  * sample of each table.
  */
 export async function refreshFileStatistics(db: Db): Promise<void> {
-  // SKIP_LOCKED: never queue behind a vacuum or another claim's sampling of the same table.
-  await db.$executeRawUnsafe(`ANALYZE (SKIP_LOCKED) "ProcessedFile", "FileAttempt"`);
+  await analyzeTables(db, ["ProcessedFile", "FileAttempt"]);
 }
 
 /**

@@ -2,6 +2,7 @@
 // how it maps them.
 import type { Prisma } from "@/generated/prisma/client";
 import type { FileView } from "@/shared/contracts/files";
+import { rowFromSql, sqlColumns, type ColumnKinds } from "@/server/db/read-sql";
 
 export const fileSelect = {
   id: true,
@@ -43,4 +44,33 @@ export function toFileView(f: FileRow): FileView {
     firstSeenAt: f.createdAt,
     updatedAt: f.updatedAt,
   };
+}
+
+// ── The same rows on the driver (files.list; see server/db/read-sql.ts) ──────────────────────
+
+const FILE_COLUMNS: ColumnKinds<FileRow, keyof typeof fileSelect> = {
+  id: "value",
+  ingestionId: "value",
+  path: "value",
+  status: "value",
+  size: "bigint",
+  etag: "value",
+  lastModified: "date",
+  rowCount: "bigint",
+  retryCount: "value",
+  error: "value",
+  failureKind: "value",
+  nextAttemptAt: "date",
+  runId: "value",
+  loadedAt: "date",
+  createdAt: "date",
+  updatedAt: "date",
+};
+
+/** The select list of `fileSelect` over "ProcessedFile" f, JSON-safe. */
+export const FILE_SQL_COLUMNS = sqlColumns("f", FILE_COLUMNS);
+
+/** A row of FILE_SQL_COLUMNS as its view. */
+export function fileViewFromSql(raw: Record<string, unknown>): FileView {
+  return toFileView(rowFromSql(raw, FILE_COLUMNS) as unknown as FileRow);
 }

@@ -10,13 +10,13 @@ import { findStoredConnection, sourceErrorField } from "../connections/connectio
 import type { ServiceDeps } from "@/server/deps";
 import { activeWork, holderOf } from "@/server/runs/run-record";
 import { readSql } from "@/server/db/read-sql";
-import { INGESTION_SQL_COLUMNS, ingestionRowFromSql, type IngestionRow } from "./ingestion-view";
+import { INGESTION_SQL, ingestionRowFromSql, type IngestionRow } from "./ingestion-view";
 
 export async function findOwnedIngestion(deps: ServiceDeps, tenantId: string, id: string): Promise<IngestionRow> {
   // Scoped by tenant in the query itself: another tenant's ingestion is indistinguishable from none.
   // On the driver: every ingestions.get and most writes start here (server/db/read-sql.ts).
   const [raw] = await readSql(deps.db).query<Record<string, unknown>>(
-    `SELECT ${INGESTION_SQL_COLUMNS} FROM "Ingestion" i JOIN "Connection" c ON c.id = i."connectionId" WHERE i.id = $1 AND i."tenantId" = $2`,
+    `${INGESTION_SQL} WHERE i.id = $1 AND i."tenantId" = $2`,
     [id, tenantId],
   );
   if (!raw) throw notFound("ingestion", id);

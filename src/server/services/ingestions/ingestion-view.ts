@@ -161,10 +161,14 @@ const INGESTION_COLUMNS: ColumnKinds<IngestionRow, IngestionScalar> = {
   updatedAt: "date",
 };
 
-/** The select list of `ingestionSelect` over "Ingestion" i and "Connection" c, JSON-safe. */
-export const INGESTION_SQL_COLUMNS = `${sqlColumns("i", INGESTION_COLUMNS)}, c.id AS "connection.id", c.name AS "connection.name", c.type::text AS "connection.type"`;
+/**
+ * `ingestionSelect` as SQL, JSON-safe: ingestions ("Ingestion" i) with their connection
+ * ("Connection" c); callers add WHERE (scoped by i."tenantId"), ORDER BY and LIMIT.
+ */
+export const INGESTION_SQL = `SELECT ${sqlColumns("i", INGESTION_COLUMNS)}, c.id AS "connection.id", c.name AS "connection.name", c.type::text AS "connection.type"
+  FROM "Ingestion" i JOIN "Connection" c ON c.id = i."connectionId"`;
 
-/** A row of INGESTION_SQL_COLUMNS as Prisma would have returned it for `ingestionSelect`. */
+/** A row of INGESTION_SQL as Prisma would have returned it for `ingestionSelect`. */
 export function ingestionRowFromSql(raw: Record<string, unknown>): IngestionRow {
   const row = rowFromSql(raw, INGESTION_COLUMNS);
   row.connection = { id: raw["connection.id"], name: raw["connection.name"], type: raw["connection.type"] };

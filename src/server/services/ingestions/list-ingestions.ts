@@ -3,7 +3,7 @@ import type { listIngestionsInput } from "@/shared/contracts/ingestions";
 import type { ServiceDeps } from "@/server/deps";
 import type { IngestionListItem } from "@/shared/contracts/ingestions";
 import { containsPattern, readSql } from "@/server/db/read-sql";
-import { INGESTION_SQL_COLUMNS, ingestionRowFromSql, toIngestionListItem } from "./ingestion-view";
+import { INGESTION_SQL, ingestionRowFromSql, toIngestionListItem } from "./ingestion-view";
 
 /**
  * A tenant's ingestions, newest first, a page at a time: one statement on the driver (the
@@ -15,8 +15,7 @@ export async function listIngestions(
   input: z.infer<typeof listIngestionsInput>,
 ): Promise<{ items: IngestionListItem[]; nextCursor: string | null }> {
   const rows = await readSql(deps.db).query<Record<string, unknown>>(
-    `SELECT ${INGESTION_SQL_COLUMNS}
-     FROM "Ingestion" i JOIN "Connection" c ON c.id = i."connectionId"
+    `${INGESTION_SQL}
      WHERE i."tenantId" = $1
        AND ($2::text IS NULL OR i.status = $2::"IngestionStatus")
        AND ($3::text IS NULL OR i.name ILIKE $3)

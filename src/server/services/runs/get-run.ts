@@ -4,7 +4,7 @@ import { runWarnings } from "@/shared/run-warnings";
 import { queueStates } from "@/server/runs/run-slots";
 import type { RunDetail } from "@/shared/contracts/runs";
 import { readSql } from "@/server/db/read-sql";
-import { RUN_SQL_COLUMNS, runRowFromSql, toRunView } from "./run-view";
+import { RUN_SQL, runRowFromSql, toRunView } from "./run-view";
 
 const FILES_SHOWN = 500;
 
@@ -22,7 +22,7 @@ export async function getRun(deps: ServiceDeps, tenantId: string, id: string): P
   // scoped by the caller's tenant; the run's own row decides NOT_FOUND.
   const [rows, attempts, held, versions] = await Promise.all([
     sql.query<Record<string, unknown>>(
-      `SELECT ${RUN_SQL_COLUMNS} FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId" WHERE r.id = $1 AND i."tenantId" = $2`,
+      `${RUN_SQL} WHERE r.id = $1 AND i."tenantId" = $2`,
       [id, tenantId],
     ),
     // Failures first, whatever the enum order: they are what a reader of a run looks for.

@@ -3,7 +3,7 @@ import { readSql } from "@/server/db/read-sql";
 import { notFound } from "@/server/domain/errors";
 import { queueStates } from "@/server/runs/run-slots";
 import type { ListRunsInput, ListRunsOutput } from "@/shared/contracts/runs";
-import { RUN_SQL_COLUMNS, runRowFromSql, toRunView } from "./run-view";
+import { RUN_SQL, runRowFromSql, toRunView } from "./run-view";
 
 /**
  * A tenant's runs (or one ingestion's), newest first, a page at a time: one statement on the
@@ -21,8 +21,7 @@ export async function listRuns(
       ? sql.query(`SELECT 1 FROM "Ingestion" WHERE id = $1 AND "tenantId" = $2`, [input.ingestionId, tenantId])
       : Promise.resolve([{}]),
     sql.query<Record<string, unknown>>(
-      `SELECT ${RUN_SQL_COLUMNS}
-       FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"
+      `${RUN_SQL}
        WHERE i."tenantId" = $1
          AND ($2::text IS NULL OR r."ingestionId" = $2)
          AND ($3::timestamp IS NULL OR r."queuedAt" >= $3::timestamp)

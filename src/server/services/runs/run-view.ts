@@ -104,10 +104,14 @@ const RUN_COLUMNS: ColumnKinds<RunRow, RunScalar> = {
   finishedAt: "date",
 };
 
-/** The select list of `runSelect` over "Run" r and "Ingestion" i, JSON-safe. */
-export const RUN_SQL_COLUMNS = `${sqlColumns("r", RUN_COLUMNS)}, i.name AS "ingestion.name"`;
+/**
+ * `runSelect` as SQL, JSON-safe: runs ("Run" r) with their ingestion ("Ingestion" i); callers add
+ * WHERE (scoped by i."tenantId"), ORDER BY and LIMIT.
+ */
+export const RUN_SQL = `SELECT ${sqlColumns("r", RUN_COLUMNS)}, i.name AS "ingestion.name"
+  FROM "Run" r JOIN "Ingestion" i ON i.id = r."ingestionId"`;
 
-/** A row of RUN_SQL_COLUMNS as Prisma would have returned it for `runSelect`. */
+/** A row of RUN_SQL as Prisma would have returned it for `runSelect`. */
 export function runRowFromSql(raw: Record<string, unknown>): RunRow {
   const row = rowFromSql(raw, RUN_COLUMNS);
   row.ingestion = { name: raw["ingestion.name"] };
