@@ -20,6 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { ServiceDeps } from "../src/server/deps";
 import type { Source } from "../src/server/sources/source";
+import { median } from "./bench-median";
 
 export const DISCOVERY_CASES = ["discover-1m-local", "discover-100k-s3"] as const;
 type DiscoveryCase = (typeof DISCOVERY_CASES)[number];
@@ -170,14 +171,6 @@ interface Measured {
 }
 
 const REPEAT = 3;
-
-/** The measurement of median time, with the highest peak RSS seen (a bound). */
-function median(ms: Measured[]): Measured {
-  const sorted = [...ms].sort((a, b) => a.seconds - b.seconds);
-  const m = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!m) throw new Error("no measurement");
-  return { ...m, peakRssMb: Math.max(...ms.map((x) => x.peakRssMb)) };
-}
 
 function child<T>(phase: Phase, target: ChildTarget, ids: { ingestionId?: string; connectionId?: string }): T {
   const r = spawnSync(

@@ -25,6 +25,7 @@ import { fitLoadModel, type CalibrationCase } from "../src/server/domain/cost";
 import type { CalibrationFile } from "../src/server/domain/load-model";
 import type { ServiceDeps } from "../src/server/deps";
 import { DISCOVERY_CASES, isDiscoveryCase, runDiscoveryCase } from "./bench-discovery";
+import { median } from "./bench-median";
 
 const { values } = parseArgs({
   options: {
@@ -513,15 +514,6 @@ function medianOf(values: number[]): number {
 function runTimes(m: Measurement): { runDurationMs: number; estimatedDurationMs: number } {
   if (m.runDurationMs === null || m.estimatedDurationMs === null) throw new Error("a pipeline measurement without its run's times");
   return { runDurationMs: m.runDurationMs, estimatedDurationMs: m.estimatedDurationMs };
-}
-
-/** The measurement with the median time (its own RSS, rows and files go with it). */
-function median(ms: Measurement[]): Measurement {
-  const sorted = [...ms].sort((a, b) => a.seconds - b.seconds);
-  const m = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!m) throw new Error("no measurement");
-  // Peak RSS is a bound: report the highest seen, not the median's.
-  return { ...m, peakRssMb: Math.max(...ms.map((x) => x.peakRssMb)) };
 }
 
 /**
