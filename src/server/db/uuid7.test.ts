@@ -13,4 +13,10 @@ describe("uuid7", () => {
     expect(a < b).toBe(true);
     expect(uuid7(5)).not.toBe(uuid7(5));
   });
+
+  it("sorts ids made in one millisecond in the order they were made", () => {
+    const ids = Array.from({ length: 1000 }, () => uuid7(1_800_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+  });
 });
